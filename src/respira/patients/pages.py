@@ -1,0 +1,219 @@
+"""HTML pages of the patient registry: list with search and paging, the patient's page,
+and the create and edit forms.
+
+Other steps add their own sections to the patient's page (visits, screenings, ...)
+with ``register_section``, so this module does not need to know them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from respira import validation
+from respira.actors import Actor, Role
+from respira.errors import Conflict, InvalidInput
+from respira.patients import service
+from respira.patients.schemas import PatientIn, PatientOut, PatientPatch
+from respira.web.deps import PageAccess, get_db
+from respira.web.forms import parse, read_form
+from respira.web.templating import add_nav, render
+
+router = APIRouter(include_in_schema=False)
+STAFF_READ = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR})
+add_nav("Patients", "/patients", STAFF_READ, order=10)
+add_nav("My record", "/me", {Role.PATIENT}, order=10)
+
+
+@dataclass(frozen=True)
+class PatientSection:
+    order: int
+    template: str
+    context: Callable[[Session, Actor, PatientOut], dict[str, Any] | None]
+
+
+_SECTIONS: list[PatientSection] = []
+
+
+def register_section(
+    order: int,
+    template: str,
+    context: Callable[[Session, Actor, PatientOut], dict[str, Any] | None],
+) -> None:
+    """Add a section to the patient's page; ``context`` returns None to hide it."""
+    if any(s.template == template for s in _SECTIONS):
+        return
+    _SECTIONS.append(PatientSection(order, template, context))
+    _SECTIONS.sort(key=lambda s: s.order)
+
+
+def banner(patient: PatientOut) -> dict[str, Any]:
+    """What every patient page shows at the top: name, age, record number."""
+    return {
+        "patient": patient,
+        "age": validation.age_years(patient.date_of_birth, validation.today_utc()),
+    }
+
+
+def _form_context(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    return {"form": data, "errors": errors, "countries": validation.country_names()}
+
+
+@router.get("/patients")
+def patient_list(
+    request: Request,
+    q: str | None = Query(default=None, max_length=100),
+    page: int = Query(default=1, ge=1, le=100_000),
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*STAFF_READ)),
+) -> Response:
+    result = service.search_patients(session, actor, q, page, 20)
+    return render(request, "patients/list.html", {"result": result, "q": q or ""})
+
+
+@router.get("/me")
+def my_record(actor: Actor = Depends(PageAccess(Role.PATIENT))) -> Response:
+    return RedirectResponse(f"/patients/{actor.patient_id}", status_code=303)
+
+
+@router.get("/patients/new")
+def new_patient_form(
+    request: Request, _: Actor = Depends(PageAccess(*service.WRITE_ROLES))
+) -> Response:
+    return render(
+        request,
+        "patients/form.html",
+        {**_form_context({"preferred_language": "en"}, {}), "mode": "create"},
+    )
+
+
+@router.post("/patients")
+async def create_patient(
+    request: Request,
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+) -> Response:
+    data = await read_form(request)
+    body, errors = parse(PatientIn, data)
+    if body is None:
+        return render(
+            request,
+            "patients/form.html",
+            {**_form_context(data, errors), "mode": "create"},
+            status_code=422,
+        )
+    out = service.create_patient(session, actor, body)
+    return RedirectResponse(f"/patients/{out.id}?created=1", status_code=303)
+
+
+@router.get("/patients/{patient_id}")
+def patient_page(
+    request: Request,
+    patient_id: int,
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*service.READ_ROLES)),
+) -> Response:
+    patient = service.get_patient(session, actor, patient_id)
+    sections = []
+    for section in _SECTIONS:
+        ctx = section.context(session, actor, patient)
+        if ctx is not None:
+            sections.append((section.template, ctx))
+    return render(
+        request,
+        "patients/detail.html",
+        {
+            **banner(patient),
+            "sections": sections,
+            "can_edit": actor.role in service.WRITE_ROLES,
+            "flash": _flash(request),
+        },
+    )
+
+
+def _flash(request: Request) -> str | None:
+    if request.query_params.get("created"):
+        return "Patient registered."
+    if request.query_params.get("saved"):
+        return "Changes saved."
+    return None
+
+
+def _edit_values(p: PatientOut) -> dict[str, Any]:
+    values = p.model_dump(include=set(PatientIn.model_fields))
+    return {k: ("" if v is None else v) for k, v in values.items()}
+
+
+@router.get("/patients/{patient_id}/edit")
+def edit_patient_form(
+    request: Request,
+    patient_id: int,
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+) -> Response:
+    patient = service.get_patient(session, actor, patient_id)
+    return render(
+        request,
+        "patients/form.html",
+        {
+            **_form_context(_edit_values(patient), {}),
+            **banner(patient),
+            "mode": "edit",
+            "version": patient.version,
+        },
+    )
+
+
+@router.post("/patients/{patient_id}/edit")
+async def edit_patient(
+    request: Request,
+    patient_id: int,
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+) -> Response:
+    patient = service.get_patient(session, actor, patient_id)
+    data = await read_form(request)
+    version_text = data.pop("version", "")
+    reason = data.pop("reason", "").strip()[:500] or None
+    ctx = {**banner(patient), "mode": "edit"}
+    # A form sends every field: blank optional fields mean "clear it".
+    body, errors = parse(PatientPatch, {k: data.get(k, "") for k in PatientIn.model_fields})
+    if not version_text.isdigit():
+        errors["version"] = "the form is missing the record's version; reload the page"
+    if body is None or errors:
+        return render(
+            request,
+            "patients/form.html",
+            {
+                **_form_context(data, errors),
+                **ctx,
+                "version": version_text,
+                "reason": reason,
+            },
+            status_code=422,
+        )
+    try:
+        service.update_patient(session, actor, patient_id, body, int(version_text), reason=reason)
+    except (Conflict, InvalidInput) as exc:
+        current = service.get_patient(session, actor, patient_id)
+        errs = exc.errors if isinstance(exc, InvalidInput) else {"__all__": exc.message}
+        return render(
+            request,
+            "patients/form.html",
+            {
+                **_form_context(data, errs),
+                **banner(current),
+                "mode": "edit",
+                "version": current.version if isinstance(exc, Conflict) else version_text,
+                "stale": isinstance(exc, Conflict),
+                "current": _edit_values(current),
+                "reason": reason,
+            },
+            status_code=exc.status_code,
+        )
+    return RedirectResponse(f"/patients/{patient_id}?saved=1", status_code=303)

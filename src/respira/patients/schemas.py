@@ -1,0 +1,141 @@
+"""What the patient registry takes in and gives out (the API's JSON contract)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from respira import validation as v
+
+MAX_AGE_YEARS = 120
+
+
+def _dob(value: dt.date) -> dt.date:
+    today = v.today_utc()
+    if value > today:
+        raise ValueError("the date of birth cannot be in the future")
+    if v.age_years(value, today) > MAX_AGE_YEARS:
+        raise ValueError(f"the age would be over {MAX_AGE_YEARS} years: check the year")
+    return value
+
+
+def _height(value: float) -> float:
+    if not 40 <= value <= 250:
+        raise ValueError("height must be between 40 and 250 cm (is the unit cm?)")
+    return value
+
+
+def _weight(value: float) -> float:
+    if not 2 <= value <= 400:
+        raise ValueError("weight must be between 2 and 400 kg (is the unit kg?)")
+    return value
+
+
+def _pack_years(value: float) -> float:
+    if not 0 <= value <= 200:
+        raise ValueError("pack-years must be between 0 and 200")
+    return value
+
+
+Name = Annotated[str, AfterValidator(v.name_text)]
+DateOfBirth = Annotated[dt.date, AfterValidator(_dob)]
+Country = Annotated[str, AfterValidator(v.country_code)]
+Language = Annotated[str, AfterValidator(v.language_tag)]
+Email = Annotated[str, AfterValidator(v.email_address)]
+Phone = Annotated[str, AfterValidator(v.phone_number)]
+HeightCm = Annotated[float, AfterValidator(_height)]
+WeightKg = Annotated[float, AfterValidator(_weight)]
+PackYears = Annotated[float, AfterValidator(_pack_years)]
+Sex = Literal["female", "male"]
+
+
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class PatientIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    first_name: Name
+    last_name: Name
+    date_of_birth: DateOfBirth
+    sex_at_birth: Sex
+    country: Country
+    preferred_language: Language = "en"
+    email: Email | None = None
+    phone: Phone | None = None
+    height_cm: HeightCm | None = None
+    weight_kg: WeightKg | None = None
+    smoking_pack_years: PackYears | None = None
+
+    _blanks = field_validator(
+        "email", "phone", "height_cm", "weight_kg", "smoking_pack_years", mode="before"
+    )(_blank_to_none)
+
+
+class PatientPatch(BaseModel):
+    """Only the fields sent are changed; optional fields may be cleared with null."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    date_of_birth: DateOfBirth | None = None
+    sex_at_birth: Sex | None = None
+    country: Country | None = None
+    preferred_language: Language | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    height_cm: HeightCm | None = None
+    weight_kg: WeightKg | None = None
+    smoking_pack_years: PackYears | None = None
+
+    _blanks = field_validator(
+        "email", "phone", "height_cm", "weight_kg", "smoking_pack_years", mode="before"
+    )(_blank_to_none)
+
+    @field_validator(
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "sex_at_birth",
+        "country",
+        "preferred_language",
+        mode="before",
+    )
+    @classmethod
+    def _required_not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("is required and cannot be cleared")
+        return value
+
+
+class PatientOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    medical_record_number: str
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date
+    sex_at_birth: Sex
+    country: str
+    preferred_language: str
+    email: str | None
+    phone: str | None
+    height_cm: float | None
+    weight_kg: float | None
+    smoking_pack_years: float | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class PatientPage(BaseModel):
+    items: list[PatientOut]
+    total: int
+    page: int = Field(ge=1)
+    page_size: int = Field(ge=1)
+    pages: int

@@ -1,0 +1,212 @@
+"""Use cases of the patient registry: register, read, search and edit patients.
+
+Edits use optimistic locking: the caller says which version it read, and a stale
+version is answered with ``Conflict`` (HTTP 409) without changing anything. A patient
+account sees its own record and nothing else; any other id is "not found", so ids leak
+nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from respira import audit
+from respira.actors import Actor, Role, require_role
+from respira.db import utcnow
+from respira.errors import Conflict, NotFound
+from respira.patients.models import Patient
+from respira.patients.schemas import PatientIn, PatientOut, PatientPage, PatientPatch
+
+READ_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR, Role.PATIENT})
+WRITE_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR})
+MAX_PAGE_SIZE = 100
+_FIELDS = tuple(PatientIn.model_fields)
+
+
+def luhn_digit(digits: str) -> str:
+    """The Luhn check digit (ISO/IEC 7812-1) for a string of digits: catches every
+    single-digit typo and most transpositions when a record number is read out."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def new_record_number() -> str:
+    body = f"{secrets.randbelow(9_000_000) + 1_000_000}"
+    return f"RSP-{body}-{luhn_digit(body)}"
+
+
+def record_number_valid(mrn: str) -> bool:
+    parts = mrn.split("-")
+    return (
+        len(parts) == 3
+        and parts[0] == "RSP"
+        and parts[1].isdigit()
+        and len(parts[1]) == 7
+        and luhn_digit(parts[1]) == parts[2]
+    )
+
+
+def snapshot(p: Patient) -> dict[str, Any]:
+    return {f: getattr(p, f) for f in _FIELDS}
+
+
+def _load(session: Session, actor: Actor, patient_id: int) -> Patient:
+    if actor.role == Role.PATIENT and actor.patient_id != patient_id:
+        raise NotFound("no such patient")
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("no such patient")
+    return patient
+
+
+def get_for_update(session: Session, actor: Actor, patient_id: int) -> Patient:
+    """The patient row for another step's use case (visits, screenings) to attach to,
+    after the same visibility rule as a read."""
+    return _load(session, actor, patient_id)
+
+
+def create_patient(session: Session, actor: Actor, data: PatientIn) -> PatientOut:
+    patient = add_patient(session, actor, data)
+    session.commit()
+    return PatientOut.model_validate(patient)
+
+
+def add_patient(
+    session: Session, actor: Actor, data: PatientIn, *, reason: str | None = None
+) -> Patient:
+    """Register a patient in the caller's transaction (used by create_patient and by
+    other steps that create a patient as part of their own use case)."""
+    require_role(actor, WRITE_ROLES)
+    now = utcnow()
+    for _attempt in range(5):
+        mrn = new_record_number()
+        if session.scalar(select(Patient.id).where(Patient.medical_record_number == mrn)) is None:
+            break
+    else:  # pragma: no cover - 9 million numbers; five collisions in a row means a bug
+        raise RuntimeError("could not allocate a medical record number")
+    patient = Patient(
+        medical_record_number=mrn, created_at=now, updated_at=now, **data.model_dump()
+    )
+    session.add(patient)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the unique MRN, raced by a parallel writer
+        session.rollback()
+        raise Conflict("the record number was taken at the same moment; please retry") from exc
+    audit.record(
+        session,
+        actor,
+        entity_type="patient",
+        entity_id=patient.id,
+        action="create",
+        after={"medical_record_number": mrn, **snapshot(patient)},
+        reason=reason,
+    )
+    return patient
+
+
+def get_patient(session: Session, actor: Actor, patient_id: int) -> PatientOut:
+    require_role(actor, READ_ROLES)
+    return PatientOut.model_validate(_load(session, actor, patient_id))
+
+
+def search_patients(
+    session: Session, actor: Actor, q: str | None, page: int, page_size: int
+) -> PatientPage:
+    require_role(actor, READ_ROLES)
+    page = max(page, 1)
+    page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
+    stmt = select(Patient)
+    count = select(func.count(Patient.id))
+    if actor.role == Role.PATIENT:
+        stmt = stmt.where(Patient.id == actor.patient_id)
+        count = count.where(Patient.id == actor.patient_id)
+    if q and q.strip():
+        terms = q.strip().lower().split()
+        for term in terms[:4]:
+            like = f"%{_escape_like(term)}%"
+            cond = or_(
+                func.lower(Patient.first_name).like(like, escape="\\"),
+                func.lower(Patient.last_name).like(like, escape="\\"),
+                func.lower(Patient.medical_record_number).like(like, escape="\\"),
+            )
+            stmt = stmt.where(cond)
+            count = count.where(cond)
+    total = session.scalar(count) or 0
+    rows = session.scalars(
+        stmt.order_by(Patient.last_name, Patient.first_name, Patient.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    return PatientPage(
+        items=[PatientOut.model_validate(r) for r in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+        pages=max(1, math.ceil(total / page_size)),
+    )
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def update_patient(
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    patch: PatientPatch,
+    expected_version: int,
+    *,
+    reason: str | None = None,
+) -> PatientOut:
+    require_role(actor, WRITE_ROLES)
+    patient = _load(session, actor, patient_id)
+    if patient.version != expected_version:
+        raise Conflict(
+            f"the record was changed by someone else (you edited version {expected_version}, "
+            f"it is now version {patient.version}); reload it and apply your change again"
+        )
+    before = snapshot(patient)
+    changes = patch.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        setattr(patient, field, value)
+    after = snapshot(patient)
+    old, new = audit.diff(before, after)
+    if not new:  # nothing changed: no new version, no audit record
+        return PatientOut.model_validate(patient)
+    patient.updated_at = utcnow()
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict(
+            "the record was changed by someone else at the same moment; reload it and "
+            "apply your change again"
+        ) from exc
+    audit.record(
+        session,
+        actor,
+        entity_type="patient",
+        entity_id=patient.id,
+        action="update",
+        before=old,
+        after=new,
+        reason=reason,
+    )
+    session.commit()
+    return PatientOut.model_validate(patient)
