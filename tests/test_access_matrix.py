@@ -154,8 +154,9 @@ def test_every_route_answers_401_403_or_serves_by_role(app, make_account, ids):
                 ok = status == 403
                 expected = "403"
             if not ok:
-                failures.append(f"{method} {path} as {role or 'anonymous'}: {status}, "
-                                f"expected {expected}")
+                failures.append(
+                    f"{method} {path} as {role or 'anonymous'}: {status}, expected {expected}"
+                )
     for c in [anon, *api.values(), *pages.values()]:
         c.close()
     assert not failures, "\n".join(failures)
