@@ -5,16 +5,51 @@ A fact that was never recorded is ``None`` — never a default value — so that
 that needs it answers "unknown", not "pass".
 
 This module fixes the contract between diagnostics (which fills it) and screening
-(which reads it).
+(which reads it); ``clinical_snapshot`` fills it from the diagnostic records.
+
+Rules of the filling (retracted visits and records never count):
+
+* "Newest" orders by the visit date, then by when the record was written; imaging by
+  its study date. ``on`` is the visit date (the study date for imaging).
+* Lung function comes from the newest spirometry session; BDR from the newest session
+  that had a post-bronchodilator test; ``bdr_positive_ever`` is True if any session
+  was positive by the 2022 or the 2005 rule (dated by the newest positive one), False
+  if sessions were tested and none was positive (dated by the newest tested one).
+* Each marker is the newest panel that measured it (a panel need not hold all three);
+  the phenotype is the newest panel's; ``sensitised`` is the newest panel with allergy
+  tests: True if any test was positive.
+* Treatment and history come from the newest history record as a whole. ``biologic``
+  is ``Dated(None)`` when that record says "none". ``last_exacerbation`` is
+  ``Dated(None)`` when no date was given and no severe exacerbation occurred in the
+  12 months before the visit; with exacerbations but no date it is ``None``
+  (unknown). ``last_systemic_corticosteroid_course`` likewise, and only when the
+  patient was also not on maintenance OCS. ``adherence_confirmed`` and
+  ``inhaler_technique_confirmed`` are ``None`` when the record says "unknown".
+* ``chest_imaging_abnormal`` is the newest chest X-ray, CT or HRCT (not "other").
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from sqlalchemy import select
+
+from respira.diagnostics.models import (
+    DiagnosticVisit,
+    ImagingStudy,
+    MarkerPanel,
+    QuestionnaireResponse,
+    SpirometrySession,
+    TreatmentHistory,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +101,163 @@ class ClinicalSnapshot:
     last_exacerbation: Dated[dt.date | None] | None = None
     # Imaging (newest chest imaging and whether findings were reported abnormal).
     chest_imaging_abnormal: Dated[bool] | None = None
+    # Added by diagnostics (issue 3), after the first contract:
+    # post-bronchodilator lung function of the newest session with a BD test (for the
+    # ERS/ATS severe-asthma and asthma-COPD-overlap rules), the childhood ACT, the
+    # maintenance OCS dose, and whether adherence and inhaler technique were confirmed
+    # (None when the record says "unknown").
+    fev1_post_pctpred: Dated[float] | None = None
+    fev1fvc_post_z: Dated[float] | None = None
+    cact_score: Dated[int] | None = None
+    ocs_dose_mg_per_day: Dated[float | None] | None = None
+    adherence_confirmed: Dated[bool] | None = None
+    inhaler_technique_confirmed: Dated[bool] | None = None
+
+
+CHEST_MODALITIES = ("chest_xray", "ct", "hrct")
+
+
+def _source(visit: DiagnosticVisit, kind: str, record_id: int) -> str:
+    return f"visit {visit.id} / {kind} {record_id}"
+
+
+def _rows(session: Session, model: type[R], patient_id: int) -> list[tuple[R, DiagnosticVisit]]:
+    """The patient's live records of one kind with their visits, newest first."""
+    stmt = (
+        select(model, DiagnosticVisit)
+        .join(DiagnosticVisit, model.visit_id == DiagnosticVisit.id)  # type: ignore[attr-defined]
+        .where(
+            DiagnosticVisit.patient_id == patient_id,
+            DiagnosticVisit.retracted_at.is_(None),
+            model.retracted_at.is_(None),  # type: ignore[attr-defined]
+        )
+        .order_by(
+            DiagnosticVisit.visit_date.desc(),
+            model.recorded_at.desc(),  # type: ignore[attr-defined]
+            model.id.desc(),  # type: ignore[attr-defined]
+        )
+    )
+    return [(row[0], row[1]) for row in session.execute(stmt).all()]
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+def clinical_snapshot(session: Session, patient_id: int) -> ClinicalSnapshot:
+    """The newest diagnostic facts about a patient, each dated and sourced. The caller
+    decides who may see them (this reads, checks no role and writes nothing)."""
+    f: dict[str, object] = {}
+
+    spiro = _rows(session, SpirometrySession, patient_id)
+    if spiro:
+        s, v = spiro[0]
+        src = _source(v, "spirometry", s.id)
+        res = {r.key: r for r in s.results}
+        f["fev1_pre_l"] = Dated(s.fev1_pre_l, v.visit_date, src)
+        if "fev1_pre" in res:
+            f["fev1_pre_pctpred"] = Dated(res["fev1_pre"].pctpred, v.visit_date, src)
+            f["fev1_pre_z"] = Dated(res["fev1_pre"].z, v.visit_date, src)
+        if "fev1fvc_pre" in res:
+            f["fev1fvc_pre_z"] = Dated(res["fev1fvc_pre"].z, v.visit_date, src)
+        f["spirometry_pattern"] = Dated(s.pattern, v.visit_date, src)
+    tested = [(s, v) for s, v in spiro if s.bdr is not None]
+    if tested:
+        s, v = tested[0]
+        src = _source(v, "spirometry", s.id)
+        f["bdr_2022"] = Dated(bool(s.bdr), v.visit_date, src)
+        if s.bdr_2005 is not None:
+            f["bdr_2005"] = Dated(bool(s.bdr_2005), v.visit_date, src)
+        res = {r.key: r for r in s.results}
+        if "fev1_post" in res:
+            f["fev1_post_pctpred"] = Dated(res["fev1_post"].pctpred, v.visit_date, src)
+        if "fev1fvc_post" in res:
+            f["fev1fvc_post_z"] = Dated(res["fev1fvc_post"].z, v.visit_date, src)
+        positive = [(p, pv) for p, pv in tested if p.bdr or p.bdr_2005]
+        if positive:
+            p, pv = positive[0]
+            f["bdr_positive_ever"] = Dated(True, pv.visit_date, _source(pv, "spirometry", p.id))
+        else:
+            f["bdr_positive_ever"] = Dated(False, v.visit_date, src)
+
+    questionnaires = _rows(session, QuestionnaireResponse, patient_id)
+    for q, v in questionnaires:
+        src = _source(v, "questionnaire", q.id)
+        if q.instrument == "act" and "act_score" not in f:
+            f["act_score"] = Dated(round(q.score), v.visit_date, src)
+        elif q.instrument == "cact" and "cact_score" not in f:
+            f["cact_score"] = Dated(round(q.score), v.visit_date, src)
+        elif q.instrument.startswith("acq") and "acq_score" not in f:
+            f["acq_score"] = Dated(q.score, v.visit_date, src)
+            f["acq_instrument"] = Dated(q.instrument, v.visit_date, src)
+        elif q.instrument == "gina" and "gina_control" not in f:
+            f["gina_control"] = Dated(q.band, v.visit_date, src)
+
+    panels = _rows(session, MarkerPanel, patient_id)
+    for name in ("blood_eosinophils_per_ul", "feno_ppb", "total_ige_iu_ml"):
+        for m, v in panels:
+            value = getattr(m, name)
+            if value is not None:
+                f[name] = Dated(float(value), v.visit_date, _source(v, "markers", m.id))
+                break
+    if panels:
+        m, v = panels[0]
+        f["phenotype"] = Dated(m.phenotype, v.visit_date, _source(v, "markers", m.id))
+    for m, v in panels:
+        if m.sensitisations:
+            f["sensitised"] = Dated(
+                any(x.positive for x in m.sensitisations),
+                v.visit_date,
+                _source(v, "markers", m.id),
+            )
+            break
+
+    histories = _rows(session, TreatmentHistory, patient_id)
+    if histories:
+        h, v = histories[0]
+        src = _source(v, "history", h.id)
+        on = v.visit_date
+        f["gina_step"] = Dated(h.gina_step, on, src)
+        f["ics_dose_level"] = Dated(h.ics_dose_level, on, src)
+        f["on_laba"] = Dated(h.laba, on, src)
+        f["on_lama"] = Dated(h.lama, on, src)
+        f["maintenance_ocs"] = Dated(h.maintenance_ocs, on, src)
+        f["ocs_dose_mg_per_day"] = Dated(h.ocs_dose_mg_per_day, on, src)
+        f["biologic"] = Dated(None if h.biologic == "none" else h.biologic, on, src)
+        f["exacerbations_12m"] = Dated(h.severe_exacerbations_12m, on, src)
+        f["hospitalisations_12m"] = Dated(h.hospitalisations_12m, on, src)
+        f["rescue_puffs_per_week"] = Dated(h.rescue_puffs_per_week, on, src)
+        none_in_year = h.severe_exacerbations_12m == 0
+        if h.last_exacerbation_date is not None or none_in_year:
+            f["last_exacerbation"] = Dated(h.last_exacerbation_date, on, src)
+        if h.last_systemic_cs_date is not None or (none_in_year and not h.maintenance_ocs):
+            f["last_systemic_corticosteroid_course"] = Dated(h.last_systemic_cs_date, on, src)
+        for name, value in (
+            ("adherence_confirmed", h.adherence_confirmed),
+            ("inhaler_technique_confirmed", h.inhaler_technique_confirmed),
+        ):
+            confirmed = _yes_no(value)
+            if confirmed is not None:
+                f[name] = Dated(confirmed, on, src)
+
+    imaging = session.execute(
+        select(ImagingStudy, DiagnosticVisit)
+        .join(DiagnosticVisit, ImagingStudy.visit_id == DiagnosticVisit.id)
+        .where(
+            DiagnosticVisit.patient_id == patient_id,
+            DiagnosticVisit.retracted_at.is_(None),
+            ImagingStudy.retracted_at.is_(None),
+            ImagingStudy.modality.in_(CHEST_MODALITIES),
+        )
+        .order_by(
+            ImagingStudy.study_date.desc(), ImagingStudy.recorded_at.desc(), ImagingStudy.id.desc()
+        )
+        .limit(1)
+    ).first()
+    if imaging is not None:
+        study, v = imaging[0], imaging[1]
+        f["chest_imaging_abnormal"] = Dated(
+            study.abnormal, study.study_date, _source(v, "imaging", study.id)
+        )
+
+    return ClinicalSnapshot(patient_id=patient_id, **f)  # type: ignore[arg-type]
