@@ -132,6 +132,9 @@ class SpirometrySession(_Recorded, Base):
     bdr_fev1_pct_pred_change: Mapped[float | None] = mapped_column(Float)
     bdr_fvc_pct_pred_change: Mapped[float | None] = mapped_column(Float)
     bdr_2005: Mapped[bool | None] = mapped_column(Boolean)
+    # What the science module noted but did not compute (e.g. no FEF25-75 equations in
+    # GLI Global), shown beside the results.
+    notes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
 
     visit: Mapped[DiagnosticVisit] = relationship(back_populates="spirometry")
     results: Mapped[list[SpirometryResult]] = relationship(

@@ -258,6 +258,7 @@ def upgrade() -> None:
         sa.Column("bdr_fev1_pct_pred_change", sa.Float(), nullable=True),
         sa.Column("bdr_fvc_pct_pred_change", sa.Float(), nullable=True),
         sa.Column("bdr_2005", sa.Boolean(), nullable=True),
+        sa.Column("notes", sa.JSON(), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
         sa.Column("recorded_by_name", sa.String(length=200), nullable=False),

@@ -1,0 +1,283 @@
+"""The z-score chart of a spirometry session, drawn as SVG on the server.
+
+One row per parameter (FEV1, FVC, FEV1/FVC, FEF25-75), its pre-bronchodilator z-score
+as a filled circle and its post-bronchodilator z-score as an open diamond, against a
+dashed line at z = −1.645 — the lower limit of normal (the 5th centile; Quanjer 2012,
+Stanojevic 2022). The area below the LLN is shaded. z-scores beyond the axis
+(−6 to +3) are drawn at its end with an arrow and their value written beside them.
+
+Presentation is by SVG attributes only (the Content-Security-Policy forbids inline
+styles and scripts); text is escaped. The page shows the same numbers in a table —
+the chart's text alternative — and the SVG carries a title and a description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+Z_LLN = -1.645
+Z_MIN, Z_MAX = -6.0, 3.0
+WIDTH = 640
+LEFT, RIGHT = 120, 24
+TOP = 44
+ROW = 34
+PRE_COLOUR = "#0b4f8a"
+POST_COLOUR = "#1a1a1a"
+LLN_COLOUR = "#a4161a"
+
+PARAMETERS: tuple[tuple[str, str], ...] = (
+    ("fev1", "FEV1"),
+    ("fvc", "FVC"),
+    ("fev1fvc", "FEV1/FVC"),
+    ("fef2575", "FEF25-75"),
+)
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    label: str
+    pre: float | None
+    post: float | None
+
+
+def rows_from_results(results: Mapping[str, object]) -> list[ChartRow]:
+    """Chart rows for the parameters that have a pre or a post z-score."""
+    out = []
+    for key, label in PARAMETERS:
+        pre = results.get(f"{key}_pre")
+        post = results.get(f"{key}_post")
+        if pre is None and post is None:
+            continue
+        out.append(
+            ChartRow(
+                label,
+                float(pre.z) if pre is not None else None,  # type: ignore[attr-defined]
+                float(post.z) if post is not None else None,  # type: ignore[attr-defined]
+            )
+        )
+    return out
+
+
+def fmt_z(z: float) -> str:
+    return f"{z:+.2f}".replace("-", "−")
+
+
+def _x(z: float) -> float:
+    z = min(max(z, Z_MIN), Z_MAX)
+    return LEFT + (z - Z_MIN) / (Z_MAX - Z_MIN) * (WIDTH - LEFT - RIGHT)
+
+
+def _attrs(**attrs: object) -> str:
+    return " ".join(
+        f'{k.rstrip("_").replace("_", "-")}="{escape(str(v))}"' for k, v in attrs.items()
+    )
+
+
+def _el(tag: str, text: str | None = None, **attrs: object) -> str:
+    if text is None:
+        return f"<{tag} {_attrs(**attrs)}/>"
+    return f"<{tag} {_attrs(**attrs)}>{escape(text)}</{tag}>"
+
+
+def _marker(kind: str, x: float, y: float) -> str:
+    if kind == "pre":
+        return _el("circle", cx=f"{x:.1f}", cy=f"{y:.1f}", r=6, fill=PRE_COLOUR)
+    d = 7
+    points = f"{x:.1f},{y - d:.1f} {x + d:.1f},{y:.1f} {x:.1f},{y + d:.1f} {x - d:.1f},{y:.1f}"
+    return _el("polygon", points=points, fill="#ffffff", stroke=POST_COLOUR, stroke_width=2)
+
+
+def zscore_chart(rows: Iterable[ChartRow], *, chart_id: str, title: str) -> Markup:
+    """The SVG for one session; ``chart_id`` makes the element ids unique on a page."""
+    rows = list(rows)
+    height = TOP + ROW * max(len(rows), 1) + 70
+    plot_bottom = TOP + ROW * max(len(rows), 1)
+    parts: list[str] = []
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    described = "; ".join(
+        f"{r.label}: pre {fmt_z(r.pre) if r.pre is not None else 'not measured'}, "
+        f"post {fmt_z(r.post) if r.post is not None else 'not measured'}"
+        for r in rows
+    )
+    parts.append(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart zscore-chart" role="img" '
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'aria-labelledby="{escape(title_id)} {escape(desc_id)}" font-family="sans-serif">'
+    )
+    parts.append(_el("title", title, id=title_id))
+    parts.append(
+        _el(
+            "desc",
+            f"z-scores against the lower limit of normal at z = −1.645. {described}.",
+            id=desc_id,
+        )
+    )
+    parts.append(
+        _el(
+            "text",
+            title,
+            x=WIDTH / 2,
+            y=18,
+            text_anchor="middle",
+            font_size=14,
+            font_weight="bold",
+            fill="#1a1a1a",
+        )
+    )
+    # Below-LLN band and the LLN line.
+    x_lln = _x(Z_LLN)
+    parts.append(
+        _el(
+            "rect",
+            x=LEFT,
+            y=TOP - 8,
+            width=f"{x_lln - LEFT:.1f}",
+            height=plot_bottom - TOP + 8,
+            fill="#fdecec",
+        )
+    )
+    # Grid and axis ticks.
+    for tick in range(int(Z_MIN), int(Z_MAX) + 1):
+        x = _x(tick)
+        parts.append(
+            _el(
+                "line",
+                x1=f"{x:.1f}",
+                x2=f"{x:.1f}",
+                y1=TOP - 8,
+                y2=plot_bottom,
+                stroke="#c9ced4",
+                stroke_width=1,
+            )
+        )
+        parts.append(
+            _el(
+                "text",
+                fmt_z(tick) if tick else "0",
+                x=f"{x:.1f}",
+                y=plot_bottom + 16,
+                text_anchor="middle",
+                font_size=11,
+                fill="#4a4a4a",
+            )
+        )
+    parts.append(
+        _el(
+            "line",
+            x1=LEFT,
+            x2=WIDTH - RIGHT,
+            y1=plot_bottom,
+            y2=plot_bottom,
+            stroke="#4a4a4a",
+            stroke_width=1,
+        )
+    )
+    parts.append(
+        _el(
+            "text",
+            "z-score",
+            x=(LEFT + WIDTH - RIGHT) / 2,
+            y=plot_bottom + 32,
+            text_anchor="middle",
+            font_size=12,
+            fill="#1a1a1a",
+        )
+    )
+    parts.append(
+        _el(
+            "line",
+            x1=f"{x_lln:.1f}",
+            x2=f"{x_lln:.1f}",
+            y1=TOP - 12,
+            y2=plot_bottom,
+            stroke=LLN_COLOUR,
+            stroke_width=2,
+            stroke_dasharray="6 4",
+            class_="lln-line",
+        )
+    )
+    parts.append(
+        _el(
+            "text",
+            "LLN (z = −1.645)",
+            x=f"{x_lln - 4:.1f}",
+            y=TOP - 16,
+            text_anchor="end",
+            font_size=11,
+            fill=LLN_COLOUR,
+        )
+    )
+    # One row per parameter.
+    for i, row in enumerate(rows):
+        y = TOP + ROW * i + ROW / 2 - 4
+        parts.append(
+            _el(
+                "text",
+                row.label,
+                x=LEFT - 10,
+                y=f"{y + 4:.1f}",
+                text_anchor="end",
+                font_size=12,
+                fill="#1a1a1a",
+            )
+        )
+        if row.pre is not None and row.post is not None:
+            parts.append(
+                _el(
+                    "line",
+                    x1=f"{_x(row.pre):.1f}",
+                    x2=f"{_x(row.post):.1f}",
+                    y1=f"{y:.1f}",
+                    y2=f"{y:.1f}",
+                    stroke="#4a4a4a",
+                    stroke_width=1,
+                )
+            )
+        for kind, z in (("pre", row.pre), ("post", row.post)):
+            if z is None:
+                continue
+            x = _x(z)
+            parts.append(_marker(kind, x, y))
+            if z < Z_MIN or z > Z_MAX:
+                arrow = "◀" if z < Z_MIN else "▶"
+                anchor = "start" if z < Z_MIN else "end"
+                dx = 10 if z < Z_MIN else -10
+                parts.append(
+                    _el(
+                        "text",
+                        f"{arrow} {fmt_z(z)}",
+                        x=f"{x + dx:.1f}",
+                        y=f"{y - 9:.1f}",
+                        text_anchor=anchor,
+                        font_size=10,
+                        fill="#1a1a1a",
+                    )
+                )
+    # Legend.
+    ly = plot_bottom + 52
+    parts.append(_marker("pre", LEFT + 6, ly - 4))
+    parts.append(
+        _el("text", "before bronchodilator", x=LEFT + 18, y=ly, font_size=12, fill="#1a1a1a")
+    )
+    parts.append(_marker("post", LEFT + 196, ly - 4))
+    parts.append(
+        _el("text", "after bronchodilator", x=LEFT + 208, y=ly, font_size=12, fill="#1a1a1a")
+    )
+    parts.append(
+        _el(
+            "rect",
+            x=LEFT + 370,
+            y=ly - 12,
+            width=14,
+            height=14,
+            fill="#fdecec",
+            stroke=LLN_COLOUR,
+            stroke_width=1,
+        )
+    )
+    parts.append(_el("text", "below the LLN", x=LEFT + 390, y=ly, font_size=12, fill="#1a1a1a"))
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text and attribute above is escaped)

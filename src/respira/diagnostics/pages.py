@@ -1,0 +1,508 @@
+"""HTML pages of diagnostics: the visits section of the patient's page, the new-visit
+form, and the visit page with its results (newest first), the z-score chart and the
+forms to add each kind of record.
+
+A form that fails validation re-renders the visit page with status 422, the errors
+beside the fields and the values as typed, and that form opened; nothing is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from respira.actors import Actor, Role
+from respira.diagnostics import chart, service
+from respira.diagnostics.schemas import (
+    BIOLOGIC_LABELS,
+    ETHNICITY_LABELS,
+    MODALITY_LABELS,
+    HistoryIn,
+    ImagingIn,
+    MarkersIn,
+    QuestionnaireIn,
+    RecordKind,
+    RetractionIn,
+    SpirometryIn,
+    VisitIn,
+    VisitOut,
+)
+from respira.errors import InvalidInput
+from respira.patients import pages as patient_pages
+from respira.patients import service as patients_service
+from respira.patients.schemas import PatientOut
+from respira.science.control import BANDS, ITEM_LABELS, ITEMS
+from respira.web.deps import PageAccess, get_db
+from respira.web.forms import parse, read_form
+from respira.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+KINDS: tuple[str, ...] = ("spirometry", "markers", "questionnaires", "history", "imaging")
+SENSITISATION_ROWS = 6
+INSTRUMENT_NAMES = {
+    "act": "ACT (Asthma Control Test, 12 years and over)",
+    "cact": "C-ACT (Childhood ACT, 4–11 years)",
+    "acq5": "ACQ-5",
+    "acq6": "ACQ-6",
+    "acq7": "ACQ-7 (with FEV1 % predicted)",
+    "gina": "GINA symptom control",
+}
+SHORT_INSTRUMENT = {
+    "act": "ACT",
+    "cact": "C-ACT",
+    "acq5": "ACQ-5",
+    "acq6": "ACQ-6",
+    "acq7": "ACQ-7",
+    "gina": "GINA",
+}
+SAVED = {
+    "visit": "Visit opened.",
+    "spirometry": "Spirometry recorded and interpreted.",
+    "markers": "Markers recorded; phenotype computed.",
+    "imaging": "Imaging recorded.",
+    "questionnaires": "Questionnaire scored and recorded.",
+    "history": "Treatment and exacerbation history recorded.",
+    "retracted": "Marked as entered in error.",
+}
+
+
+def fmt_score(instrument: str, score: float) -> str:
+    """ACQ scores are means (two decimals); the others are whole-number totals."""
+    return f"{score:.2f}" if instrument.startswith("acq") else f"{score:.0f}"
+
+
+def words(value: str | None) -> str:
+    """``not_well_controlled`` → ``not well controlled`` (labels from the science)."""
+    return "—" if value is None else value.replace("_", " ")
+
+
+# --- the patient's page section -------------------------------------------------------
+
+
+def _section(session: Session, actor: Actor, patient: PatientOut) -> dict[str, Any] | None:
+    if actor.role not in service.READ_ROLES:
+        return None
+    visits = service.list_visits(session, actor, patient.id)
+    return {
+        "visits": visits.items,
+        "can_write": actor.role in service.WRITE_ROLES,
+        "patient_id": patient.id,
+        "short_instrument": SHORT_INSTRUMENT,
+        "words": words,
+        "fmt_score": fmt_score,
+    }
+
+
+patient_pages.register_section(30, "diagnostics/_patient_section.html", _section)
+
+
+# --- new visit ------------------------------------------------------------------------
+
+
+@router.get("/patients/{patient_id}/visits/new")
+def new_visit_form(
+    request: Request,
+    patient_id: int,
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+) -> Response:
+    patient = patients_service.get_patient(session, actor, patient_id)
+    return render(
+        request,
+        "diagnostics/new_visit.html",
+        {**patient_pages.banner(patient), "form": {}, "errors": {}},
+    )
+
+
+@router.post("/patients/{patient_id}/visits")
+async def create_visit(
+    request: Request,
+    patient_id: int,
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+) -> Response:
+    patient = patients_service.get_patient(session, actor, patient_id)
+    data = await read_form(request)
+    body, errors = parse(VisitIn, data)
+    if body is not None:
+        try:
+            out = service.create_visit(session, actor, patient_id, body)
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            return RedirectResponse(f"/visits/{out.id}?saved=visit", status_code=303)
+    return render(
+        request,
+        "diagnostics/new_visit.html",
+        {**patient_pages.banner(patient), "form": data, "errors": errors},
+        status_code=422,
+    )
+
+
+# --- the visit page -------------------------------------------------------------------
+
+
+def _questionnaire_forms() -> list[dict[str, Any]]:
+    forms = []
+    for instrument, items in ITEMS.items():
+        forms.append(
+            {
+                "instrument": instrument,
+                "name": INSTRUMENT_NAMES[instrument],
+                "bands": [words(b) for b in BANDS[instrument]],
+                "items": [
+                    {
+                        "name": f"{instrument}_{n}",
+                        "label": item.label,
+                        "kind": item.kind,
+                        "low": item.low,
+                        "high": item.high,
+                    }
+                    for n, item in enumerate(items, start=1)
+                ],
+            }
+        )
+    return forms
+
+
+def _live(records: list[Any]) -> Any:
+    return next((r for r in records if not r.retracted), None)
+
+
+def _key_findings(visit: VisitOut) -> dict[str, Any]:
+    control = []
+    seen: set[str] = set()
+    for q in visit.questionnaires:
+        if not q.retracted and q.instrument not in seen:
+            seen.add(q.instrument)
+            control.append(q)
+    return {
+        "spirometry": _live(visit.spirometry),
+        "markers": _live(visit.markers),
+        "history": _live(visit.history),
+        "imaging": _live(visit.imaging),
+        "control": control,
+    }
+
+
+def _charts(visit: VisitOut) -> dict[int, Any]:
+    return {
+        s.id: chart.zscore_chart(
+            chart.rows_from_results(s.results),
+            chart_id=f"zchart-{s.id}",
+            title=f"z-scores before and after bronchodilator ({EQUATION_NAMES[s.equations]})",
+        )
+        for s in visit.spirometry
+    }
+
+
+EQUATION_NAMES = {"gli-global": "GLI Global 2022", "gli-2012": "GLI-2012"}
+
+
+def _visit_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    visit_id: int,
+    *,
+    open_form: str | None = None,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    visit = service.get_visit(session, actor, visit_id)
+    patient = patients_service.get_patient(session, actor, visit.patient_id)
+    findings = _key_findings(visit)
+    spiro = findings["spirometry"]
+    acq7_default = (
+        f"{spiro.results['fev1_pre'].pctpred:.0f}"
+        if spiro is not None and "fev1_pre" in spiro.results
+        else ""
+    )
+    saved = request.query_params.get("saved")
+    values: dict[str, Any] = {"acq7_7": acq7_default, "equations": "gli-global"}
+    values.update(form or {})
+    return render(
+        request,
+        "diagnostics/visit.html",
+        {
+            **patient_pages.banner(patient),
+            "visit": visit,
+            "findings": findings,
+            "charts": _charts(visit),
+            "can_write": actor.role in service.WRITE_ROLES and not visit.retracted,
+            "is_staff": actor.role != Role.PATIENT,
+            "open_form": open_form,
+            "form": values,
+            "errors": errors or {},
+            "flash": SAVED.get(saved) if saved else None,
+            "questionnaire_forms": _questionnaire_forms(),
+            "sensitisation_rows": range(1, SENSITISATION_ROWS + 1),
+            "ethnicities": list(ETHNICITY_LABELS.items()),
+            "modalities": list(MODALITY_LABELS.items()),
+            "biologics": list(BIOLOGIC_LABELS.items()),
+            "equation_names": EQUATION_NAMES,
+            "modality_names": MODALITY_LABELS,
+            "biologic_names": BIOLOGIC_LABELS,
+            "instrument_names": SHORT_INSTRUMENT,
+            "ethnicity_names": ETHNICITY_LABELS,
+            "words": words,
+            "fmt_score": fmt_score,
+            "fmt_z": chart.fmt_z,
+            "result_rows": RESULT_ROWS,
+            "item_labels": ITEM_LABELS,
+        },
+        status_code=status_code,
+    )
+
+
+RESULT_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("fev1", "FEV1", "L"),
+    ("fvc", "FVC", "L"),
+    ("fev1fvc", "FEV1/FVC", ""),
+    ("fef2575", "FEF25-75", "L/s"),
+)
+
+
+@router.get("/visits/{visit_id}")
+def visit_page(
+    request: Request,
+    visit_id: int,
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*service.READ_ROLES)),
+) -> Response:
+    return _visit_page(request, session, actor, visit_id)
+
+
+# --- recording forms ------------------------------------------------------------------
+
+
+def _spirometry_body(data: dict[str, str]) -> dict[str, Any]:
+    return {k: data.get(k, "") for k in SpirometryIn.model_fields}
+
+
+def _markers_body(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    body: dict[str, Any] = {
+        k: data.get(k, "") for k in ("blood_eosinophils_per_ul", "feno_ppb", "total_ige_iu_ml")
+    }
+    body["on_maintenance_ocs"] = data.get("on_maintenance_ocs") or "no"
+    body["on_biologic"] = data.get("on_biologic") or "no"
+    errors: dict[str, str] = {}
+    sensitisations = []
+    for i in range(1, SENSITISATION_ROWS + 1):
+        allergen = data.get(f"allergen_{i}", "").strip()
+        result = data.get(f"allergen_result_{i}", "")
+        method = data.get(f"allergen_method_{i}", "")
+        if not allergen and not result and not method:
+            continue
+        if not allergen:
+            errors[f"allergen_{i}"] = "name the allergen tested"
+        elif result not in ("positive", "negative"):
+            errors[f"allergen_result_{i}"] = f"choose positive or negative for {allergen}"
+        else:
+            sensitisations.append(
+                {"allergen": allergen, "positive": result == "positive", "method": method}
+            )
+    body["sensitisations"] = sensitisations
+    return body, errors
+
+
+def _questionnaire_body(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    instrument = data.get("instrument", "")
+    items = ITEMS.get(instrument)
+    if items is None:
+        return {}, {"instrument": "choose a questionnaire"}
+    answers: list[Any] = []
+    errors: dict[str, str] = {}
+    for n, item in enumerate(items, start=1):
+        name = f"{instrument}_{n}"
+        text = data.get(name, "").strip()
+        if not text:
+            errors[name] = f"answer item {n} ({item.label})"
+            continue
+        if item.kind == "boolean":
+            if text not in ("yes", "no"):
+                errors[name] = "choose yes or no"
+                continue
+            answers.append(text == "yes")
+            continue
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            errors[name] = f"enter a number from {item.low:g} to {item.high:g}"
+            continue
+        answers.append(int(number) if number.is_integer() else number)
+    body = {
+        "instrument": instrument,
+        "answers": answers,
+        "respondent": data.get(f"{instrument}_respondent", ""),
+        "mode": data.get(f"{instrument}_mode", ""),
+    }
+    return body, errors
+
+
+def _field_errors(kind: str, data: dict[str, str], errors: dict[str, str]) -> dict[str, str]:
+    """Move errors onto the form's own field names (questionnaire items, allergy rows)."""
+    if kind == "questionnaires":
+        instrument = data.get("instrument", "")
+        out: dict[str, str] = {}
+        for key, msg in errors.items():
+            if key.startswith("answers."):
+                index = key.split(".", 1)[1].split(".")[0]
+                if index.isdigit():
+                    out[f"{instrument}_{int(index) + 1}"] = msg
+                    continue
+            if key in ("respondent", "mode"):
+                out[f"{instrument}_{key}"] = msg
+                continue
+            out[key] = msg
+        return out
+    if kind == "markers":
+        out = {}
+        for key, msg in errors.items():
+            if key.startswith("sensitisations."):
+                parts = key.split(".")
+                if len(parts) > 1 and parts[1].isdigit():
+                    out[f"allergen_{int(parts[1]) + 1}"] = msg
+                    continue
+            out[key] = msg
+        return out
+    return errors
+
+
+_SCHEMAS: dict[str, type[BaseModel]] = {
+    "spirometry": SpirometryIn,
+    "markers": MarkersIn,
+    "imaging": ImagingIn,
+    "questionnaires": QuestionnaireIn,
+    "history": HistoryIn,
+}
+_RECORD = {
+    "spirometry": service.record_spirometry,
+    "markers": service.record_markers,
+    "imaging": service.record_imaging,
+    "questionnaires": service.record_questionnaire,
+    "history": service.record_history,
+}
+
+
+async def _record(
+    request: Request, session: Session, actor: Actor, visit_id: int, kind: str
+) -> Response:
+    # Visibility and "retracted visit" first: a 404 or 409 is not a form error.
+    service.get_visit(session, actor, visit_id)
+    data = await read_form(request)
+    pre_errors: dict[str, str] = {}
+    if kind == "spirometry":
+        raw: dict[str, Any] = _spirometry_body(data)
+    elif kind == "markers":
+        raw, pre_errors = _markers_body(data)
+    elif kind == "questionnaires":
+        raw, pre_errors = _questionnaire_body(data)
+        if not raw:
+            return _visit_page(
+                request,
+                session,
+                actor,
+                visit_id,
+                open_form=kind,
+                form=data,
+                errors=pre_errors,
+                status_code=422,
+            )
+    else:
+        raw = {k: data.get(k, "") for k in _SCHEMAS[kind].model_fields}
+    body, errors = parse(_SCHEMAS[kind], raw)
+    errors = {**errors, **pre_errors}
+    if body is not None and not errors:
+        try:
+            _RECORD[kind](session, actor, visit_id, body)  # type: ignore[operator]
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            return RedirectResponse(f"/visits/{visit_id}?saved={kind}#{kind}", status_code=303)
+    session.rollback()
+    form_key = f"{data.get('instrument', '')}" if kind == "questionnaires" else kind
+    return _visit_page(
+        request,
+        session,
+        actor,
+        visit_id,
+        open_form=form_key,
+        form=data,
+        errors=_field_errors(kind, data, errors),
+        status_code=422,
+    )
+
+
+def _add_record_route(kind: str) -> None:
+    async def record_page(
+        request: Request,
+        visit_id: int,
+        session: Session = Depends(get_db),
+        actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+    ) -> Response:
+        return await _record(request, session, actor, visit_id, kind)
+
+    record_page.__name__ = f"record_{kind}_page"
+    router.add_api_route(f"/visits/{{visit_id}}/{kind}", record_page, methods=["POST"])
+
+
+for _kind in KINDS:
+    _add_record_route(_kind)
+
+
+# --- retraction -----------------------------------------------------------------------
+
+
+@router.post("/visits/{visit_id}/retract")
+async def retract_visit(
+    request: Request,
+    visit_id: int,
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+) -> Response:
+    data = await read_form(request)
+    body, errors = parse(RetractionIn, {"reason": data.get("reason", "")})
+    if body is None:
+        return _visit_page(
+            request,
+            session,
+            actor,
+            visit_id,
+            open_form="retract-visit",
+            errors={"retract_visit_reason": errors.get("reason", "give a reason")},
+            status_code=422,
+        )
+    service.retract_visit(session, actor, visit_id, body)
+    return RedirectResponse(f"/visits/{visit_id}?saved=retracted", status_code=303)
+
+
+@router.post("/visits/{visit_id}/{kind}/{record_id}/retract")
+async def retract_record(
+    request: Request,
+    visit_id: int,
+    kind: RecordKind,
+    record_id: int,
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+) -> Response:
+    data = await read_form(request)
+    body, errors = parse(RetractionIn, {"reason": data.get("reason", "")})
+    if body is None:
+        return _visit_page(
+            request,
+            session,
+            actor,
+            visit_id,
+            open_form=f"retract-{kind}-{record_id}",
+            errors={f"retract_{kind}_{record_id}": errors.get("reason", "give a reason")},
+            status_code=422,
+        )
+    service.retract_record(session, actor, visit_id, kind, record_id, body)
+    return RedirectResponse(f"/visits/{visit_id}?saved=retracted#{kind}", status_code=303)

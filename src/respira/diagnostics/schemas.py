@@ -1,0 +1,490 @@
+"""What diagnostics takes in and gives out: the JSON contract of issue 3 (field names
+exactly as the issue lists them) plus what Respira adds (who recorded a record, when,
+and whether it was retracted).
+
+Single-field rules — types, units, plausible ranges, wrong-unit catches — are checked
+here, so that the message lands beside the field. Rules that tie several fields
+together are in each schema's ``problems()`` (returning ``{field: message}``); rules
+that need the patient record (dates against the date of birth, the patient's height)
+are in the service. Every rule's message names the field and its unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from respira import validation as v
+from respira.diagnostics import units
+
+Equations = Literal["gli-global", "gli-2012"]
+Ethnicity = Literal["caucasian", "african_american", "ne_asian", "se_asian", "other"]
+Instrument = Literal["act", "cact", "acq5", "acq6", "acq7", "gina"]
+Modality = Literal["chest_xray", "ct", "hrct", "other"]
+IcsLevel = Literal["none", "low", "medium", "high"]
+Biologic = Literal[
+    "none", "omalizumab", "mepolizumab", "reslizumab", "benralizumab", "dupilumab", "tezepelumab"
+]
+YesNoUnknown = Literal["yes", "no", "unknown"]
+RecordKind = Literal["spirometry", "markers", "imaging", "questionnaires", "history"]
+
+ETHNICITY_LABELS: dict[str, str] = {
+    "caucasian": "Caucasian",
+    "african_american": "African American",
+    "ne_asian": "North East Asian",
+    "se_asian": "South East Asian",
+    "other": "Other or mixed",
+}
+MODALITY_LABELS: dict[str, str] = {
+    "chest_xray": "Chest X-ray",
+    "ct": "Chest CT",
+    "hrct": "HRCT",
+    "other": "Other imaging",
+}
+BIOLOGIC_LABELS: dict[str, str] = {
+    "none": "none",
+    "omalizumab": "omalizumab (anti-IgE)",
+    "mepolizumab": "mepolizumab (anti-IL-5)",
+    "reslizumab": "reslizumab (anti-IL-5)",
+    "benralizumab": "benralizumab (anti-IL-5Rα)",
+    "dupilumab": "dupilumab (anti-IL-4Rα)",
+    "tezepelumab": "tezepelumab (anti-TSLP)",
+}
+MAX_SENSITISATIONS = 40
+TOLERANCE_FEV1_OVER_FVC_L = 0.150  # ATS/ERS 2019 repeatability limit (Graham 2019)
+
+
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _not_future(value: dt.date) -> dt.date:
+    if value > v.today_utc():
+        raise ValueError("cannot be in the future")
+    return value
+
+
+def _text(max_len: int) -> Any:
+    def check(value: str) -> str:
+        text = v.plain_text(value, field_max=max_len)
+        if not text:
+            raise ValueError("is required")
+        return text
+
+    return AfterValidator(check)
+
+
+PastDate = Annotated[dt.date, AfterValidator(_not_future)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    def problems(self) -> dict[str, str]:
+        return {}
+
+
+# --- visits ---------------------------------------------------------------------------
+
+
+class VisitIn(_In):
+    visit_date: PastDate
+
+
+class RetractionIn(_In):
+    reason: Annotated[str, _text(500)]
+
+
+# --- spirometry -----------------------------------------------------------------------
+
+
+class SpirometryIn(_In):
+    equations: Equations = "gli-global"
+    ethnicity: Ethnicity | None = None
+    fev1_pre_l: Annotated[float, AfterValidator(units.volume_l("FEV1", 8))] | None = None
+    fvc_pre_l: Annotated[float, AfterValidator(units.volume_l("FVC", 10))] | None = None
+    fev1_post_l: Annotated[float, AfterValidator(units.volume_l("FEV1", 8))] | None = None
+    fvc_post_l: Annotated[float, AfterValidator(units.volume_l("FVC", 10))] | None = None
+    fef2575_pre_l_s: Annotated[float, AfterValidator(units.flow_l_s("FEF25-75"))] | None = None
+    bronchodilator: Annotated[str, _text(100)] | None = None
+    bronchodilator_dose_ug: (
+        Annotated[float, AfterValidator(units.bronchodilator_dose_ug)] | None
+    ) = None
+
+    _blanks = field_validator(
+        "ethnicity",
+        "fev1_pre_l",
+        "fvc_pre_l",
+        "fev1_post_l",
+        "fvc_post_l",
+        "fef2575_pre_l_s",
+        "bronchodilator",
+        "bronchodilator_dose_ug",
+        mode="before",
+    )(_blank_to_none)
+
+    @property
+    def has_post(self) -> bool:
+        return self.fev1_post_l is not None or self.fvc_post_l is not None
+
+    def problems(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self.has_post and (self.fev1_pre_l is None or self.fvc_pre_l is None):
+            msg = (
+                "post-bronchodilator values need the pre-bronchodilator values; enter "
+                "FEV1 and FVC before the bronchodilator (L)"
+            )
+            for name in ("fev1_pre_l", "fvc_pre_l"):
+                if getattr(self, name) is None:
+                    out[name] = msg
+        if self.fev1_pre_l is None and "fev1_pre_l" not in out:
+            out["fev1_pre_l"] = "FEV1 before the bronchodilator is required (L)"
+        if self.fvc_pre_l is None and "fvc_pre_l" not in out:
+            out["fvc_pre_l"] = "FVC before the bronchodilator is required (L)"
+        if self.fev1_post_l is None and self.fvc_post_l is not None:
+            out["fev1_post_l"] = "FEV1 after the bronchodilator is missing but FVC is given (L)"
+        if self.fvc_post_l is None and self.fev1_post_l is not None:
+            out["fvc_post_l"] = "FVC after the bronchodilator is missing but FEV1 is given (L)"
+        for phase, fev1, fvc in (
+            ("before", self.fev1_pre_l, self.fvc_pre_l),
+            ("after", self.fev1_post_l, self.fvc_post_l),
+        ):
+            if fev1 is not None and fvc is not None and fev1 > fvc + TOLERANCE_FEV1_OVER_FVC_L:
+                msg = (
+                    f"FEV1 {units.fmt(fev1)} L exceeds FVC {units.fmt(fvc)} L {phase} the "
+                    f"bronchodilator by more than {TOLERANCE_FEV1_OVER_FVC_L:g} L; check both "
+                    "values (FEV1 cannot be larger than FVC)"
+                )
+                suffix = "pre" if phase == "before" else "post"
+                out.setdefault(f"fev1_{suffix}_l", msg)
+                out.setdefault(f"fvc_{suffix}_l", msg)
+        if self.has_post:
+            if self.bronchodilator is None:
+                out["bronchodilator"] = (
+                    "name the bronchodilator given before the post-bronchodilator test"
+                )
+            if self.bronchodilator_dose_ug is None:
+                out["bronchodilator_dose_ug"] = "enter the bronchodilator dose given (µg)"
+        else:
+            if self.bronchodilator is not None:
+                out["bronchodilator"] = (
+                    "no post-bronchodilator values were entered; leave the bronchodilator "
+                    "empty or enter FEV1 and FVC after it"
+                )
+            if self.bronchodilator_dose_ug is not None:
+                out["bronchodilator_dose_ug"] = (
+                    "no post-bronchodilator values were entered; leave the dose empty or "
+                    "enter FEV1 and FVC after the bronchodilator"
+                )
+        if self.equations == "gli-2012" and self.ethnicity is None:
+            out["ethnicity"] = "GLI-2012 needs the reference group (ethnicity)"
+        if self.equations == "gli-global" and self.ethnicity is not None:
+            out["ethnicity"] = (
+                "GLI Global is race-neutral and takes no ethnicity; leave it empty or choose "
+                "GLI-2012"
+            )
+        return out
+
+
+class ReferenceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    measured: float
+    pred: float
+    lln: float
+    uln: float
+    z: float
+    pctpred: float
+
+    @property
+    def below_lln(self) -> bool:
+        return self.z < -1.645
+
+
+class _RecordOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    visit_id: int
+    recorded_at: dt.datetime
+    recorded_by: str = Field(validation_alias="recorded_by_name")
+    retracted: bool
+    retracted_at: dt.datetime | None
+    retracted_by: str | None = Field(validation_alias="retracted_by_name")
+    retraction_reason: str | None
+
+
+class SpirometryOut(_RecordOut):
+    equations: Equations
+    ethnicity: Ethnicity | None
+    fev1_pre_l: float
+    fvc_pre_l: float
+    fev1_post_l: float | None
+    fvc_post_l: float | None
+    fef2575_pre_l_s: float | None
+    bronchodilator: str | None
+    bronchodilator_dose_ug: float | None
+    results: dict[str, ReferenceOut]
+    pattern: str
+    severity: str | None
+    bdr: bool | None
+    bdr_fev1_pct_pred_change: float | None
+    bdr_fvc_pct_pred_change: float | None
+    bdr_2005: bool | None
+    equations_version: str
+    sex: Literal["M", "F"]
+    age_years: float
+    height_cm: float
+    notes: list[str]
+
+    @field_validator("results", mode="before")
+    @classmethod
+    def _results_by_key(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return {r.key: r for r in value}
+        return value
+
+
+# --- markers --------------------------------------------------------------------------
+
+
+class SensitisationIn(_In):
+    allergen: Annotated[str, _text(100)]
+    positive: bool
+    method: Literal["skin_prick", "sige"] | None = None
+
+    _blanks = field_validator("method", mode="before")(_blank_to_none)
+
+
+class SensitisationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    allergen: str
+    positive: bool
+    method: str | None
+
+
+class MarkersIn(_In):
+    blood_eosinophils_per_ul: Annotated[float, AfterValidator(units.eosinophils_per_ul)] | None = (
+        None
+    )
+    feno_ppb: Annotated[float, AfterValidator(units.feno_ppb)] | None = None
+    total_ige_iu_ml: Annotated[float, AfterValidator(units.total_ige_iu_ml)] | None = None
+    sensitisations: list[SensitisationIn] = Field(
+        default_factory=list, max_length=MAX_SENSITISATIONS
+    )
+    on_maintenance_ocs: bool = False
+    on_biologic: bool = False
+
+    _blanks = field_validator(
+        "blood_eosinophils_per_ul", "feno_ppb", "total_ige_iu_ml", mode="before"
+    )(_blank_to_none)
+
+    def problems(self) -> dict[str, str]:
+        if (
+            self.blood_eosinophils_per_ul is None
+            and self.feno_ppb is None
+            and self.total_ige_iu_ml is None
+            and not self.sensitisations
+        ):
+            msg = "enter at least one marker or allergy test"
+            return {"blood_eosinophils_per_ul": msg, "feno_ppb": msg, "total_ige_iu_ml": msg}
+        seen: set[str] = set()
+        for s in self.sensitisations:
+            key = (s.allergen.casefold(), s.method)
+            if str(key) in seen:
+                return {"sensitisations": f"{s.allergen} is listed twice with the same method"}
+            seen.add(str(key))
+        return {}
+
+
+class MarkersOut(_RecordOut):
+    blood_eosinophils_per_ul: float | None
+    feno_ppb: float | None
+    total_ige_iu_ml: float | None
+    sensitisations: list[SensitisationOut]
+    on_maintenance_ocs: bool
+    on_biologic: bool
+    age_years: float
+    phenotype: str
+    phenotype_thresholds: dict[str, Any] = Field(validation_alias="phenotype_detail")
+    phenotype_version: str
+
+
+# --- imaging --------------------------------------------------------------------------
+
+
+class ImagingIn(_In):
+    modality: Modality
+    study_date: PastDate
+    findings: Annotated[str, _text(5000)]
+    abnormal: bool
+    clinically_indicated: bool
+    indication: Annotated[str, _text(500)] | None = None
+
+    _blanks = field_validator("indication", mode="before")(_blank_to_none)
+
+    def problems(self) -> dict[str, str]:
+        if self.clinically_indicated and self.indication is None:
+            return {"indication": "state the clinical indication for the imaging"}
+        if not self.clinically_indicated and self.indication is not None:
+            return {
+                "indication": "the imaging is marked as not clinically indicated; leave the "
+                "indication empty or mark it as indicated"
+            }
+        return {}
+
+
+class ImagingOut(_RecordOut):
+    modality: Modality
+    study_date: dt.date
+    findings: str
+    abnormal: bool
+    clinically_indicated: bool
+    indication: str | None
+
+
+# --- questionnaires -------------------------------------------------------------------
+
+
+class QuestionnaireIn(_In):
+    instrument: Instrument
+    answers: list[bool | int | float] = Field(max_length=20)
+    respondent: Literal["self", "caregiver", "interviewer"] | None = None
+    mode: Literal["paper", "web", "interview"] | None = None
+
+    _blanks = field_validator("respondent", "mode", mode="before")(_blank_to_none)
+
+
+class QuestionnaireOut(_RecordOut):
+    instrument: Instrument
+    answers: list[bool | int | float]
+    score: float
+    band: str
+    algorithm_version: str
+    respondent: str | None
+    mode: str | None
+
+
+# --- treatment and exacerbation history -----------------------------------------------
+
+
+class HistoryIn(_In):
+    ics_dose_level: IcsLevel
+    laba: bool
+    lama: bool
+    maintenance_ocs: bool
+    ocs_dose_mg_per_day: Annotated[float, AfterValidator(units.ocs_dose_mg_per_day)] | None = None
+    biologic: Biologic
+    gina_step: int = Field(ge=1, le=5)
+    gina_track: Literal[1, 2] | None = None
+    severe_exacerbations_12m: int = Field(ge=0, le=52)
+    hospitalisations_12m: int = Field(ge=0, le=52)
+    last_exacerbation_date: PastDate | None = None
+    last_systemic_cs_date: PastDate | None = None
+    rescue_puffs_per_week: Annotated[float, AfterValidator(units.rescue_puffs_per_week)]
+    adherence_confirmed: YesNoUnknown = "unknown"
+    inhaler_technique_confirmed: YesNoUnknown = "unknown"
+
+    _blanks = field_validator(
+        "ocs_dose_mg_per_day",
+        "gina_track",
+        "last_exacerbation_date",
+        "last_systemic_cs_date",
+        mode="before",
+    )(_blank_to_none)
+
+    def problems(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self.maintenance_ocs and self.ocs_dose_mg_per_day is None:
+            out["ocs_dose_mg_per_day"] = (
+                "enter the maintenance OCS dose (mg/day prednisone-equivalent)"
+            )
+        if not self.maintenance_ocs and self.ocs_dose_mg_per_day is not None:
+            out["ocs_dose_mg_per_day"] = (
+                "the patient is not on maintenance OCS; leave the dose empty or tick "
+                "maintenance OCS"
+            )
+        if self.hospitalisations_12m > self.severe_exacerbations_12m:
+            out["hospitalisations_12m"] = (
+                f"{self.hospitalisations_12m} hospitalisations but "
+                f"{self.severe_exacerbations_12m} severe exacerbations: every asthma "
+                "hospitalisation counts as a severe exacerbation (ATS/ERS 2009)"
+            )
+        return out
+
+
+class HistoryOut(_RecordOut):
+    ics_dose_level: IcsLevel
+    laba: bool
+    lama: bool
+    maintenance_ocs: bool
+    ocs_dose_mg_per_day: float | None
+    biologic: Biologic
+    gina_step: int
+    gina_track: int | None
+    severe_exacerbations_12m: int
+    hospitalisations_12m: int
+    last_exacerbation_date: dt.date | None
+    last_systemic_cs_date: dt.date | None
+    rescue_puffs_per_week: float
+    adherence_confirmed: YesNoUnknown
+    inhaler_technique_confirmed: YesNoUnknown
+
+
+# --- visits out -----------------------------------------------------------------------
+
+
+class VisitOut(BaseModel):
+    """A visit with everything recorded at it, each kind newest first."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    patient_id: int
+    visit_date: dt.date
+    recorded_at: dt.datetime
+    recorded_by: str = Field(validation_alias="recorded_by_name")
+    retracted: bool
+    retracted_at: dt.datetime | None
+    retracted_by: str | None = Field(validation_alias="retracted_by_name")
+    retraction_reason: str | None
+    spirometry: list[SpirometryOut] = Field(default_factory=list)
+    markers: list[MarkersOut] = Field(default_factory=list)
+    imaging: list[ImagingOut] = Field(default_factory=list)
+    questionnaires: list[QuestionnaireOut] = Field(default_factory=list)
+    history: list[HistoryOut] = Field(default_factory=list)
+
+
+class ControlSummary(BaseModel):
+    instrument: Instrument
+    score: float
+    band: str
+
+
+class VisitSummary(BaseModel):
+    """One line of a patient's visit list: the key results of the visit (each from its
+    newest live record of that kind)."""
+
+    id: int
+    patient_id: int
+    visit_date: dt.date
+    retracted: bool
+    retraction_reason: str | None
+    pattern: str | None
+    severity: str | None
+    fev1_pre_l: float | None
+    fev1_pre_pctpred: float | None
+    fev1_pre_z: float | None
+    bdr: bool | None
+    bdr_2005: bool | None
+    phenotype: str | None
+    control: list[ControlSummary]
+    records: dict[str, int]
+
+
+class VisitList(BaseModel):
+    items: list[VisitSummary]
+    total: int

@@ -1,0 +1,588 @@
+"""Use cases of the diagnostic work-up: open a visit, record spirometry, markers,
+imaging, questionnaires and treatment history at it, read them back, and retract a
+record entered in error.
+
+Who may do what (``docs/decisions/2026-11-23-diagnostics-roles.md``): physicians and
+admins record and read; a patient account reads its own visits (any other visit is
+"not found", and records retracted as entered in error are not shown to it);
+coordinators and the laboratory have no access.
+
+Everything Respira computes — reference values, pattern, severity, bronchodilator
+response, phenotype, questionnaire score and band — comes from ``respira.science`` at
+the moment of recording and is stored with the version of the method that computed
+it, so that a later change of method never silently changes a recorded result.
+
+Records are never edited (``docs/decisions/2026-11-23-diagnostics-immutable-records.md``):
+a wrong record is retracted with a reason and entered again. Each use case is one
+transaction, audited in it, and raises before it writes anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from respira import audit
+from respira.actors import Actor, Role, require_role
+from respira.db import utcnow
+from respira.diagnostics.models import (
+    DiagnosticVisit,
+    ImagingStudy,
+    MarkerPanel,
+    QuestionnaireResponse,
+    Sensitisation,
+    SpirometryResult,
+    SpirometrySession,
+    TreatmentHistory,
+)
+from respira.diagnostics.schemas import (
+    ControlSummary,
+    HistoryIn,
+    HistoryOut,
+    ImagingIn,
+    ImagingOut,
+    MarkersIn,
+    MarkersOut,
+    QuestionnaireIn,
+    QuestionnaireOut,
+    RecordKind,
+    RetractionIn,
+    SpirometryIn,
+    SpirometryOut,
+    VisitIn,
+    VisitList,
+    VisitOut,
+    VisitSummary,
+)
+from respira.diagnostics.snapshot import ClinicalSnapshot, clinical_snapshot
+from respira.errors import Conflict, InvalidInput, NotFound
+from respira.patients import service as patients_service
+from respira.patients.models import Patient
+from respira.science.control import QuestionnaireError, score_questionnaire
+from respira.science.phenotype import PhenotypeInputError, classify_phenotype
+from respira.science.spirometry.errors import SpirometryInputError
+from respira.science.spirometry.interpretation import interpret_session
+from respira.validation import decimal_age
+
+__all__ = ["READ_ROLES", "WRITE_ROLES", "ClinicalSnapshot", "clinical_snapshot"]
+
+WRITE_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN})
+READ_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.PATIENT})
+
+_SEX = {"female": "F", "male": "M"}
+# Science field names → the names the caller knows (the patient record's).
+_SCIENCE_FIELDS = {"sex": "sex_at_birth", "age": "visit_date"}
+
+_KINDS: dict[str, tuple[type[Any], str, type[Any]]] = {
+    "spirometry": (SpirometrySession, "spirometry_session", SpirometryOut),
+    "markers": (MarkerPanel, "marker_panel", MarkersOut),
+    "imaging": (ImagingStudy, "imaging_study", ImagingOut),
+    "questionnaires": (QuestionnaireResponse, "questionnaire_response", QuestionnaireOut),
+    "history": (TreatmentHistory, "treatment_history", HistoryOut),
+}
+
+
+# --- loading and visibility -----------------------------------------------------------
+
+
+def _load_visit(
+    session: Session, actor: Actor, visit_id: int, *, for_write: bool = False
+) -> DiagnosticVisit:
+    visit = session.get(DiagnosticVisit, visit_id, with_for_update=for_write or None)
+    if visit is None:
+        raise NotFound("no such visit")
+    if actor.role == Role.PATIENT and (
+        actor.patient_id != visit.patient_id or visit.retracted_at is not None
+    ):
+        raise NotFound("no such visit")
+    if for_write and visit.retracted_at is not None:
+        raise Conflict(
+            "this visit was retracted as entered in error; record results at a new visit"
+        )
+    return visit
+
+
+def _patient_of(session: Session, visit: DiagnosticVisit) -> Patient:
+    patient = session.get(Patient, visit.patient_id)
+    assert patient is not None  # a foreign key with ON DELETE RESTRICT
+    return patient
+
+
+def _stamp(actor: Actor) -> dict[str, Any]:
+    return {
+        "recorded_at": utcnow(),
+        "recorded_by_id": actor.user_id,
+        "recorded_by_name": actor.name,
+    }
+
+
+def _check_date(name: str, value: dt.date, patient: Patient, label: str) -> dict[str, str]:
+    if value < patient.date_of_birth:
+        return {
+            name: f"{label} ({value.isoformat()}) is before the patient's date of birth "
+            f"({patient.date_of_birth.isoformat()})"
+        }
+    return {}
+
+
+def _audit_after(out: Any) -> dict[str, Any]:
+    data: dict[str, Any] = out.model_dump(
+        mode="json",
+        exclude={"recorded_at", "retracted", "retracted_at", "retracted_by", "retraction_reason"},
+    )
+    return data
+
+
+def _raise_if(errors: dict[str, str]) -> None:
+    if errors:
+        raise InvalidInput(errors)
+
+
+# --- visits ---------------------------------------------------------------------------
+
+
+def create_visit(session: Session, actor: Actor, patient_id: int, data: VisitIn) -> VisitOut:
+    require_role(actor, WRITE_ROLES)
+    patient = patients_service.get_for_update(session, actor, patient_id)
+    _raise_if(_check_date("visit_date", data.visit_date, patient, "The visit date"))
+    visit = DiagnosticVisit(patient_id=patient.id, visit_date=data.visit_date, **_stamp(actor))
+    session.add(visit)
+    session.flush()
+    out = _visit_out(visit, actor)
+    audit.record(
+        session,
+        actor,
+        entity_type="diagnostic_visit",
+        entity_id=visit.id,
+        action="create",
+        after={"patient_id": patient.id, "visit_date": data.visit_date.isoformat()},
+    )
+    session.commit()
+    return out
+
+
+def _with_records(stmt: Any) -> Any:
+    return stmt.options(
+        selectinload(DiagnosticVisit.spirometry).selectinload(SpirometrySession.results),
+        selectinload(DiagnosticVisit.markers).selectinload(MarkerPanel.sensitisations),
+        selectinload(DiagnosticVisit.imaging),
+        selectinload(DiagnosticVisit.questionnaires),
+        selectinload(DiagnosticVisit.history),
+    )
+
+
+def _visit_out(visit: DiagnosticVisit, actor: Actor) -> VisitOut:
+    out = VisitOut.model_validate(visit)
+    if actor.role == Role.PATIENT:
+        # Retracted records may have been entered for the wrong person: a patient sees
+        # only what stands.
+        for kind in _KINDS:
+            setattr(out, kind, [r for r in getattr(out, kind) if not r.retracted])
+    return out
+
+
+def get_visit(session: Session, actor: Actor, visit_id: int) -> VisitOut:
+    require_role(actor, READ_ROLES)
+    visit = _load_visit(session, actor, visit_id)
+    loaded = session.scalars(
+        _with_records(select(DiagnosticVisit).where(DiagnosticVisit.id == visit.id))
+    ).one()
+    return _visit_out(loaded, actor)
+
+
+def _summary(visit: DiagnosticVisit) -> VisitSummary:
+    spiro = next((s for s in visit.spirometry if not s.retracted), None)
+    panel = next((m for m in visit.markers if not m.retracted), None)
+    control: list[ControlSummary] = []
+    seen: set[str] = set()
+    for q in visit.questionnaires:
+        if q.retracted or q.instrument in seen:
+            continue
+        seen.add(q.instrument)
+        control.append(ControlSummary(instrument=q.instrument, score=q.score, band=q.band))
+    results = {r.key: r for r in spiro.results} if spiro else {}
+    fev1 = results.get("fev1_pre")
+    return VisitSummary(
+        id=visit.id,
+        patient_id=visit.patient_id,
+        visit_date=visit.visit_date,
+        retracted=visit.retracted,
+        retraction_reason=visit.retraction_reason,
+        pattern=spiro.pattern if spiro else None,
+        severity=spiro.severity if spiro else None,
+        fev1_pre_l=spiro.fev1_pre_l if spiro else None,
+        fev1_pre_pctpred=fev1.pctpred if fev1 else None,
+        fev1_pre_z=fev1.z if fev1 else None,
+        bdr=spiro.bdr if spiro else None,
+        bdr_2005=spiro.bdr_2005 if spiro else None,
+        phenotype=panel.phenotype if panel else None,
+        control=control,
+        records={kind: sum(1 for r in getattr(visit, kind) if not r.retracted) for kind in _KINDS},
+    )
+
+
+def list_visits(session: Session, actor: Actor, patient_id: int) -> VisitList:
+    """A patient's visits, newest first, each with its key results."""
+    require_role(actor, READ_ROLES)
+    patient = patients_service.get_for_update(session, actor, patient_id)
+    stmt = select(DiagnosticVisit).where(DiagnosticVisit.patient_id == patient.id)
+    if actor.role == Role.PATIENT:
+        stmt = stmt.where(DiagnosticVisit.retracted_at.is_(None))
+    visits = session.scalars(
+        _with_records(stmt).order_by(DiagnosticVisit.visit_date.desc(), DiagnosticVisit.id.desc())
+    ).all()
+    items = [_summary(v) for v in visits]
+    return VisitList(items=items, total=len(items))
+
+
+# --- spirometry -----------------------------------------------------------------------
+
+
+def record_spirometry(
+    session: Session, actor: Actor, visit_id: int, data: SpirometryIn
+) -> SpirometryOut:
+    require_role(actor, WRITE_ROLES)
+    visit = _load_visit(session, actor, visit_id, for_write=True)
+    patient = _patient_of(session, visit)
+    errors = data.problems()
+    if patient.height_cm is None:
+        errors["height_cm"] = (
+            "the patient's height is not recorded; record the height (cm) on the patient's "
+            "record first, then enter the spirometry"
+        )
+    _raise_if(errors)
+    assert data.fev1_pre_l is not None and data.fvc_pre_l is not None
+    assert patient.height_cm is not None
+    sex = _SEX[patient.sex_at_birth]
+    age = decimal_age(patient.date_of_birth, visit.visit_date)
+    ethnicity = data.ethnicity if data.equations == "gli-2012" else None
+    try:
+        result = interpret_session(
+            data.equations,
+            sex=sex,
+            age=age,
+            height_cm=patient.height_cm,
+            ethnicity=ethnicity,
+            fev1_pre_l=data.fev1_pre_l,
+            fvc_pre_l=data.fvc_pre_l,
+            fev1_post_l=data.fev1_post_l,
+            fvc_post_l=data.fvc_post_l,
+            fef2575_pre_l_s=data.fef2575_pre_l_s,
+        )
+    except SpirometryInputError as exc:
+        field = _SCIENCE_FIELDS.get(exc.field, exc.field)
+        message = str(exc)
+        if exc.field == "age":
+            message = (
+                f"the patient's age on the visit date ({age:.1f} years) cannot be "
+                f"interpreted: {message}"
+            )
+        raise InvalidInput({field: message}) from exc
+    row = SpirometrySession(
+        visit_id=visit.id,
+        fev1_pre_l=data.fev1_pre_l,
+        fvc_pre_l=data.fvc_pre_l,
+        fef2575_pre_l_s=data.fef2575_pre_l_s,
+        fev1_post_l=data.fev1_post_l,
+        fvc_post_l=data.fvc_post_l,
+        bronchodilator=data.bronchodilator,
+        bronchodilator_dose_ug=data.bronchodilator_dose_ug,
+        equations=data.equations,
+        ethnicity=ethnicity,
+        sex=sex,
+        age_years=age,
+        height_cm=patient.height_cm,
+        equations_version=result.equations_version,
+        pattern=result.pattern,
+        severity=result.severity,
+        bdr=result.bdr,
+        bdr_fev1_pct_pred_change=result.bdr_fev1_pct_pred_change,
+        bdr_fvc_pct_pred_change=result.bdr_fvc_pct_pred_change,
+        bdr_2005=result.bdr_2005,
+        notes=list(result.notes),
+        results=[
+            SpirometryResult(
+                key=key,
+                measured=r.measured,
+                pred=r.pred,
+                lln=r.lln,
+                uln=r.uln,
+                z=r.z,
+                pctpred=r.pctpred,
+            )
+            for key, r in result.results.items()
+        ],
+        **_stamp(actor),
+    )
+    session.add(row)
+    session.flush()
+    out = SpirometryOut.model_validate(row)
+    audit.record(
+        session,
+        actor,
+        entity_type="spirometry_session",
+        entity_id=row.id,
+        action="create",
+        after=_audit_after(out),
+    )
+    session.commit()
+    return out
+
+
+# --- markers --------------------------------------------------------------------------
+
+
+def record_markers(session: Session, actor: Actor, visit_id: int, data: MarkersIn) -> MarkersOut:
+    require_role(actor, WRITE_ROLES)
+    visit = _load_visit(session, actor, visit_id, for_write=True)
+    patient = _patient_of(session, visit)
+    _raise_if(data.problems())
+    age = decimal_age(patient.date_of_birth, visit.visit_date)
+    try:
+        phenotype = classify_phenotype(
+            age_years=age,
+            blood_eosinophils_per_ul=data.blood_eosinophils_per_ul,
+            feno_ppb=data.feno_ppb,
+            total_ige_iu_ml=data.total_ige_iu_ml,
+            sensitisations=data.sensitisations,
+            on_maintenance_ocs=data.on_maintenance_ocs,
+            on_biologic=data.on_biologic,
+        )
+    except PhenotypeInputError as exc:
+        field = "visit_date" if exc.field == "age_years" else exc.field
+        raise InvalidInput({field: str(exc)}) from exc
+    row = MarkerPanel(
+        visit_id=visit.id,
+        blood_eosinophils_per_ul=data.blood_eosinophils_per_ul,
+        feno_ppb=data.feno_ppb,
+        total_ige_iu_ml=data.total_ige_iu_ml,
+        on_maintenance_ocs=data.on_maintenance_ocs,
+        on_biologic=data.on_biologic,
+        age_years=age,
+        phenotype=phenotype.label,
+        phenotype_detail=phenotype.as_dict(),
+        phenotype_version=phenotype.version,
+        sensitisations=[
+            Sensitisation(allergen=t.allergen, positive=t.positive, method=t.method)
+            for t in data.sensitisations
+        ],
+        **_stamp(actor),
+    )
+    session.add(row)
+    session.flush()
+    out = MarkersOut.model_validate(row)
+    audit.record(
+        session,
+        actor,
+        entity_type="marker_panel",
+        entity_id=row.id,
+        action="create",
+        after=_audit_after(out),
+    )
+    session.commit()
+    return out
+
+
+# --- imaging --------------------------------------------------------------------------
+
+
+def record_imaging(session: Session, actor: Actor, visit_id: int, data: ImagingIn) -> ImagingOut:
+    require_role(actor, WRITE_ROLES)
+    visit = _load_visit(session, actor, visit_id, for_write=True)
+    patient = _patient_of(session, visit)
+    errors = data.problems()
+    errors.update(_check_date("study_date", data.study_date, patient, "The study date"))
+    _raise_if(errors)
+    row = ImagingStudy(visit_id=visit.id, **data.model_dump(), **_stamp(actor))
+    session.add(row)
+    session.flush()
+    out = ImagingOut.model_validate(row)
+    audit.record(
+        session,
+        actor,
+        entity_type="imaging_study",
+        entity_id=row.id,
+        action="create",
+        after=_audit_after(out),
+    )
+    session.commit()
+    return out
+
+
+# --- treatment and exacerbation history -----------------------------------------------
+
+
+def _year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def record_history(session: Session, actor: Actor, visit_id: int, data: HistoryIn) -> HistoryOut:
+    require_role(actor, WRITE_ROLES)
+    visit = _load_visit(session, actor, visit_id, for_write=True)
+    patient = _patient_of(session, visit)
+    errors = data.problems()
+    year_ago = _year_before(visit.visit_date)
+    for name, value, label in (
+        ("last_exacerbation_date", data.last_exacerbation_date, "The last severe exacerbation"),
+        ("last_systemic_cs_date", data.last_systemic_cs_date, "The last systemic CS course"),
+    ):
+        if value is None:
+            continue
+        if value > visit.visit_date:
+            errors[name] = (
+                f"{label} ({value.isoformat()}) is after the visit "
+                f"({visit.visit_date.isoformat()}); record it at a later visit"
+            )
+        else:
+            errors.update(_check_date(name, value, patient, label))
+    last = data.last_exacerbation_date
+    if last is not None and "last_exacerbation_date" not in errors:
+        if data.severe_exacerbations_12m == 0 and last > year_ago:
+            errors["last_exacerbation_date"] = (
+                f"the last severe exacerbation ({last.isoformat()}) lies within the 12 months "
+                "before the visit, but 0 severe exacerbations in 12 months were recorded"
+            )
+        elif data.severe_exacerbations_12m > 0 and last <= year_ago:
+            errors["last_exacerbation_date"] = (
+                f"{data.severe_exacerbations_12m} severe exacerbation(s) in the last 12 months "
+                f"were recorded, but the last one ({last.isoformat()}) is more than 12 months "
+                "before the visit"
+            )
+    _raise_if(errors)
+    row = TreatmentHistory(visit_id=visit.id, **data.model_dump(), **_stamp(actor))
+    session.add(row)
+    session.flush()
+    out = HistoryOut.model_validate(row)
+    audit.record(
+        session,
+        actor,
+        entity_type="treatment_history",
+        entity_id=row.id,
+        action="create",
+        after=_audit_after(out),
+    )
+    session.commit()
+    return out
+
+
+# --- questionnaires ------------------------------------------------------------------
+
+# Ages for which the instruments are validated (ACT ≥ 12, Nathan 2004; C-ACT 4–11,
+# Liu 2007): another age's score has no meaning.
+_INSTRUMENT_AGES = {"act": (12.0, None), "cact": (4.0, 12.0)}
+
+
+def record_questionnaire(
+    session: Session, actor: Actor, visit_id: int, data: QuestionnaireIn
+) -> QuestionnaireOut:
+    require_role(actor, WRITE_ROLES)
+    visit = _load_visit(session, actor, visit_id, for_write=True)
+    patient = _patient_of(session, visit)
+    age = decimal_age(patient.date_of_birth, visit.visit_date)
+    low, high = _INSTRUMENT_AGES.get(data.instrument, (None, None))
+    if (low is not None and age < low) or (high is not None and age >= high):
+        span = f"{low:g}–{high - 1:g}" if high is not None else f"{low:g} and over"
+        raise InvalidInput(
+            {
+                "instrument": f"{data.instrument.upper()} is validated for ages {span}; "
+                f"the patient is {int(age)} on the visit date"
+            }
+        )
+    try:
+        scored = score_questionnaire(data.instrument, data.answers)
+    except QuestionnaireError as exc:
+        field = f"answers.{exc.item - 1}" if exc.item is not None else "answers"
+        raise InvalidInput({field: str(exc)}) from exc
+    row = QuestionnaireResponse(
+        visit_id=visit.id,
+        instrument=data.instrument,
+        answers=list(data.answers),
+        score=scored.score,
+        band=scored.band,
+        algorithm_version=scored.algorithm_version,
+        respondent=data.respondent,
+        mode=data.mode,
+        **_stamp(actor),
+    )
+    session.add(row)
+    session.flush()
+    out = QuestionnaireOut.model_validate(row)
+    audit.record(
+        session,
+        actor,
+        entity_type="questionnaire_response",
+        entity_id=row.id,
+        action="create",
+        after=_audit_after(out),
+    )
+    session.commit()
+    return out
+
+
+# --- retraction -----------------------------------------------------------------------
+
+
+def retract_visit(session: Session, actor: Actor, visit_id: int, data: RetractionIn) -> VisitOut:
+    """Mark a visit as entered in error: it and everything in it stop counting (the
+    snapshot, the lists) but stay readable to staff, with who retracted it and why."""
+    require_role(actor, WRITE_ROLES)
+    visit = _load_visit(session, actor, visit_id, for_write=True)
+    _retract(session, actor, visit, "diagnostic_visit", data.reason)
+    return get_visit(session, actor, visit.id)
+
+
+def retract_record(
+    session: Session,
+    actor: Actor,
+    visit_id: int,
+    kind: RecordKind,
+    record_id: int,
+    data: RetractionIn,
+) -> Any:
+    require_role(actor, WRITE_ROLES)
+    visit = _load_visit(session, actor, visit_id, for_write=True)
+    model, entity_type, out_schema = _KINDS[kind]
+    row = session.get(model, record_id, with_for_update=True)
+    if row is None or row.visit_id != visit.id:
+        raise NotFound(f"no such {kind} record at this visit")
+    if row.retracted_at is not None:
+        raise Conflict("this record was already retracted")
+    _retract(session, actor, row, entity_type, data.reason)
+    return out_schema.model_validate(row)
+
+
+def _retract(session: Session, actor: Actor, row: Any, entity_type: str, reason: str) -> None:
+    if row.retracted_at is not None:
+        raise Conflict("this was already retracted")
+    row.retracted_at = utcnow()
+    row.retracted_by_id = actor.user_id
+    row.retracted_by_name = actor.name
+    row.retraction_reason = reason
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        entity_type=entity_type,
+        entity_id=row.id,
+        action="retract",
+        before={"retracted": False},
+        after={"retracted": True, "retracted_at": row.retracted_at, "reason": reason},
+        reason=reason,
+    )
+    session.commit()
+
+
+# --- for other steps ------------------------------------------------------------------
+
+
+def snapshot_for(session: Session, actor: Actor, patient_id: int) -> ClinicalSnapshot:
+    """The clinical snapshot after the same visibility rules as a read."""
+    require_role(actor, READ_ROLES)
+    patient = patients_service.get_for_update(session, actor, patient_id)
+    return clinical_snapshot(session, patient.id)

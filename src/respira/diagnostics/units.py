@@ -1,0 +1,174 @@
+"""Plausible ranges and wrong-unit catches for what a clinician types into a
+diagnostic form.
+
+Each check takes a number and returns it unchanged, or raises ``ValueError`` with a
+message that names the quantity and the unit it expects — and, where a value has the
+tell-tale size of another unit, which unit it looks like and what it would be in the
+right one. A value in the wrong unit is never converted silently: the person who typed
+it confirms the number (a guess that a figure was millilitres is still a guess).
+
+Ranges (programme rules; the science module has its own, wider, physiological limits):
+
+============================  ==========================  =====================================
+quantity                      accepted                    caught as another unit
+============================  ==========================  =====================================
+FEV1                          0.2–8 L                     ≥ 100: mL; >10–<100: % predicted
+FVC                           0.2–10 L                    ≥ 100: mL; >10–<100: % predicted
+FEF25-75                      0.05–15 L/s                 ≥ 50: mL/s or L/min
+bronchodilator dose           > 0–1000 µg                 < 1: mg (0.4 mg = 400 µg)
+blood eosinophils             0–20,000 cells/µL           0 < x < 10: ×10⁹/L (0.3 → 300/µL);
+                                                          10–<50 with decimals: % of leukocytes
+FeNO                          0–300 ppb                   0 < x < 1: ppm (0.025 ppm = 25 ppb)
+total IgE                     0–20,000 IU/mL (= kU/L)
+maintenance OCS dose          > 0–100 mg/day              ≥ 1000: µg/day
+rescue inhaler use            0–200 puffs/week
+============================  ==========================  =====================================
+
+Sources for the bounds: FEV1/FVC/FEF ranges cover the GLI reference populations
+(Quanjer 2012 Eur Respir J 40:1324) with room for the largest healthy adults; a
+standard bronchodilator test gives 400 µg salbutamol (Graham 2019 Am J Respir Crit
+Care Med 200:e70), so 1000 µg leaves room for 4 × 250 µg terbutaline; eosinophils above
+1500/µL already mean hypereosinophilia (work-up for EGPA, parasites), 20,000/µL is far
+beyond any asthma value; FeNO analysers (NIOX VERO, Vivatmo) report up to 300 ppb
+(Dweik 2011 Am J Respir Crit Care Med 184:602 for the clinical cut-offs); total IgE:
+1 IU/mL = 1 kU/L ≈ 2.4 ng/mL (WHO 2nd IRP 75/502), the ImmunoCAP Total IgE measuring
+range is 2–5,000 kU/L undiluted and values above 20,000 kU/L are reported only in
+hyper-IgE syndrome and allergic bronchopulmonary aspergillosis (Grimbacher 1999
+N Engl J Med 340:692; Agarwal 2013 Clin Exp Allergy 43:850 for ABPA, where > 1,000 IU/mL
+is a criterion); prednisone-equivalent maintenance doses above 100 mg/day are not
+maintenance therapy; 200 puffs a week is a 200-dose SABA canister a week.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+Check = Callable[[float], float]
+
+
+def fmt(value: float) -> str:
+    """A number as a person would write it: no trailing zeros, thousands separated."""
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.6g}"
+
+
+def _finite(value: float, label: str) -> None:
+    if not math.isfinite(value):
+        raise ValueError(f"{label} must be a number")
+
+
+def volume_l(label: str, high: float) -> Check:
+    """FEV1 or FVC in litres."""
+
+    def check(value: float) -> float:
+        _finite(value, label)
+        if value >= 100:
+            raise ValueError(
+                f"{label} {fmt(value)} looks like mL; enter litres "
+                f"({fmt(value)} mL = {fmt(round(value / 1000, 3))} L)"
+            )
+        if 10 < value < 100:
+            raise ValueError(
+                f"{label} {fmt(value)} looks like % predicted; enter the measured value in litres"
+            )
+        if not 0.2 <= value <= high:
+            raise ValueError(f"{label} must be between 0.2 and {fmt(high)} L")
+        return value
+
+    return check
+
+
+def flow_l_s(label: str) -> Check:
+    """FEF25-75 in litres per second."""
+
+    def check(value: float) -> float:
+        _finite(value, label)
+        if value >= 50:
+            raise ValueError(
+                f"{label} {fmt(value)} looks like mL/s or L/min; enter litres per second "
+                f"({fmt(value)} mL/s = {fmt(round(value / 1000, 3))} L/s; "
+                f"{fmt(value)} L/min = {fmt(round(value / 60, 2))} L/s)"
+            )
+        if not 0.05 <= value <= 15:
+            raise ValueError(f"{label} must be between 0.05 and 15 L/s")
+        return value
+
+    return check
+
+
+def bronchodilator_dose_ug(value: float) -> float:
+    label = "The bronchodilator dose"
+    _finite(value, label)
+    if 0 < value < 1:
+        raise ValueError(
+            f"{label} {fmt(value)} looks like mg; enter micrograms "
+            f"({fmt(value)} mg = {fmt(round(value * 1000, 1))} µg)"
+        )
+    if not 0 < value <= 1000:
+        raise ValueError(f"{label} must be more than 0 and at most 1,000 µg (usually 400 µg)")
+    return value
+
+
+def eosinophils_per_ul(value: float) -> float:
+    label = "Blood eosinophils"
+    _finite(value, label)
+    if 0 < value < 10:
+        raise ValueError(
+            f"{label} {fmt(value)} looks like ×10⁹/L; enter cells/µL "
+            f"({fmt(value)} ×10⁹/L = {fmt(round(value * 1000))}/µL)"
+        )
+    if 10 <= value < 50 and value != int(value):
+        raise ValueError(
+            f"{label} {fmt(value)} looks like a percentage of leukocytes; enter the absolute "
+            "count in cells/µL"
+        )
+    if not 0 <= value <= 20000:
+        raise ValueError(f"{label} must be between 0 and 20,000 cells/µL")
+    return value
+
+
+def feno_ppb(value: float) -> float:
+    label = "FeNO"
+    _finite(value, label)
+    if 0 < value < 1:
+        raise ValueError(
+            f"{label} {fmt(value)} looks like ppm; enter ppb "
+            f"({fmt(value)} ppm = {fmt(round(value * 1000, 1))} ppb)"
+        )
+    if not 0 <= value <= 300:
+        raise ValueError(f"{label} must be between 0 and 300 ppb (parts per billion)")
+    return value
+
+
+def total_ige_iu_ml(value: float) -> float:
+    label = "Total IgE"
+    _finite(value, label)
+    if not 0 <= value <= 20000:
+        raise ValueError(
+            f"{label} must be between 0 and 20,000 IU/mL (= kU/L); values above are "
+            "reported only in hyper-IgE syndrome"
+        )
+    return value
+
+
+def ocs_dose_mg_per_day(value: float) -> float:
+    label = "The maintenance OCS dose"
+    _finite(value, label)
+    if value >= 1000:
+        raise ValueError(
+            f"{label} {fmt(value)} looks like µg; enter mg/day prednisone-equivalent "
+            f"({fmt(value)} µg = {fmt(round(value / 1000, 2))} mg)"
+        )
+    if not 0 < value <= 100:
+        raise ValueError(f"{label} must be more than 0 and at most 100 mg/day (prednisone-eq.)")
+    return value
+
+
+def rescue_puffs_per_week(value: float) -> float:
+    label = "Rescue-inhaler use"
+    _finite(value, label)
+    if not 0 <= value <= 200:
+        raise ValueError(f"{label} must be between 0 and 200 puffs per week")
+    return value
