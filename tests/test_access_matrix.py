@@ -17,6 +17,7 @@ from respira.actors import Role
 from respira.web.app import routers
 from respira.web.deps import ApiAccess, PageAccess, Public
 from tests.conftest import PageClient, api_token, sign_in
+from tests.screening.screening_helpers import screening_access_ids
 
 A, PH, CO, LAB, PT = Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR, Role.LAB, Role.PATIENT
 PUBLIC = "public"
@@ -55,6 +56,32 @@ EXPECTED: dict[tuple[str, str], Any] = {
     # --- intake (consultation requests) ---
     # --- diagnostics ---
     # --- screening ---
+    # physicians record findings, run and sign screenings (only a physician signs);
+    # admins manage criteria sets and read; a patient reads their own; coordinators
+    # and the laboratory see no screening detail (docs/decisions)
+    ("GET", "/api/v1/screening/criteria-sets"): frozenset({A, PH}),
+    ("POST", "/api/v1/screening/criteria-sets"): frozenset({A}),
+    ("GET", "/api/v1/screening/criteria-sets/{set_id}"): frozenset({A, PH}),
+    ("POST", "/api/v1/screening/criteria-sets/{set_id}/activate"): frozenset({A}),
+    ("POST", "/api/v1/patients/{patient_id}/screening-findings"): frozenset({PH}),
+    ("GET", "/api/v1/patients/{patient_id}/screening-findings"): frozenset({A, PH, PT}),
+    ("POST", "/api/v1/patients/{patient_id}/screenings"): frozenset({PH}),
+    ("GET", "/api/v1/patients/{patient_id}/screenings"): frozenset({A, PH, PT}),
+    ("GET", "/api/v1/screenings/{screening_id}"): frozenset({A, PH, PT}),
+    ("PATCH", "/api/v1/screenings/{screening_id}"): frozenset({PH}),
+    ("POST", "/api/v1/screenings/{screening_id}/sign"): frozenset({PH}),
+    ("GET", "/patients/{patient_id}/screening/findings"): frozenset({A, PH, PT}),
+    ("GET", "/patients/{patient_id}/screening/findings/new"): frozenset({PH}),
+    ("POST", "/patients/{patient_id}/screening/findings"): frozenset({PH}),
+    ("POST", "/patients/{patient_id}/screenings"): frozenset({PH}),
+    ("GET", "/screenings/{screening_id}"): frozenset({A, PH, PT}),
+    ("POST", "/screenings/{screening_id}/sign"): frozenset({PH}),
+    ("POST", "/screenings/{screening_id}/note"): frozenset({PH}),
+    ("GET", "/screening/criteria"): frozenset({A, PH}),
+    ("GET", "/screening/criteria/new"): frozenset({A}),
+    ("POST", "/screening/criteria"): frozenset({A}),
+    ("GET", "/screening/criteria/{set_id}"): frozenset({A, PH}),
+    ("POST", "/screening/criteria/{set_id}/activate"): frozenset({A}),
 }
 
 # Routes the framework adds (the OpenAPI document) have no dependency to read.
@@ -107,7 +134,8 @@ def test_every_route_states_its_audience_and_matches_the_policy(app):
 @pytest.fixture
 def ids(make_patient, db) -> dict[str, Any]:
     """A value for every path parameter, naming a record that exists."""
-    return {"patient_id": make_patient(first_name="Other", email="other@mail.example")}
+    patient_id = make_patient(first_name="Other", email="other@mail.example")
+    return {"patient_id": patient_id, **screening_access_ids(db, patient_id)}
 
 
 def _fill(path: str, ids: dict[str, Any]) -> str:

@@ -48,6 +48,8 @@ def routers() -> list[APIRouter]:
     from respira.auth import pages as auth_pages
     from respira.patients import api as patients_api
     from respira.patients import pages as patients_pages
+    from respira.screening import api as screening_api
+    from respira.screening import pages as screening_pages
     from respira.web import audit_routes, system
 
     return [
@@ -58,6 +60,8 @@ def routers() -> list[APIRouter]:
         patients_pages.router,
         audit_routes.api,
         audit_routes.pages,
+        screening_api.router,
+        screening_pages.router,
     ]
 
 

@@ -1,0 +1,107 @@
+"""The facts a screening decides on, gathered from three places: the patient record
+(age on the screening date, sex at birth, pack-years), the diagnostics snapshot
+(``respira.diagnostics.snapshot.ClinicalSnapshot``) and the newest screening findings.
+
+Every fact carries its date and the record it came from, so that each criterion's
+evidence can name them. A question answered "unknown" or never asked is absent
+(``None``): the engine reads that as unknown, never as "no".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Protocol
+
+from respira.diagnostics.snapshot import ClinicalSnapshot
+from respira.screening.engine import FACTS, DatedFact, Fact
+from respira.screening.models import TRI_FIELDS
+from respira.validation import age_years
+
+_TRI = {"yes": True, "no": False}
+
+
+class PatientFacts(Protocol):
+    @property
+    def medical_record_number(self) -> str: ...
+    @property
+    def date_of_birth(self) -> dt.date: ...
+    @property
+    def sex_at_birth(self) -> str: ...
+    @property
+    def smoking_pack_years(self) -> float | None: ...
+    @property
+    def updated_at(self) -> dt.datetime: ...
+
+
+def findings_source(findings: Any) -> str:
+    return (
+        f"screening findings {findings.id}, assessed {findings.assessed_on.isoformat()} "
+        f"by {findings.recorded_by_name}"
+    )
+
+
+def patient_facts(patient: PatientFacts, on: dt.date) -> dict[str, DatedFact | None]:
+    record = f"patient record {patient.medical_record_number}"
+    updated = patient.updated_at.date()
+    return {
+        "age_years": Fact(
+            age_years(patient.date_of_birth, on),
+            on,
+            f"{record}, born {patient.date_of_birth.isoformat()}",
+        ),
+        "sex_at_birth": Fact(patient.sex_at_birth, updated, record),
+        "smoking_pack_years": (
+            None
+            if patient.smoking_pack_years is None
+            else Fact(patient.smoking_pack_years, updated, f"{record}, updated {updated}")
+        ),
+    }
+
+
+def snapshot_facts(snapshot: ClinicalSnapshot) -> dict[str, DatedFact | None]:
+    out: dict[str, DatedFact | None] = {}
+    for name, spec in FACTS.items():
+        if spec.origin == "diagnostics":
+            out[name] = getattr(snapshot, name)
+    return out
+
+
+def findings_facts(findings: Any | None) -> dict[str, DatedFact | None]:
+    """Facts from a ``ScreeningFindings`` row (or anything with its attributes)."""
+    names = [n for n, s in FACTS.items() if s.origin == "screening findings"]
+    out: dict[str, DatedFact | None] = dict.fromkeys(names)
+    if findings is None:
+        return out
+    source = findings_source(findings)
+    on = findings.assessed_on
+    for name in TRI_FIELDS:
+        # "unknown" stays unknown; it is kept as a value-less fact so that the evidence
+        # can say which record left the question open.
+        out[name] = Fact(_TRI.get(getattr(findings, name)), on, source)
+    if findings.tb_screening_result is not None:
+        out["tb_screening_result"] = Fact(
+            findings.tb_screening_result, findings.tb_screening_on, source
+        )
+    if findings.heart_failure_nyha is not None:
+        out["heart_failure_nyha"] = Fact(findings.heart_failure_nyha, on, source)
+    if findings.egfr_ml_min_1_73m2 is not None:
+        out["egfr_ml_min_1_73m2"] = Fact(
+            findings.egfr_ml_min_1_73m2, findings.egfr_measured_on, source
+        )
+    if findings.pregnancy_test_result is not None:
+        out["pregnancy_test_result"] = Fact(
+            findings.pregnancy_test_result, findings.pregnancy_test_on, source
+        )
+    return out
+
+
+def collect(
+    patient: PatientFacts,
+    snapshot: ClinicalSnapshot,
+    findings: Any | None,
+    on: dt.date,
+) -> dict[str, DatedFact | None]:
+    facts = {**patient_facts(patient, on), **snapshot_facts(snapshot), **findings_facts(findings)}
+    missing = set(FACTS) - set(facts)
+    assert not missing, f"facts without a source: {sorted(missing)}"
+    return facts

@@ -1,0 +1,236 @@
+"""Tables of screening: versioned eligibility criteria sets, the physician's screening
+findings, and screenings with their e-signed decision.
+
+- A criteria set is stored as the TOML text it was written in (the rules are data) with
+  its version; sets are never changed or deleted, because screenings name the set they
+  used. One set at most is active (a partial unique index says so).
+- Screening findings are immutable: a new assessment is a new row, and the newest
+  (by assessment date, then id) counts. Tri-state answers are ``'yes' | 'no' |
+  'unknown'``, as in diagnostics: "not assessed" is ``unknown``, never ``no``.
+- A screening stores exactly what was evaluated (every criterion's status and
+  evidence) as canonical JSON, so that the signature's content hash can be recomputed
+  from the row. Once signed it never changes (``version_id_col`` catches two signers
+  racing); a later screening of the same patient supersedes it (``supersedes_id``,
+  unique: a screening is superseded at most once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from respira.db import Base, UTCDateTime, utcnow
+
+TRI_STATE = ("yes", "no", "unknown")
+DECISIONS = ("eligible", "not_eligible", "needs_review")
+MEANINGS = ("approved eligibility", "declined")
+
+# The tri-state findings, in the order the form shows them.
+TRI_FIELDS = (
+    "pneumonia",
+    "active_tuberculosis",
+    "other_active_infection",
+    "respiratory_infection_4w",
+    "unstable_cardiac_disease",
+    "dialysis",
+    "hepatic_impairment",
+    "pregnant",
+    "lactating",
+    "malignancy_active_or_within_5y",
+    "alternative_diagnosis",
+    "immunosuppressant_30d",
+    "investigational_product_30d",
+    "excipient_allergy",
+    "thrombosis_risk",
+    "current_smoker",
+    "airflow_variability_documented",
+    "stable_general_health",
+    "informed_consent",
+    "decision_capacity",
+)
+
+
+def _in(column: str, values: tuple[str, ...], *, nullable: bool = False) -> str:
+    listed = ", ".join(f"'{v}'" for v in values)
+    rule = f"{column} IN ({listed})"
+    return f"{column} IS NULL OR {rule}" if nullable else rule
+
+
+def _paired(a: str, b: str) -> str:
+    return f"({a} IS NULL AND {b} IS NULL) OR ({a} IS NOT NULL AND {b} IS NOT NULL)"
+
+
+class ScreeningCriteriaSet(Base):
+    __tablename__ = "screening_criteria_sets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    toml_text: Mapped[str] = mapped_column(Text, nullable=False)
+    text_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    based_on_id: Mapped[int | None] = mapped_column(
+        ForeignKey("screening_criteria_sets.id", ondelete="RESTRICT")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    activated_by_name: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index(
+            "uq_screening_criteria_sets_one_active",
+            "is_active",
+            unique=True,
+            sqlite_where=text("is_active"),
+            postgresql_where=text("is_active"),
+        ),
+    )
+
+
+class ScreeningFindings(Base):
+    """What the physician assessed for screening that diagnostics do not hold."""
+
+    __tablename__ = "screening_findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
+    )
+    assessed_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    supersedes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("screening_findings.id", ondelete="RESTRICT")
+    )
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    recorded_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
+
+    pneumonia: Mapped[str] = mapped_column(String(8), nullable=False)
+    active_tuberculosis: Mapped[str] = mapped_column(String(8), nullable=False)
+    other_active_infection: Mapped[str] = mapped_column(String(8), nullable=False)
+    tb_screening_result: Mapped[str | None] = mapped_column(String(16))
+    tb_screening_on: Mapped[dt.date | None] = mapped_column(Date)
+    respiratory_infection_4w: Mapped[str] = mapped_column(String(8), nullable=False)
+    heart_failure_nyha: Mapped[str | None] = mapped_column(String(4))
+    unstable_cardiac_disease: Mapped[str] = mapped_column(String(8), nullable=False)
+    egfr_ml_min_1_73m2: Mapped[float | None] = mapped_column(Float)
+    egfr_measured_on: Mapped[dt.date | None] = mapped_column(Date)
+    dialysis: Mapped[str] = mapped_column(String(8), nullable=False)
+    hepatic_impairment: Mapped[str] = mapped_column(String(8), nullable=False)
+    pregnant: Mapped[str] = mapped_column(String(8), nullable=False)
+    lactating: Mapped[str] = mapped_column(String(8), nullable=False)
+    pregnancy_test_result: Mapped[str | None] = mapped_column(String(8))
+    pregnancy_test_on: Mapped[dt.date | None] = mapped_column(Date)
+    malignancy_active_or_within_5y: Mapped[str] = mapped_column(String(8), nullable=False)
+    alternative_diagnosis: Mapped[str] = mapped_column(String(8), nullable=False)
+    alternative_diagnosis_detail: Mapped[str | None] = mapped_column(String(500))
+    immunosuppressant_30d: Mapped[str] = mapped_column(String(8), nullable=False)
+    investigational_product_30d: Mapped[str] = mapped_column(String(8), nullable=False)
+    excipient_allergy: Mapped[str] = mapped_column(String(8), nullable=False)
+    excipient_allergy_detail: Mapped[str | None] = mapped_column(String(500))
+    thrombosis_risk: Mapped[str] = mapped_column(String(8), nullable=False)
+    current_smoker: Mapped[str] = mapped_column(String(8), nullable=False)
+    airflow_variability_documented: Mapped[str] = mapped_column(String(8), nullable=False)
+    stable_general_health: Mapped[str] = mapped_column(String(8), nullable=False)
+    informed_consent: Mapped[str] = mapped_column(String(8), nullable=False)
+    decision_capacity: Mapped[str] = mapped_column(String(8), nullable=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        *(CheckConstraint(_in(f, TRI_STATE), name=f"tri_{f}") for f in TRI_FIELDS),
+        CheckConstraint(
+            _in("tb_screening_result", ("negative", "positive", "indeterminate"), nullable=True),
+            name="tb_result",
+        ),
+        CheckConstraint(_paired("tb_screening_result", "tb_screening_on"), name="tb_dated"),
+        CheckConstraint(
+            _in("heart_failure_nyha", ("none", "I", "II", "III", "IV"), nullable=True),
+            name="nyha",
+        ),
+        CheckConstraint(
+            "egfr_ml_min_1_73m2 IS NULL OR (egfr_ml_min_1_73m2 >= 1 AND egfr_ml_min_1_73m2 <= 200)",
+            name="egfr_range",
+        ),
+        CheckConstraint(_paired("egfr_ml_min_1_73m2", "egfr_measured_on"), name="egfr_dated"),
+        CheckConstraint(
+            _in("pregnancy_test_result", ("negative", "positive"), nullable=True),
+            name="pregnancy_test",
+        ),
+        CheckConstraint(
+            _paired("pregnancy_test_result", "pregnancy_test_on"), name="pregnancy_test_dated"
+        ),
+        Index("ix_screening_findings_patient_newest", "patient_id", "assessed_on", "id"),
+    )
+
+
+class Screening(Base):
+    """One evaluation of a criteria set for a patient, and its signature."""
+
+    __tablename__ = "screenings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
+    )
+    criteria_set_id: Mapped[int] = mapped_column(
+        ForeignKey("screening_criteria_sets.id", ondelete="RESTRICT"), nullable=False
+    )
+    criteria_version: Mapped[str] = mapped_column(String(64), nullable=False)
+    screening_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    decision: Mapped[str] = mapped_column(String(16), nullable=False)
+    # Canonical JSON (sorted keys): the reasons for the decision and every criterion's
+    # result with its evidence, exactly as evaluated and shown.
+    reasons_json: Mapped[str] = mapped_column(Text, nullable=False)
+    results_json: Mapped[str] = mapped_column(Text, nullable=False)
+    findings_id: Mapped[int | None] = mapped_column(
+        ForeignKey("screening_findings.id", ondelete="RESTRICT")
+    )
+    evaluated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    evaluated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    evaluated_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    supersedes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("screenings.id", ondelete="RESTRICT"), unique=True
+    )
+    physician_note: Mapped[str | None] = mapped_column(Text)
+    signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signatures.id", ondelete="RESTRICT"), unique=True
+    )
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    signed_by_name: Mapped[str | None] = mapped_column(String(200))
+    signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    meaning: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy idiom)
+    __table_args__ = (
+        CheckConstraint(_in("decision", DECISIONS), name="decision"),
+        CheckConstraint(_in("meaning", MEANINGS, nullable=True), name="meaning"),
+        CheckConstraint(
+            "(signature_id IS NULL AND signed_by_id IS NULL AND signed_by_name IS NULL "
+            "AND signed_at IS NULL AND meaning IS NULL AND content_hash IS NULL) OR "
+            "(signature_id IS NOT NULL AND signed_by_id IS NOT NULL "
+            "AND signed_by_name IS NOT NULL AND signed_at IS NOT NULL "
+            "AND meaning IS NOT NULL AND content_hash IS NOT NULL)",
+            name="signed_whole",
+        ),
+        CheckConstraint(
+            "meaning IS NULL OR meaning <> 'approved eligibility' OR decision = 'eligible'",
+            name="approval_needs_eligible",
+        ),
+        Index("ix_screenings_patient_newest", "patient_id", "id"),
+    )

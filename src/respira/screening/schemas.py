@@ -1,0 +1,255 @@
+"""What screening takes in and gives out (the API's JSON contract).
+
+Screening (issue 3): the answer has ``id``, ``decision`` (``eligible`` |
+``not_eligible`` | ``needs_review``), ``criteria_version`` and ``criteria`` (a list
+of ``{id, description, status: met | not_met | unknown, evidence}``, here with the
+criterion's kind, source, whether it is required, and the facts it read);
+``POST /api/v1/screenings/{id}/sign`` takes ``{password, meaning}`` and afterwards the
+screening answers ``signed_by``, ``signed_at`` and ``meaning``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from respira import validation as v
+from respira.screening.models import MEANINGS
+
+Tri = Literal["yes", "no", "unknown"]
+Decision = Literal["eligible", "not_eligible", "needs_review"]
+Status = Literal["met", "not_met", "unknown"]
+
+MAX_TOML_CHARS = 64 * 1024
+
+
+def _past_date(value: dt.date) -> dt.date:
+    if value > v.today_utc():
+        raise ValueError("cannot be in the future")
+    if value < dt.date(1900, 1, 1):
+        raise ValueError("is before 1900: check the year")
+    return value
+
+
+def _egfr(value: float) -> float:
+    if not 1 <= value <= 200:
+        raise ValueError(
+            "eGFR must be between 1 and 200 mL/min/1.73m² (is the unit mL/min/1.73m²? "
+            "a creatinine value in µmol/L or mg/dL is not an eGFR)"
+        )
+    return value
+
+
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _detail(value: str) -> str:
+    return v.plain_text(value, field_max=500)
+
+
+def _notes(value: str) -> str:
+    return v.plain_text(value, field_max=2000)
+
+
+PastDate = Annotated[dt.date, AfterValidator(_past_date)]
+Egfr = Annotated[float, AfterValidator(_egfr)]
+Detail = Annotated[str, AfterValidator(_detail)]
+Notes = Annotated[str, AfterValidator(_notes)]
+
+
+class FindingsIn(BaseModel):
+    """The physician's screening findings. Every yes/no question defaults to
+    ``unknown`` ("not assessed"), which a rule reads as unknown, never as "no"."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    assessed_on: PastDate
+    pneumonia: Tri = "unknown"
+    active_tuberculosis: Tri = "unknown"
+    other_active_infection: Tri = "unknown"
+    tb_screening_result: Literal["negative", "positive", "indeterminate"] | None = None
+    tb_screening_on: PastDate | None = None
+    respiratory_infection_4w: Tri = "unknown"
+    heart_failure_nyha: Literal["none", "I", "II", "III", "IV"] | None = None
+    unstable_cardiac_disease: Tri = "unknown"
+    egfr_ml_min_1_73m2: Egfr | None = None
+    egfr_measured_on: PastDate | None = None
+    dialysis: Tri = "unknown"
+    hepatic_impairment: Tri = "unknown"
+    pregnant: Tri = "unknown"
+    lactating: Tri = "unknown"
+    pregnancy_test_result: Literal["negative", "positive"] | None = None
+    pregnancy_test_on: PastDate | None = None
+    malignancy_active_or_within_5y: Tri = "unknown"
+    alternative_diagnosis: Tri = "unknown"
+    alternative_diagnosis_detail: Detail | None = None
+    immunosuppressant_30d: Tri = "unknown"
+    investigational_product_30d: Tri = "unknown"
+    excipient_allergy: Tri = "unknown"
+    excipient_allergy_detail: Detail | None = None
+    thrombosis_risk: Tri = "unknown"
+    current_smoker: Tri = "unknown"
+    airflow_variability_documented: Tri = "unknown"
+    stable_general_health: Tri = "unknown"
+    informed_consent: Tri = "unknown"
+    decision_capacity: Tri = "unknown"
+    notes: Notes | None = None
+
+    _blanks = field_validator(
+        "tb_screening_result",
+        "tb_screening_on",
+        "heart_failure_nyha",
+        "egfr_ml_min_1_73m2",
+        "egfr_measured_on",
+        "pregnancy_test_result",
+        "pregnancy_test_on",
+        "alternative_diagnosis_detail",
+        "excipient_allergy_detail",
+        "notes",
+        mode="before",
+    )(_blank_to_none)
+
+
+class FindingsOut(FindingsIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    patient_id: int
+    supersedes_id: int | None
+    recorded_at: dt.datetime
+    recorded_by: str = Field(validation_alias="recorded_by_name")
+    # Stored records are shown as they were stored, whatever today's date.
+    assessed_on: dt.date
+    tb_screening_on: dt.date | None
+    egfr_measured_on: dt.date | None
+    pregnancy_test_on: dt.date | None
+
+
+class CriteriaSetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    toml: str = Field(min_length=1, max_length=MAX_TOML_CHARS)
+    based_on_id: int | None = None
+    activate: bool = False
+
+
+class CriterionDef(BaseModel):
+    id: str
+    kind: str
+    description: str
+    source: str
+    required: bool
+    rule: dict[str, Any]
+
+
+class CriteriaSetSummary(BaseModel):
+    id: int
+    version: str
+    title: str
+    is_active: bool
+    based_on_id: int | None
+    created_at: dt.datetime
+    created_by: str
+    activated_at: dt.datetime | None
+    activated_by: str | None
+    text_sha256: str
+    criteria_count: int
+    screenings_count: int
+
+
+class CriteriaSetOut(CriteriaSetSummary):
+    description: str
+    toml: str
+    criteria: list[CriterionDef]
+
+
+class FactUseOut(BaseModel):
+    fact: str
+    label: str
+    value: Any
+    unit: str | None
+    on: dt.date | None
+    source: str | None
+    state: Literal["used", "missing", "stale"]
+    result: bool | None
+    text: str
+
+
+class CriterionResultOut(BaseModel):
+    id: str
+    kind: str
+    description: str
+    source: str
+    required: bool
+    status: Status
+    evidence: str
+    facts: list[FactUseOut]
+
+
+class ScreeningIn(BaseModel):
+    """Run a screening; the optional note is kept as the audit trail's reason."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    note: Annotated[str, AfterValidator(lambda s: v.plain_text(s, field_max=500))] | None = None
+
+
+class ScreeningOut(BaseModel):
+    id: int
+    patient_id: int
+    decision: Decision
+    reasons: list[str]
+    criteria_version: str
+    criteria_set_id: int
+    screening_date: dt.date
+    criteria: list[CriterionResultOut]
+    findings_id: int | None
+    evaluated_at: dt.datetime
+    evaluated_by: str
+    supersedes_id: int | None
+    superseded_by_id: int | None
+    physician_note: str | None
+    signed: bool
+    signed_by: str | None
+    signed_by_id: int | None
+    signed_at: dt.datetime | None
+    meaning: str | None
+    signature_id: int | None
+    content_hash: str | None
+    signature_valid: bool | None
+    version: int
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(max_length=1024)
+    meaning: str = Field(max_length=64)
+
+    @field_validator("password")
+    @classmethod
+    def _password_given(cls, value: str) -> str:
+        if not value:
+            raise ValueError("enter your password to sign")
+        return value
+
+    @field_validator("meaning")
+    @classmethod
+    def _meaning_known(cls, value: str) -> str:
+        value = value.strip()
+        if value not in MEANINGS:
+            raise ValueError(f"choose what your signature means: {' or '.join(MEANINGS)}")
+        return value
+
+
+class NoteIn(BaseModel):
+    """The reviewing physician's note on an unsigned screening (signed with it)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    physician_note: Notes | None = None
+
+    _blank = field_validator("physician_note", mode="before")(_blank_to_none)
