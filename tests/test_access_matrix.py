@@ -17,6 +17,7 @@ from respira.actors import Role
 from respira.web.app import routers
 from respira.web.deps import ApiAccess, PageAccess, Public
 from tests.conftest import PageClient, api_token, sign_in
+from tests.intake.helpers import intake_access_ids
 from tests.screening.screening_helpers import screening_access_ids
 
 A, PH, CO, LAB, PT = Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR, Role.LAB, Role.PATIENT
@@ -25,6 +26,7 @@ EVERYONE_SIGNED_IN = frozenset(Role)
 STAFF_READ = frozenset({A, PH, CO})
 PATIENT_READ = frozenset({A, PH, CO, PT})
 PATIENT_WRITE = frozenset({A, PH, CO})
+TRIAGE = frozenset({A, CO})  # consultation requests: coordinators and admins
 
 EXPECTED: dict[tuple[str, str], Any] = {
     # --- shell ---
@@ -54,6 +56,20 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/audit"): frozenset({A}),
     ("GET", "/audit"): frozenset({A}),
     # --- intake (consultation requests) ---
+    ("GET", "/consultation"): PUBLIC,
+    ("POST", "/consultation"): PUBLIC,
+    ("GET", "/consultation/thanks"): PUBLIC,
+    ("POST", "/api/v1/consultation-requests"): PUBLIC,
+    ("GET", "/api/v1/consultation-requests"): TRIAGE,
+    ("GET", "/api/v1/consultation-requests/{consultation_request_id}"): TRIAGE,
+    ("PATCH", "/api/v1/consultation-requests/{consultation_request_id}"): TRIAGE,
+    ("POST", "/api/v1/consultation-requests/{consultation_request_id}/convert"): TRIAGE,
+    ("GET", "/consultation-requests"): TRIAGE,
+    ("GET", "/consultation-requests/{consultation_request_id}"): TRIAGE,
+    ("POST", "/consultation-requests/{consultation_request_id}/status"): TRIAGE,
+    ("POST", "/consultation-requests/{consultation_request_id}/notes"): TRIAGE,
+    ("GET", "/consultation-requests/{consultation_request_id}/convert"): TRIAGE,
+    ("POST", "/consultation-requests/{consultation_request_id}/convert"): TRIAGE,
     # --- diagnostics ---
     # --- screening ---
     # physicians record findings, run and sign screenings (only a physician signs);
@@ -135,7 +151,11 @@ def test_every_route_states_its_audience_and_matches_the_policy(app):
 def ids(make_patient, db) -> dict[str, Any]:
     """A value for every path parameter, naming a record that exists."""
     patient_id = make_patient(first_name="Other", email="other@mail.example")
-    return {"patient_id": patient_id, **screening_access_ids(db, patient_id)}
+    return {
+        "patient_id": patient_id,
+        **intake_access_ids(db),
+        **screening_access_ids(db, patient_id),
+    }
 
 
 def _fill(path: str, ids: dict[str, Any]) -> str:

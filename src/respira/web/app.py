@@ -46,6 +46,8 @@ def routers() -> list[APIRouter]:
     test walks these)."""
     from respira.auth import api as auth_api
     from respira.auth import pages as auth_pages
+    from respira.intake import api as intake_api
+    from respira.intake import pages as intake_pages
     from respira.patients import api as patients_api
     from respira.patients import pages as patients_pages
     from respira.screening import api as screening_api
@@ -60,6 +62,9 @@ def routers() -> list[APIRouter]:
         patients_pages.router,
         audit_routes.api,
         audit_routes.pages,
+        intake_api.router,
+        intake_pages.public_router,
+        intake_pages.router,
         screening_api.router,
         screening_pages.router,
     ]

@@ -1,0 +1,506 @@
+"""HTML pages of the intake step.
+
+The public part (``/consultation``) is for patients: every word on it goes through the
+message catalogues, including its validation messages and the pages that answer a
+refused submission (rate limit, oversized body, expired form), which
+``PublicPageRoute`` renders in the visitor's language instead of the staff-facing
+generic error page. The triage part (``/consultation-requests``) is for coordinators
+and admins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_timedelta
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from respira import audit, i18n, validation
+from respira.actors import Actor, Role
+from respira.errors import Conflict, Forbidden, InvalidInput, RateLimited
+from respira.intake import service
+from respira.intake.http import LimitedBodyRoute, PayloadTooLarge, rate_limit_for
+from respira.intake.messages import CONSENT_TEXT, CONSENT_TEXT_VERSION, ERRORS, KIND_LABELS
+from respira.intake.schemas import (
+    CONTACT_TIME_MAX,
+    DECLINE_REASON_MAX,
+    DESCRIPTION_MAX,
+    EMAIL_MAX,
+    KINDS,
+    NAME_MAX,
+    NOTES_MAX,
+    PHONE_INPUT_MAX,
+    STATUSES,
+    ConsultationRequestIn,
+    ConsultationRequestOut,
+    ConsultationRequestPatch,
+)
+from respira.patients.pages import register_section
+from respira.patients.schemas import PatientIn, PatientOut
+from respira.web.deps import PageAccess, Public, get_db
+from respira.web.forms import parse, read_form
+from respira.web.templating import add_nav, gettext_for, render, request_lang
+
+TRIAGE = service.TRIAGE_ROLES
+add_nav("Consultation requests", "/consultation-requests", TRIAGE, order=5)
+
+# The honeypot: a field people never see (visually hidden, out of the tab order,
+# hidden from assistive technology) but form-filling robots do fill in.
+HONEYPOT = "website"
+FORM_FIELDS = tuple(ConsultationRequestIn.model_fields)
+
+# Languages offered for the clinic's reply, each named in itself. The API accepts any
+# BCP 47 tag; the page offers the languages of the clinic's main countries.
+LANGUAGE_CHOICES = (
+    "en", "de", "ru", "uk", "kk", "pl", "fr", "es", "it", "pt", "tr", "ar", "he", "zh",
+)  # fmt: skip
+
+
+class PublicPageRoute(LimitedBodyRoute):
+    """A public page route whose refusals are answered in the visitor's language."""
+
+    def get_route_handler(self) -> Any:
+        handler = super().get_route_handler()
+
+        async def translated(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RateLimited as exc:
+                return rate_limited_page(request, exc)
+            except PayloadTooLarge:
+                return public_error_page(request, 413, "too_large")
+            except Forbidden:
+                # The only refusal of a public form is its expired or missing token.
+                return public_error_page(request, 403, "expired")
+
+        return translated
+
+
+public_router = APIRouter(include_in_schema=False, route_class=PublicPageRoute)
+router = APIRouter(include_in_schema=False, route_class=LimitedBodyRoute)
+
+
+async def posted_form(request: Request) -> dict[str, str]:
+    """The posted form, read on the event loop, so that the endpoint itself can be a
+    plain function: FastAPI runs it in a worker thread, and its database work (which
+    may wait for SQLite's write lock) never blocks the event loop."""
+    return await read_form(request)
+
+
+# --- the public form ------------------------------------------------------------------
+
+
+def _sort_key(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def localized_countries(lang: str) -> list[tuple[str, str]]:
+    """ISO 3166-1 countries named in the page's language, in alphabetical order."""
+    names = Locale.parse(lang).territories
+    pairs = [(code, str(names.get(code, en))) for code, en in validation.country_names().items()]
+    return sorted(pairs, key=lambda pair: _sort_key(pair[1]))
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return [(code, i18n.language_name(code)) for code in LANGUAGE_CHOICES]
+
+
+def translated_errors(request: Request, exc: ValidationError) -> dict[str, str]:
+    gettext = gettext_for(request)
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else "__all__"
+        code = err["type"] if err["type"] in ERRORS else "not_text"
+        params = err.get("ctx") or {}
+        text: str = gettext(ERRORS[code])
+        out.setdefault(field, text % params if params else text)
+    return out
+
+
+def _form_page(
+    request: Request, form: dict[str, Any], errors: dict[str, str], status_code: int = 200
+) -> Response:
+    gettext = gettext_for(request)
+    lang = request_lang(request)
+    return render(
+        request,
+        "intake/form.html",
+        {
+            "form": form,
+            "errors": errors,
+            "countries": localized_countries(lang),
+            "language_choices": language_choices(),
+            "kinds": [(k, gettext(KIND_LABELS[k])) for k in KINDS],
+            "consent_text": gettext(CONSENT_TEXT),
+            "consent_version": CONSENT_TEXT_VERSION,
+            "honeypot": HONEYPOT,
+            "limits": {
+                "name": NAME_MAX,
+                "email": EMAIL_MAX,
+                "phone": PHONE_INPUT_MAX,
+                "contact_time": CONTACT_TIME_MAX,
+                "description": DESCRIPTION_MAX,
+            },
+        },
+        status_code,
+    )
+
+
+@public_router.get("/consultation")
+def consultation_form(request: Request, _: Actor = Depends(Public())) -> Response:
+    lang = request_lang(request)
+    return _form_page(
+        request,
+        {"kind": "consultation", "preferred_language": lang if lang in LANGUAGE_CHOICES else ""},
+        {},
+    )
+
+
+@public_router.post("/consultation")
+def submit_consultation(
+    request: Request,
+    session: Session = Depends(get_db),
+    _: Actor = Depends(Public(form=True)),
+    data: dict[str, str] = Depends(posted_form),
+) -> Response:
+    rate = rate_limit_for(request)
+    service.check_rate(session, rate)
+    kind = data.get("kind") if data.get("kind") in KINDS else "consultation"
+    if data.get(HONEYPOT, "").strip():
+        service.swallow_honeypot(session, rate)
+        return RedirectResponse(f"/consultation/thanks?kind={kind}", status_code=303)
+    values: dict[str, Any] = {f: data.get(f, "") for f in FORM_FIELDS}
+    values["consent"] = data.get("consent") == "yes"
+    try:
+        body = ConsultationRequestIn.model_validate(values)
+    except ValidationError as exc:
+        form = {k: v for k, v in data.items() if k != HONEYPOT}
+        return _form_page(request, form, translated_errors(request, exc), 422)
+    service.submit_request(session, body, rate=rate, channel="web", language=request_lang(request))
+    return RedirectResponse(f"/consultation/thanks?kind={body.kind}", status_code=303)
+
+
+@public_router.get("/consultation/thanks")
+def consultation_thanks(
+    request: Request,
+    kind: str = Query(default="consultation", max_length=16),
+    _: Actor = Depends(Public()),
+) -> Response:
+    return render(
+        request, "intake/thanks.html", {"kind": kind if kind in KINDS else "consultation"}
+    )
+
+
+def rate_limited_page(request: Request, exc: RateLimited) -> Response:
+    lang = request_lang(request)
+    wait = format_timedelta(
+        dt.timedelta(seconds=exc.retry_after_s),
+        threshold=1.0,
+        add_direction=True,
+        locale=lang,
+    )
+    return render(
+        request,
+        "intake/rate_limited.html",
+        {"wait": wait},
+        429,
+        headers={"Retry-After": str(exc.retry_after_s)},
+    )
+
+
+def public_error_page(request: Request, status_code: int, problem: str) -> Response:
+    return render(request, "intake/public_error.html", {"problem": problem}, status_code)
+
+
+# --- triage ----------------------------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 25
+STATUS_LABELS = {
+    "new": "New",
+    "contacted": "Contacted",
+    "scheduled": "Scheduled",
+    "converted": "Converted to patient",
+    "declined": "Declined",
+}
+ACTION_LABELS = {
+    "contacted": "Mark as contacted",
+    "scheduled": "Mark as scheduled",
+    "declined": "Decline",
+}
+STAFF_KIND_LABELS = {"consultation": "Online consultation", "callback": "Call-back"}
+
+
+def _staff_context() -> dict[str, Any]:
+    return {
+        "status_labels": STATUS_LABELS,
+        "kind_labels": STAFF_KIND_LABELS,
+        "country_names": validation.country_names(),
+    }
+
+
+def _queue_filter(
+    status: str, country: str | None, language: str | None
+) -> tuple[service.QueueFilter, dict[str, str]]:
+    errors: dict[str, str] = {}
+    if status == "open":
+        statuses: tuple[str, ...] = service.OPEN_STATUSES
+    elif status == "all":
+        statuses = ()
+    elif status in STATUSES:
+        statuses = (status,)
+    else:
+        errors["status"] = "choose a status from the list"
+        statuses = service.OPEN_STATUSES
+    code = lang = None
+    if country:
+        try:
+            code = validation.country_code(country)
+        except ValueError as exc:
+            errors["country"] = str(exc)
+    if language:
+        try:
+            lang = validation.language_tag(language)
+        except ValueError as exc:
+            errors["language"] = str(exc)
+    return service.QueueFilter(statuses=statuses, country=code, language=lang), errors
+
+
+@router.get("/consultation-requests")
+def queue_page(
+    request: Request,
+    status: str = Query(default="open", max_length=16),
+    country: str | None = Query(default=None, max_length=2),
+    language: str | None = Query(default=None, max_length=35),
+    page: int = Query(default=1, ge=1, le=100_000),
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*TRIAGE)),
+) -> Response:
+    flt, errors = _queue_filter(status, country, language)
+    if errors:
+        raise InvalidInput(errors)
+    result = service.list_requests(session, actor, flt, page, QUEUE_PAGE_SIZE)
+    countries, languages = service.filter_options(session, actor)
+    return render(
+        request,
+        "intake/queue.html",
+        {
+            **_staff_context(),
+            "result": result,
+            "counts": service.status_counts(session, actor),
+            "filters": {
+                "status": status,
+                "country": flt.country or "",
+                "language": flt.language or "",
+            },
+            "country_options": countries,
+            "language_options": languages,
+        },
+    )
+
+
+def _history(session: Session, request_id: int) -> list[audit.AuditRecord]:
+    return audit.history(session, service.ENTITY, request_id)
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    req: ConsultationRequestOut,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+    flash: str | None = None,
+) -> Response:
+    actions = [s for s in ACTION_LABELS if service.can_transition(req.status, s)]
+    return render(
+        request,
+        "intake/detail.html",
+        {
+            **_staff_context(),
+            "req": req,
+            "actions": actions,
+            "action_labels": ACTION_LABELS,
+            "can_convert": service.can_transition(req.status, "converted"),
+            "history": _history(session, req.id),
+            "errors": errors or {},
+            "form": form or {},
+            "flash": flash,
+            "limits": {"decline_reason": DECLINE_REASON_MAX, "notes": NOTES_MAX},
+        },
+        status_code,
+    )
+
+
+_FLASH = {
+    "status": "Status changed.",
+    "notes": "Notes saved.",
+}
+
+
+@router.get("/consultation-requests/{consultation_request_id}")
+def detail_page(
+    request: Request,
+    consultation_request_id: int,
+    saved: str | None = Query(default=None, max_length=16),
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*TRIAGE)),
+) -> Response:
+    req = service.get_request(session, actor, consultation_request_id)
+    return _detail(request, session, req, flash=_FLASH.get(saved or ""))
+
+
+def _version(data: dict[str, str]) -> int | None:
+    text = data.get("version", "")
+    return int(text) if text.isdigit() else None
+
+
+def _change(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    data: dict[str, str],
+    fields: tuple[str, ...],
+    what: str,
+) -> Response:
+    values = {f: data[f] for f in fields if f in data}
+    if "status" in values and values["status"] != "declined":
+        values.pop("decline_reason", None)
+    body, errors = parse(ConsultationRequestPatch, values)
+    version = _version(data)
+    if version is None:
+        errors["__all__"] = "the form is missing the request's version; reload the page"
+    if body is None or version is None:
+        current = service.get_request(session, actor, request_id)
+        return _detail(request, session, current, errors=errors, form=data, status_code=422)
+    try:
+        service.update_request(session, actor, request_id, body, version)
+    except (Conflict, InvalidInput) as exc:
+        session.rollback()
+        current = service.get_request(session, actor, request_id)
+        errs = exc.errors if isinstance(exc, InvalidInput) else {"__all__": exc.message}
+        return _detail(
+            request, session, current, errors=errs, form=data, status_code=exc.status_code
+        )
+    return RedirectResponse(f"/consultation-requests/{request_id}?saved={what}", status_code=303)
+
+
+@router.post("/consultation-requests/{consultation_request_id}/status")
+def change_status(
+    request: Request,
+    consultation_request_id: int,
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*TRIAGE)),
+    data: dict[str, str] = Depends(posted_form),
+) -> Response:
+    fields = ("status", "decline_reason")
+    return _change(request, session, actor, consultation_request_id, data, fields, "status")
+
+
+@router.post("/consultation-requests/{consultation_request_id}/notes")
+def change_notes(
+    request: Request,
+    consultation_request_id: int,
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*TRIAGE)),
+    data: dict[str, str] = Depends(posted_form),
+) -> Response:
+    return _change(request, session, actor, consultation_request_id, data, ("notes",), "notes")
+
+
+def _convert_page(
+    request: Request,
+    req: ConsultationRequestOut,
+    form: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+    version: int | str | None = None,
+) -> Response:
+    return render(
+        request,
+        "intake/convert.html",
+        {
+            **_staff_context(),
+            "req": req,
+            "form": form,
+            "errors": errors,
+            "countries": validation.country_names(),
+            "version": req.version if version is None else version,
+        },
+        status_code,
+    )
+
+
+def _convertible(req: ConsultationRequestOut) -> None:
+    if req.status == "converted":
+        raise Conflict(f"this request was already converted into patient {req.patient_id}")
+    if not service.can_transition(req.status, "converted"):
+        raise Conflict(f"a {req.status} request cannot be converted into a patient")
+
+
+@router.get("/consultation-requests/{consultation_request_id}/convert")
+def convert_form(
+    request: Request,
+    consultation_request_id: int,
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*TRIAGE)),
+) -> Response:
+    req = service.get_request(session, actor, consultation_request_id)
+    _convertible(req)
+    values = service.conversion_form_values(session, actor, consultation_request_id)
+    form = {k: ("" if v is None else v) for k, v in values.items()}
+    return _convert_page(request, req, form, {})
+
+
+@router.post("/consultation-requests/{consultation_request_id}/convert")
+def convert(
+    request: Request,
+    consultation_request_id: int,
+    session: Session = Depends(get_db),
+    actor: Actor = Depends(PageAccess(*TRIAGE)),
+    data: dict[str, str] = Depends(posted_form),
+) -> Response:
+    req = service.get_request(session, actor, consultation_request_id)
+    version = _version(data)
+    reason = data.get("reason", "").strip()[:500] or None
+    body, errors = parse(PatientIn, {k: data.get(k, "") for k in PatientIn.model_fields})
+    if version is None:
+        errors["__all__"] = "the form is missing the request's version; reload the page"
+    if body is None or version is None:
+        return _convert_page(request, req, data, errors, 422, data.get("version", ""))
+    try:
+        out = service.convert_to_patient(
+            session, actor, consultation_request_id, body, version, reason=reason
+        )
+    except (Conflict, InvalidInput) as exc:
+        session.rollback()
+        current = service.get_request(session, actor, consultation_request_id)
+        errs = exc.errors if isinstance(exc, InvalidInput) else {"__all__": exc.message}
+        return _convert_page(request, current, data, errs, exc.status_code, version)
+    return RedirectResponse(f"/patients/{out.patient.id}?created=1", status_code=303)
+
+
+# --- the patient's page: where the patient came from -----------------------------------
+
+
+def _origin_section(session: Session, actor: Actor, patient: PatientOut) -> dict[str, Any] | None:
+    origin = service.request_for_patient(session, patient.id)
+    if origin is None:
+        return None
+    return {
+        "origin": origin,
+        "kind_label": STAFF_KIND_LABELS[origin.kind],
+        "show_link": actor.role in TRIAGE,
+        "show_notes": actor.role in TRIAGE or actor.role == Role.PHYSICIAN,
+    }
+
+
+register_section(5, "intake/_patient_origin.html", _origin_section)
