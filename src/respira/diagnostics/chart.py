@@ -22,7 +22,7 @@ Z_LLN = -1.645
 Z_MIN, Z_MAX = -6.0, 3.0
 WIDTH = 640
 LEFT, RIGHT = 120, 24
-TOP = 44
+TOP = 52
 ROW = 34
 PRE_COLOUR = "#0b4f8a"
 POST_COLOUR = "#1a1a1a"
@@ -156,7 +156,7 @@ def zscore_chart(rows: Iterable[ChartRow], *, chart_id: str, title: str) -> Mark
         parts.append(
             _el(
                 "text",
-                fmt_z(tick) if tick else "0",
+                f"{tick:+d}".replace("-", "−") if tick else "0",
                 x=f"{x:.1f}",
                 y=plot_bottom + 16,
                 text_anchor="middle",

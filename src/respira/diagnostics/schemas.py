@@ -379,7 +379,7 @@ class HistoryIn(_In):
     ocs_dose_mg_per_day: Annotated[float, AfterValidator(units.ocs_dose_mg_per_day)] | None = None
     biologic: Biologic
     gina_step: int = Field(ge=1, le=5)
-    gina_track: Literal[1, 2] | None = None
+    gina_track: int | None = Field(default=None, ge=1, le=2)
     severe_exacerbations_12m: int = Field(ge=0, le=52)
     hospitalisations_12m: int = Field(ge=0, le=52)
     last_exacerbation_date: PastDate | None = None

@@ -12,8 +12,8 @@ Ranges (programme rules; the science module has its own, wider, physiological li
 ============================  ==========================  =====================================
 quantity                      accepted                    caught as another unit
 ============================  ==========================  =====================================
-FEV1                          0.2–8 L                     ≥ 100: mL; >10–<100: % predicted
-FVC                           0.2–10 L                    ≥ 100: mL; >10–<100: % predicted
+FEV1                          0.2–8 L                     ≥ 100: mL; 20–<100: % predicted
+FVC                           0.2–10 L                    ≥ 100: mL; 20–<100: % predicted
 FEF25-75                      0.05–15 L/s                 ≥ 50: mL/s or L/min
 bronchodilator dose           > 0–1000 µg                 < 1: mg (0.4 mg = 400 µg)
 blood eosinophils             0–20,000 cells/µL           0 < x < 10: ×10⁹/L (0.3 → 300/µL);
@@ -69,7 +69,7 @@ def volume_l(label: str, high: float) -> Check:
                 f"{label} {fmt(value)} looks like mL; enter litres "
                 f"({fmt(value)} mL = {fmt(round(value / 1000, 3))} L)"
             )
-        if 10 < value < 100:
+        if 20 <= value < 100:
             raise ValueError(
                 f"{label} {fmt(value)} looks like % predicted; enter the measured value in litres"
             )
