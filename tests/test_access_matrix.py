@@ -17,6 +17,7 @@ from respira.actors import Role
 from respira.web.app import routers
 from respira.web.deps import ApiAccess, PageAccess, Public
 from tests.conftest import PageClient, api_token, sign_in
+from tests.diagnostics.helpers import diagnostics_access_ids
 from tests.intake.helpers import intake_access_ids
 from tests.screening.screening_helpers import screening_access_ids
 
@@ -71,6 +72,27 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/consultation-requests/{consultation_request_id}/convert"): TRIAGE,
     ("POST", "/consultation-requests/{consultation_request_id}/convert"): TRIAGE,
     # --- diagnostics ---
+    # coordinators and the laboratory: no access (least privilege, docs/decisions)
+    ("POST", "/api/v1/patients/{patient_id}/visits"): frozenset({A, PH}),
+    ("GET", "/api/v1/patients/{patient_id}/visits"): frozenset({A, PH, PT}),
+    ("GET", "/api/v1/visits/{visit_id}"): frozenset({A, PH, PT}),
+    ("POST", "/api/v1/visits/{visit_id}/spirometry"): frozenset({A, PH}),
+    ("POST", "/api/v1/visits/{visit_id}/markers"): frozenset({A, PH}),
+    ("POST", "/api/v1/visits/{visit_id}/imaging"): frozenset({A, PH}),
+    ("POST", "/api/v1/visits/{visit_id}/questionnaires"): frozenset({A, PH}),
+    ("POST", "/api/v1/visits/{visit_id}/history"): frozenset({A, PH}),
+    ("POST", "/api/v1/visits/{visit_id}/retract"): frozenset({A, PH}),
+    ("POST", "/api/v1/visits/{visit_id}/{kind}/{record_id}/retract"): frozenset({A, PH}),
+    ("GET", "/patients/{patient_id}/visits/new"): frozenset({A, PH}),
+    ("POST", "/patients/{patient_id}/visits"): frozenset({A, PH}),
+    ("GET", "/visits/{visit_id}"): frozenset({A, PH, PT}),
+    ("POST", "/visits/{visit_id}/spirometry"): frozenset({A, PH}),
+    ("POST", "/visits/{visit_id}/markers"): frozenset({A, PH}),
+    ("POST", "/visits/{visit_id}/imaging"): frozenset({A, PH}),
+    ("POST", "/visits/{visit_id}/questionnaires"): frozenset({A, PH}),
+    ("POST", "/visits/{visit_id}/history"): frozenset({A, PH}),
+    ("POST", "/visits/{visit_id}/retract"): frozenset({A, PH}),
+    ("POST", "/visits/{visit_id}/{kind}/{record_id}/retract"): frozenset({A, PH}),
     # --- screening ---
     # physicians record findings, run and sign screenings (only a physician signs);
     # admins manage criteria sets and read; a patient reads their own; coordinators
@@ -153,6 +175,7 @@ def ids(make_patient, db) -> dict[str, Any]:
     patient_id = make_patient(first_name="Other", email="other@mail.example")
     return {
         "patient_id": patient_id,
+        **diagnostics_access_ids(db),
         **intake_access_ids(db),
         **screening_access_ids(db, patient_id),
     }

@@ -46,6 +46,8 @@ def routers() -> list[APIRouter]:
     test walks these)."""
     from respira.auth import api as auth_api
     from respira.auth import pages as auth_pages
+    from respira.diagnostics import api as diagnostics_api
+    from respira.diagnostics import pages as diagnostics_pages
     from respira.intake import api as intake_api
     from respira.intake import pages as intake_pages
     from respira.patients import api as patients_api
@@ -62,6 +64,8 @@ def routers() -> list[APIRouter]:
         patients_pages.router,
         audit_routes.api,
         audit_routes.pages,
+        diagnostics_api.router,
+        diagnostics_pages.router,
         intake_api.router,
         intake_pages.public_router,
         intake_pages.router,
