@@ -97,6 +97,7 @@ def content_hash(value: Any) -> str:
 
 
 def _timestamp(at: dt.datetime) -> str:
+    """The canonical form of a record's time in its hash: UTC, ISO 8601, microseconds."""
     return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
@@ -225,6 +226,20 @@ class ChainReport:
     problem: str | None = None
 
 
+_VERIFY_SQL = (
+    "SELECT id, seq, at, actor_id, actor_role, actor_name, entity_type, entity_id, action, "
+    "before, after, reason, prev_hash, hash FROM audit_records ORDER BY seq"
+)
+
+
+def _sqlite_timestamp(raw: Any) -> str:
+    # SQLAlchemy stores SQLite datetimes as "YYYY-MM-DD HH:MM:SS.ffffff"; other
+    # writers may drop a zero fraction. The hash is over the ISO form with a "T" and
+    # six digits of microseconds.
+    text = str(raw).replace(" ", "T", 1)
+    return text + ".000000" if len(text) == 19 else text
+
+
 def verify_chain(
     session: Session,
     *,
@@ -238,78 +253,93 @@ def verify_chain(
     inserted out of order (a link that points to the wrong predecessor). Removing the
     newest records leaves a shorter but consistent chain; anchoring the head elsewhere
     (a printed or exported head hash) is how an operator detects that.
+
+    Reads through the driver's own cursor (a server-side cursor on PostgreSQL), so that
+    a million records verify in seconds and in constant memory.
     """
-    cols = AuditRecord.__table__.c
-    stmt = select(
-        cols.id,
-        cols.seq,
-        cols.at,
-        cols.actor_id,
-        cols.actor_role,
-        cols.actor_name,
-        cols.entity_type,
-        cols.entity_id,
-        cols.action,
-        cols.before,
-        cols.after,
-        cols.reason,
-        cols.prev_hash,
-        cols.hash,
-    ).order_by(cols.seq)
+    connection = session.connection()
+    dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None
+    postgres = connection.dialect.name == "postgresql"
+    cursor = dbapi.cursor(name="respira_audit_verify") if postgres else dbapi.cursor()
+    if postgres:
+        cursor.itersize = batch_size  # type: ignore[attr-defined]
+    stamp = _timestamp if postgres else _sqlite_timestamp
+    sha256 = hashlib.sha256
+    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
     expected_seq = 1
     prev = GENESIS_HASH
     checked = 0
-    result = session.execute(stmt.execution_options(yield_per=batch_size))
-    for part in result.partitions():
-        for (
-            rid,
-            seq,
-            at,
-            actor_id,
-            role,
-            name,
-            etype,
-            eid,
-            action,
-            before,
-            after,
-            reason,
-            prev_hash,
-            stored,
-        ) in part:
-            if seq != expected_seq:
-                return ChainReport(
-                    False,
-                    checked,
-                    seq,
-                    rid,
-                    f"sequence gap: expected {expected_seq}, found {seq} "
-                    "(a record was removed or inserted)",
+    try:
+        cursor.execute(_VERIFY_SQL)
+        while True:
+            rows = cursor.fetchmany(batch_size)
+            if not rows:
+                break
+            for (
+                rid,
+                seq,
+                at,
+                actor_id,
+                role,
+                name,
+                etype,
+                eid,
+                action,
+                before,
+                after,
+                reason,
+                prev_hash,
+                stored,
+            ) in rows:
+                if seq != expected_seq:
+                    return ChainReport(
+                        False,
+                        checked,
+                        seq,
+                        rid,
+                        f"sequence gap: expected {expected_seq}, found {seq} "
+                        "(a record was removed or inserted)",
+                    )
+                if prev_hash != prev:
+                    return ChainReport(
+                        False,
+                        checked,
+                        seq,
+                        rid,
+                        "link broken: previous-hash does not match the record before",
+                    )
+                payload = dumps(
+                    [
+                        seq,
+                        stamp(at),
+                        actor_id,
+                        role,
+                        name,
+                        etype,
+                        eid,
+                        action,
+                        before,
+                        after,
+                        reason,
+                        prev_hash,
+                    ]
                 )
-            if prev_hash != prev:
-                return ChainReport(
-                    False,
-                    checked,
-                    seq,
-                    rid,
-                    "link broken: previous-hash does not match the record before",
-                )
-            computed = _record_hash(
-                seq, at, actor_id, role, name, etype, eid, action, before, after, reason, prev_hash
-            )
-            if computed != stored:
-                return ChainReport(
-                    False,
-                    checked,
-                    seq,
-                    rid,
-                    "content altered: stored hash does not match the content",
-                )
-            prev = stored
-            expected_seq += 1
-            checked += 1
-        if progress is not None:
-            progress(checked)
+                if sha256(payload.encode()).hexdigest() != stored:
+                    return ChainReport(
+                        False,
+                        checked,
+                        seq,
+                        rid,
+                        "content altered: stored hash does not match the content",
+                    )
+                prev = stored
+                expected_seq += 1
+                checked += 1
+            if progress is not None:
+                progress(checked)
+    finally:
+        cursor.close()
     return ChainReport(True, checked)
 
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -68,12 +68,19 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# Execution option for connections that run exactly one read statement (the access
+# check, a read by primary key): they need no explicit transaction.
+SINGLE_READ = "respira_single_read"
+
+
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=8,
-        max_overflow=24,
+        # As many pooled connections as request threads, so that connections (and
+        # their PRAGMAs) are made once, not per request under load.
+        pool_size=40,
+        max_overflow=40,
     )
 
     @event.listens_for(engine, "connect")
@@ -89,6 +96,8 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(SINGLE_READ):
+            return  # one statement: SQLite's implicit statement transaction suffices
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
@@ -106,10 +115,14 @@ class Database:
             self.engine = _sqlite_engine(url, immediate=False)
             self.write_engine = _sqlite_engine(url, immediate=True)
         else:
-            self.engine = create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
+            self.engine = create_engine(url, pool_size=20, max_overflow=40, pool_pre_ping=True)
             self.write_engine = self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
+
+    def single_read(self) -> Connection:
+        """A connection for one read statement (see ``SINGLE_READ``)."""
+        return self.engine.connect().execution_options(**{SINGLE_READ: True})
 
     def session(self, *, write: bool = False) -> Session:
         return (self._write if write else self._read)()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from respira.actors import Actor
+from respira.db import Database
 from respira.errors import InvalidInput, PreconditionRequired
 from respira.patients import service
 from respira.patients.schemas import PatientIn, PatientOut, PatientPage, PatientPatch
@@ -57,13 +58,17 @@ def search(
 
 
 @router.get("/{patient_id}", response_model=PatientOut)
-def read(
+async def read(
     patient_id: int,
+    request: Request,
     response: Response,
-    session: Session = Depends(get_db),
     actor: Actor = Depends(ApiAccess(*service.READ_ROLES)),
 ) -> PatientOut:
-    out = service.get_patient(session, actor, patient_id)
+    # A single primary-key read runs on the event loop: a hop to the thread pool costs
+    # more than the query (see docs/decisions/2026-11-23-hot-reads-on-the-event-loop.md).
+    db: Database = request.app.state.db
+    with db.single_read() as conn:
+        out = service.get_patient(conn, actor, patient_id)
     response.headers["ETag"] = etag(out.version)
     return out
 

@@ -12,7 +12,7 @@ import math
 import secrets
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -119,9 +119,19 @@ def add_patient(
     return patient
 
 
-def get_patient(session: Session, actor: Actor, patient_id: int) -> PatientOut:
+_PATIENT_BY_ID = select(Patient.__table__).where(Patient.__table__.c.id == bindparam("pid"))
+
+
+def get_patient(session: Session | Connection, actor: Actor, patient_id: int) -> PatientOut:
+    """One patient, read with a single Core statement: the registry's hottest read does
+    no ORM identity-map work, so it can run on a bare connection."""
     require_role(actor, READ_ROLES)
-    return PatientOut.model_validate(_load(session, actor, patient_id))
+    if actor.role == Role.PATIENT and actor.patient_id != patient_id:
+        raise NotFound("no such patient")
+    row = session.execute(_PATIENT_BY_ID, {"pid": patient_id}).first()
+    if row is None:
+        raise NotFound("no such patient")
+    return PatientOut.model_validate(row._mapping)
 
 
 def search_patients(

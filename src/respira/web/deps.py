@@ -12,9 +12,10 @@ token (403). A patient's access to other patients is decided in the services (40
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
-from fastapi import Depends, Request
+from fastapi import Request
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from respira.actors import Actor, Role
@@ -26,13 +27,25 @@ from respira.errors import Forbidden, NotAuthenticated
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """The request's session: a write transaction for unsafe methods, a read
+    transaction otherwise. Nothing touches the database until the endpoint uses it,
+    and the endpoint (a plain ``def``) runs in a worker thread."""
     db: Database = request.app.state.db
     session = db.session(write=request.method not in SAFE_METHODS)
     try:
         yield session
     finally:
         session.close()
+
+
+def _read_connection(request: Request) -> Connection:
+    """A short read-only connection for the access check, separate from the request's
+    session: the check runs on the event loop (one primary-key read) and must never wait
+    for SQLite's write lock, which the request's own write transaction takes later, in
+    its worker thread."""
+    db: Database = request.app.state.db
+    return db.single_read()
 
 
 def anon_seed(request: Request) -> str | None:
@@ -53,12 +66,13 @@ class ApiAccess:
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles)
 
-    def __call__(self, request: Request, session: Session = Depends(get_db)) -> Actor:
+    async def __call__(self, request: Request) -> Actor:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise NotAuthenticated("a bearer token is required (POST /api/v1/auth/token)")
-        actor = auth_service.actor_from_token(session, token.strip())
+        with _read_connection(request) as session:
+            actor = auth_service.actor_from_token(session, token.strip())
         if actor is None:
             raise NotAuthenticated("the token is invalid, expired or revoked")
         if actor.role not in self.roles:
@@ -74,10 +88,11 @@ class PageAccess:
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles)
 
-    async def __call__(self, request: Request, session: Session = Depends(get_db)) -> Actor:
-        found = auth_service.actor_from_session_cookie(
-            session, request.cookies.get(tokens.SESSION_COOKIE)
-        )
+    async def __call__(self, request: Request) -> Actor:
+        with _read_connection(request) as session:
+            found = auth_service.actor_from_session_cookie(
+                session, request.cookies.get(tokens.SESSION_COOKIE)
+            )
         if found is None:
             raise NotAuthenticated("please sign in")
         actor, nonce = found
@@ -102,12 +117,13 @@ class Public:
         self.form = form
         self.api = api
 
-    async def __call__(self, request: Request, session: Session = Depends(get_db)) -> Actor:
+    async def __call__(self, request: Request) -> Actor:
         actor = Actor.public()
         if not self.api:
-            found = auth_service.actor_from_session_cookie(
-                session, request.cookies.get(tokens.SESSION_COOKIE)
-            )
+            with _read_connection(request) as session:
+                found = auth_service.actor_from_session_cookie(
+                    session, request.cookies.get(tokens.SESSION_COOKIE)
+                )
             if found is not None:
                 actor, request.state.csrf_seed = found
             else:
