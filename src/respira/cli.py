@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from respira.config import get_settings
+from respira.spirometry_cli import app as spirometry_app
 from respira.db import Database
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
+app.add_typer(spirometry_app, name="spirometry")
 
 console = Console()
 err = Console(stderr=True)

@@ -26,6 +26,8 @@ COMMANDS = [
     ["audit", "verify"],
     ["demo"],
     ["demo", "seed"],
+    ["spirometry"],
+    ["spirometry", "interpret"],
 ]
 
 
