@@ -13,6 +13,14 @@ from respira.intake import service
 from respira.intake.messages import CONSENT_TEXT_VERSION
 from respira.intake.schemas import ConsultationRequestIn
 
+# The shortest way from new to each status that a PATCH can reach.
+PATH_TO: dict[str, tuple[str, ...]] = {
+    "new": (),
+    "contacted": ("contacted",),
+    "scheduled": ("contacted", "scheduled"),
+    "declined": ("declined",),
+}
+
 CSRF_RE = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
 

@@ -1,4 +1,5 @@
-"""HTTP details shared by the intake routes: the request-body limit.
+"""HTTP details shared by the intake routes: the request-body limit, and who is
+submitting (for the rate limit).
 
 Every field of a request has a size limit in its schema; the body as a whole is limited
 too, so that a client cannot make the server buffer and parse megabytes before the

@@ -14,7 +14,7 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_timedelta
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -237,8 +237,19 @@ ACTION_LABELS = {
 STAFF_KIND_LABELS = {"consultation": "Online consultation", "callback": "Call-back"}
 
 
+def language_label(tag: str) -> str:
+    """A BCP 47 tag named in its own language ("pt-BR" → "português (Brasil)"), or the
+    tag itself when CLDR does not know it."""
+    try:
+        locale = Locale.parse(tag, sep="-")
+    except (ValueError, TypeError, UnknownLocaleError):
+        return tag
+    return locale.get_display_name(locale) or tag
+
+
 def _staff_context() -> dict[str, Any]:
     return {
+        "language_label": language_label,
         "status_labels": STATUS_LABELS,
         "kind_labels": STAFF_KIND_LABELS,
         "country_names": validation.country_names(),
@@ -496,6 +507,7 @@ def _origin_section(session: Session, actor: Actor, patient: PatientOut) -> dict
     if origin is None:
         return None
     return {
+        "language_label": language_label,
         "origin": origin,
         "kind_label": STAFF_KIND_LABELS[origin.kind],
         "show_link": actor.role in TRIAGE,

@@ -340,10 +340,10 @@ def apply_change(
 
 # --- conversion into a patient ------------------------------------------------------
 
-# Lower-case particles that belong to the family name ("Ludwig van Beethoven").
+# Particles that belong to the family name ("Ludwig van Beethoven", "Fatima Al Mansouri").
 _PARTICLES = frozenset(
     {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du",
-     "la", "le", "ter", "ten", "zu", "af", "al", "el", "bin", "ibn", "bint"}
+     "la", "le", "ter", "ten", "zu", "af", "al", "el", "bin", "ibn", "bint", "abu"}
 )  # fmt: skip
 # Russian and other East Slavic patronymics (Cyrillic and common transliterations).
 _PATRONYMIC = re.compile(
@@ -356,10 +356,10 @@ def split_name(name: str) -> tuple[str, str]:
     coordinator corrects it on the conversion form.
 
     The last word is taken as the family name, with the particles before it ("Anna
-    van der Berg" → "Anna", "van der Berg"). An East Slavic name ending in a patronymic
-    is read family name first, as it is commonly written ("Иванов Иван Иванович" →
-    "Иван Иванович", "Иванов"); written the other way round ("Иван Иванович Иванов")
-    the general rule applies.
+    van der Berg" → "Anna", "van der Berg"; "Fatima Al Mansouri" → "Fatima", "Al
+    Mansouri"). An East Slavic name ending in a patronymic is read family name first,
+    as it is commonly written ("Иванов Иван Иванович" → "Иван Иванович", "Иванов");
+    written the other way round ("Иван Иванович Иванов") the general rule applies.
     """
     words = name.split()
     if not words:
@@ -369,7 +369,7 @@ def split_name(name: str) -> tuple[str, str]:
     if len(words) == 3 and _PATRONYMIC.search(words[2]) and not _PATRONYMIC.search(words[1]):
         return " ".join(words[1:]), words[0]
     i = len(words) - 1
-    while i > 1 and words[i - 1] in _PARTICLES:
+    while i > 1 and words[i - 1].casefold() in _PARTICLES:
         i -= 1
     return " ".join(words[:i]), " ".join(words[i:])
 
