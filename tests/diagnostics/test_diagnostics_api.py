@@ -436,3 +436,28 @@ def test_a_retracted_visit_takes_no_more_records_and_is_hidden_from_the_patient(
     assert own.get(f"/api/v1/visits/{visit_id}").status_code == 404
     assert own.get(f"/api/v1/patients/{patient_id}/visits").json()["total"] == 0
     assert doc.get(f"/api/v1/patients/{patient_id}/visits").json()["items"][0]["retracted"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "field"),
+    [
+        ("markers", MARKERS, "phenotype"),
+        ("history", HISTORY, "gina_step"),
+        ("imaging", {**IMAGING, "study_date": days_ago(4)}, "modality"),
+        ("questionnaires", {"instrument": "gina", "answers": [False] * 4}, "band"),
+    ],
+)
+def test_each_kind_of_record_can_be_retracted_and_answers_as_itself(
+    doc, visit_id, kind, body, field
+):
+    created = doc.post(f"/api/v1/visits/{visit_id}/{kind}", json=body).json()
+    r = doc.post(
+        f"/api/v1/visits/{visit_id}/{kind}/{created['id']}/retract", json={"reason": "test"}
+    )
+    assert r.status_code == 200
+    answer = r.json()
+    assert answer["retracted"] is True and answer["retracted_by"] == doc.account.actor.name
+    assert answer[field] == created[field]
+    assert set(answer) == set(created)
+    stored = doc.get(f"/api/v1/visits/{visit_id}").json()[kind][0]
+    assert stored["retracted"] is True and stored["retraction_reason"] == "test"

@@ -179,6 +179,7 @@ def test_no_exacerbation_in_the_year_means_no_recent_one_and_none_means_none(db,
     assert snap.last_systemic_corticosteroid_course.value is None
     assert snap.biologic is not None and snap.biologic.value is None
     assert snap.adherence_confirmed is None  # "unknown" is not a fact
+    assert snap.ocs_dose_mg_per_day is not None and snap.ocs_dose_mg_per_day.value == 0.0
 
 
 def test_other_imaging_is_not_chest_imaging(db, doc, patient_id):

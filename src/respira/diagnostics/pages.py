@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from respira.actors import Actor, Role
+from respira.actors import Actor
 from respira.diagnostics import chart, service
 from respira.diagnostics.schemas import (
     BIOLOGIC_LABELS,
@@ -236,7 +236,6 @@ def _visit_page(
             "findings": findings,
             "charts": _charts(visit),
             "can_write": actor.role in service.WRITE_ROLES and not visit.retracted,
-            "is_staff": actor.role != Role.PATIENT,
             "open_form": open_form,
             "form": values,
             "errors": errors or {},

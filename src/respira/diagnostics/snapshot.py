@@ -23,7 +23,8 @@ Rules of the filling (retracted visits and records never count):
   ``Dated(None)`` when no date was given and no severe exacerbation occurred in the
   12 months before the visit; with exacerbations but no date it is ``None``
   (unknown). ``last_systemic_corticosteroid_course`` likewise, and only when the
-  patient was also not on maintenance OCS. ``adherence_confirmed`` and
+  patient was also not on maintenance OCS. ``ocs_dose_mg_per_day`` is 0.0 when the
+  patient is not on maintenance OCS. ``adherence_confirmed`` and
   ``inhaler_technique_confirmed`` are ``None`` when the record says "unknown".
 * ``chest_imaging_abnormal`` is the newest chest X-ray, CT or HRCT (not "other").
 """
@@ -109,7 +110,7 @@ class ClinicalSnapshot:
     fev1_post_pctpred: Dated[float] | None = None
     fev1fvc_post_z: Dated[float] | None = None
     cact_score: Dated[int] | None = None
-    ocs_dose_mg_per_day: Dated[float | None] | None = None
+    ocs_dose_mg_per_day: Dated[float] | None = None  # 0.0 when not on maintenance OCS
     adherence_confirmed: Dated[bool] | None = None
     inhaler_technique_confirmed: Dated[bool] | None = None
 
@@ -222,7 +223,9 @@ def clinical_snapshot(session: Session, patient_id: int) -> ClinicalSnapshot:
         f["on_laba"] = Dated(h.laba, on, src)
         f["on_lama"] = Dated(h.lama, on, src)
         f["maintenance_ocs"] = Dated(h.maintenance_ocs, on, src)
-        f["ocs_dose_mg_per_day"] = Dated(h.ocs_dose_mg_per_day, on, src)
+        f["ocs_dose_mg_per_day"] = Dated(
+            h.ocs_dose_mg_per_day if h.maintenance_ocs and h.ocs_dose_mg_per_day else 0.0, on, src
+        )
         f["biologic"] = Dated(None if h.biologic == "none" else h.biologic, on, src)
         f["exacerbations_12m"] = Dated(h.severe_exacerbations_12m, on, src)
         f["hospitalisations_12m"] = Dated(h.hospitalisations_12m, on, src)
