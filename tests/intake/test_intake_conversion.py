@@ -265,3 +265,23 @@ def test_the_api_conversion_needs_if_match_and_the_missing_fields(api_as, db):
     assert r.status_code == 422
     assert r.json()["detail"][0]["field"] == "last_name"
     assert patients(db) == []
+
+
+def test_the_patient_sees_their_own_request_but_not_the_coordinators_notes(page_as, api_as, db):
+    rid = make_request(db, description="Seit 2016 schweres Asthma")
+    c = api_as("coordinator")
+    c.patch(
+        f"{API}/{rid}", json={"notes": "internal: call back Tuesday"}, headers={"If-Match": '"1"'}
+    )
+    out = c.post(
+        f"{API}/{rid}/convert",
+        json={"date_of_birth": "1978-05-17", "sex_at_birth": "female"},
+        headers={"If-Match": '"2"'},
+    ).json()
+    pid = out["patient"]["id"]
+    html = page_as("patient", patient_id=pid).get(f"/patients/{pid}").text
+    assert "Came from a consultation request" in html
+    assert "Seit 2016 schweres Asthma" in html
+    assert "internal: call back Tuesday" not in html
+    assert f'href="/consultation-requests/{rid}"' not in html
+    assert "internal: call back Tuesday" in page_as("physician").get(f"/patients/{pid}").text

@@ -11,6 +11,7 @@ and admins.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import unicodedata
 from typing import Any
 
@@ -48,6 +49,7 @@ from respira.web.forms import parse, read_form
 from respira.web.templating import add_nav, gettext_for, render, request_lang
 
 TRIAGE = service.TRIAGE_ROLES
+log = logging.getLogger("respira.intake")
 add_nav("Consultation requests", "/consultation-requests", TRIAGE, order=5)
 
 # The honeypot: a field people never see (visually hidden, out of the tab order,
@@ -174,6 +176,7 @@ def submit_consultation(
     service.check_rate(session, rate)
     kind = data.get("kind") if data.get("kind") in KINDS else "consultation"
     if data.get(HONEYPOT, "").strip():
+        log.info("consultation form: honeypot filled in; submission discarded")
         service.swallow_honeypot(session, rate)
         return RedirectResponse(f"/consultation/thanks?kind={kind}", status_code=303)
     values: dict[str, Any] = {f: data.get(f, "") for f in FORM_FIELDS}
