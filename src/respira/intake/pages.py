@@ -11,8 +11,10 @@ and admins.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -319,8 +321,29 @@ def queue_page(
     )
 
 
-def _history(session: Session, request_id: int) -> list[audit.AuditRecord]:
-    return audit.history(session, service.ENTITY, request_id)
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: dt.datetime
+    who: str
+    action: str
+    changes: list[tuple[str, str]]
+    reason: str | None
+
+
+def _history(session: Session, request_id: int) -> list[HistoryEntry]:
+    """The request's audit records, as changed fields and their new values."""
+    out = []
+    for rec in audit.history(session, service.ENTITY, request_id):
+        after = json.loads(rec.after) if rec.after and rec.action != "create" else {}
+        changes = [
+            (field.replace("_", " "), "—" if value is None else str(value))
+            for field, value in after.items()
+        ]
+        out.append(
+            HistoryEntry(rec.at, f"{rec.actor_name} ({rec.actor_role})", rec.action, changes,
+                         rec.reason if rec.action == "convert" else None)
+        )  # fmt: skip
+    return out
 
 
 def _detail(
