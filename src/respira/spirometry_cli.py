@@ -85,7 +85,7 @@ def interpret(
         ),
     ] = None,
 ) -> None:
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     show = sys.stderr.isatty() if progress is None else progress
     bar: Progress | None = None
     task = None
@@ -119,11 +119,11 @@ def interpret(
         if bar is not None:
             bar.stop()
     console.print(
-        f"wrote {summary.rows} rows to {output} "
-        f"({summary.rows_with_errors} with errors; {summary.equations_version})",
+        f"wrote {summary.rows} rows to {output} ({summary.rows_with_errors} with errors)",
         highlight=False,
         markup=False,
     )
+    console.print(f"equations: {summary.equations_version}", highlight=False, markup=False)
     for line, message in summary.first_errors:
         console.print(f"  line {line}: {message}", highlight=False, markup=False)
 

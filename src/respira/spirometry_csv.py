@@ -176,7 +176,9 @@ class _Chunk:
     prefix: _Spans
     fields: dict[str, _Spans]
     shape_error: dict[int, str]  # row in chunk → message (wrong number of fields)
-    missing_fields: dict[int, int] = field(default_factory=dict)  # row → fields short
+    # Rows with the wrong number of fields: their input fitted to the header (padded
+    # with empty fields, or cut after the last header column) so results line up.
+    fitted: dict[int, bytes] = field(default_factory=dict)
 
 
 class _Source:
@@ -232,12 +234,20 @@ class _FastSource(_Source):
             count = np.searchsorted(commas, ends) - first
             good = count == width - 1
             shape_error: dict[int, str] = {}
-            short: dict[int, int] = {}
+            fitted: dict[int, bytes] = {}
             if not good.all():
                 for i in np.flatnonzero(~good).tolist():
                     found = int(count[i]) + 1
-                    shape_error[i] = f"row has {found} fields, the header has {width}"
-                    short[i] = max(0, width - found)
+                    line = bytes(buf[starts[i] : ends[i]])
+                    message = f"row has {found} fields, the header has {width}"
+                    if found < width:
+                        fitted[i] = line + b"," * (width - found)
+                    else:
+                        cut = int(commas[first[i] + width - 1]) - int(starts[i])
+                        fitted[i] = line[:cut]
+                        extra = line[cut + 1 :].decode("utf-8", "replace")
+                        message += f"; extra fields left out: {extra!r}"
+                    shape_error[i] = message
             n = b - a
             g = np.flatnonzero(good) if shape_error else slice(None)
             fields: dict[str, _Spans] = {}
@@ -248,7 +258,7 @@ class _FastSource(_Source):
                 f_end[g] = ends[g] if j == width - 1 else commas[first[g] + j]
                 fields[name] = _Spans(self._buffer, f_start, f_end)
             prefix = _Spans(self._buffer, starts, ends)
-            yield _Chunk(n, self._line_numbers[a:b], prefix, fields, shape_error, short)
+            yield _Chunk(n, self._line_numbers[a:b], prefix, fields, shape_error, fitted)
 
 
 class _SlowSource(_Source):
@@ -284,18 +294,22 @@ class _SlowSource(_Source):
         wanted = {name: self.header.index(name) for name in columns}
         for a in range(0, self.rows, size):
             rows = self._rows[a : a + size]
-            shape_error = {
-                i: f"row has {len(row)} fields, the header has {width}"
-                for i, row in enumerate(rows)
-                if len(row) != width
-            }
-            short = {i: max(0, width - len(rows[i])) for i in shape_error}
+            shape_error: dict[int, str] = {}
+            fitted: dict[int, bytes] = {}
+            for i, row in enumerate(rows):
+                if len(row) == width:
+                    continue
+                message = f"row has {len(row)} fields, the header has {width}"
+                if len(row) > width:
+                    message += f"; extra fields left out: {','.join(row[width:])!r}"
+                shape_error[i] = message
+                fitted[i] = _csv_line((row + [""] * width)[:width]).encode("utf-8")
             fields = {
                 name: self._pack([row[j] if len(row) == width else "" for row in rows])
                 for name, j in wanted.items()
             }
             prefix = self._pack([_csv_line(row) for row in rows])
-            yield _Chunk(len(rows), self._lines[a : a + size], prefix, fields, shape_error, short)
+            yield _Chunk(len(rows), self._lines[a : a + size], prefix, fields, shape_error, fitted)
 
 
 def _csv_line(row: list[str]) -> str:
@@ -487,7 +501,8 @@ def _prepare_number(x: NDArray[np.float64]) -> _Number:
     valid = ~np.isnan(x)
     safe = np.where(valid, x, 0.0)
     small = np.abs(safe) < _MAX_FAST_ABS
-    y = safe * _SCALE
+    with np.errstate(over="ignore"):
+        y = safe * _SCALE
     y[~small] = 0.0
     rounded = np.rint(y)
     floor = np.floor(y)
@@ -503,7 +518,8 @@ def _prepare_number(x: NDArray[np.float64]) -> _Number:
     scaled = np.abs(rounded).astype(np.int64)
     whole = scaled // _INT_SCALE
     frac = scaled - whole * _INT_SCALE
-    return _Number(valid, np.signbit(safe) & valid, whole, frac, valid & ~small)
+    slow = valid & (~small | (whole >= 100_000))  # e.g. 99999.99999999999 → 100000.0…
+    return _Number(valid, np.signbit(safe) & valid, whole, frac, slow)
 
 
 class _Canvas:
@@ -672,8 +688,10 @@ def _render(chunk: _Chunk, out: dict[str, Any], errors: NDArray[Any], canvas: _C
         for i in np.flatnonzero(block_slow).tolist():
             pieces.append(packed[offsets[last] : offsets[i]])
             row = a + i
-            prefix = chunk.prefix.buf.raw[chunk.prefix.start[row] : chunk.prefix.end[row]]
-            line = bytes(prefix) + b"," * chunk.missing_fields.get(row, 0)  # keep columns aligned
+            line = chunk.fitted.get(row)
+            if line is None:
+                start, end = int(chunk.prefix.start[row]), int(chunk.prefix.end[row])
+                line = bytes(chunk.prefix.buf.raw[start:end])
             pieces.append(_python_row(line, out, row, str(errors[row])))
             last = i + 1
         pieces.append(packed[offsets[last] :])
