@@ -151,7 +151,10 @@ class SpirometryIn(_In):
             ("before", self.fev1_pre_l, self.fvc_pre_l),
             ("after", self.fev1_post_l, self.fvc_post_l),
         ):
-            if fev1 is not None and fvc is not None and fev1 > fvc + TOLERANCE_FEV1_OVER_FVC_L:
+            # 1e-9 L: decimal inputs exactly at the tolerance (3.45 vs 3.30) must pass
+            # despite binary rounding (3.30 + 0.15 = 3.4499999999999997).
+            excess = TOLERANCE_FEV1_OVER_FVC_L + 1e-9
+            if fev1 is not None and fvc is not None and fev1 > fvc + excess:
                 msg = (
                     f"FEV1 {units.fmt(fev1)} L exceeds FVC {units.fmt(fvc)} L {phase} the "
                     f"bronchodilator by more than {TOLERANCE_FEV1_OVER_FVC_L:g} L; check both "
