@@ -410,7 +410,8 @@ def _leaf(node: dict[str, Any], where: str, problems: list[str]) -> Leaf | None:
     name = node.get("fact")
     spec = FACTS.get(name) if isinstance(name, str) else None
     if spec is None:
-        close = difflib.get_close_matches(str(name), list(FACTS), n=3)
+        close = [n for n in FACTS if isinstance(name, str) and len(name) > 2 and name in n][:3]
+        close = close or difflib.get_close_matches(str(name), list(FACTS), n=3, cutoff=0.75)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         problems.append(f"{where}: unknown fact '{name}'{hint}")
         return None

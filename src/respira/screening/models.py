@@ -4,6 +4,9 @@ findings, and screenings with their e-signed decision.
 - A criteria set is stored as the TOML text it was written in (the rules are data) with
   its version; sets are never changed or deleted, because screenings name the set they
   used. One set at most is active (a partial unique index says so).
+- Self-references (``based_on_id``, ``supersedes_id``) have no ON DELETE action: the
+  database checks them at the end of each statement, so a row that is pointed at still
+  cannot be deleted, but SQLite's per-row RESTRICT does not block emptying a table.
 - Screening findings are immutable: a new assessment is a new row, and the newest
   (by assessment date, then id) counts. Tri-state answers are ``'yes' | 'no' |
   'unknown'``, as in diagnostics: "not assessed" is ``unknown``, never ``no``.
@@ -81,9 +84,7 @@ class ScreeningCriteriaSet(Base):
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     toml_text: Mapped[str] = mapped_column(Text, nullable=False)
     text_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
-    based_on_id: Mapped[int | None] = mapped_column(
-        ForeignKey("screening_criteria_sets.id", ondelete="RESTRICT")
-    )
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("screening_criteria_sets.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -112,9 +113,7 @@ class ScreeningFindings(Base):
         ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
     )
     assessed_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    supersedes_id: Mapped[int | None] = mapped_column(
-        ForeignKey("screening_findings.id", ondelete="RESTRICT")
-    )
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("screening_findings.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     recorded_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -202,9 +201,7 @@ class Screening(Base):
     evaluated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     evaluated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     evaluated_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    supersedes_id: Mapped[int | None] = mapped_column(
-        ForeignKey("screenings.id", ondelete="RESTRICT"), unique=True
-    )
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("screenings.id"), unique=True)
     physician_note: Mapped[str | None] = mapped_column(Text)
     signature_id: Mapped[int | None] = mapped_column(
         ForeignKey("signatures.id", ondelete="RESTRICT"), unique=True

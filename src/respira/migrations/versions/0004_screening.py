@@ -39,7 +39,6 @@ def upgrade() -> None:
             ["based_on_id"],
             ["screening_criteria_sets.id"],
             name=op.f("fk_screening_criteria_sets_based_on_id_screening_criteria_sets"),
-            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["created_by_id"],
@@ -224,7 +223,6 @@ def upgrade() -> None:
             ["supersedes_id"],
             ["screening_findings.id"],
             name=op.f("fk_screening_findings_supersedes_id_screening_findings"),
-            ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_screening_findings")),
     )
@@ -317,7 +315,6 @@ def upgrade() -> None:
             ["supersedes_id"],
             ["screenings.id"],
             name=op.f("fk_screenings_supersedes_id_screenings"),
-            ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_screenings")),
         sa.UniqueConstraint("signature_id", name=op.f("uq_screenings_signature_id")),
