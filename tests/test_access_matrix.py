@@ -17,7 +17,6 @@ from respira.actors import Role
 from respira.web.app import routers
 from respira.web.deps import ApiAccess, PageAccess, Public
 from tests.conftest import PageClient, api_token, sign_in
-from tests.screening.screening_helpers import screening_access_ids
 from tests.diagnostics.helpers import diagnostics_access_ids
 from tests.intake.helpers import intake_access_ids
 from tests.screening.screening_helpers import screening_access_ids
