@@ -85,7 +85,7 @@ FloatOrArray = Any  # a Python float for scalar input, an ndarray of float64 for
 _AGE_MIN: Final = 3.0
 _ROWS: Final = 369  # 3 to 95 years in steps of 0.25; FEF tables (3 to 90) are padded
 _GROUPS: Final = 10  # sex (2) × ethnic group (5)
-_BLOCK: Final = 16384  # records per block: measured best on a 1 MiB-L2 core (8192–32768 ±5 %)
+_BLOCK: Final = 16384  # records per block (8192–32768 measured within 5 % of each other)
 _SMALL_L: Final = 1e-3  # below this |L| the FEF75 limits use log1p/expm1
 
 # Reason codes for array results (0 = a value was computed).
