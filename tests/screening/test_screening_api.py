@@ -104,12 +104,17 @@ def test_age_comes_from_the_patient_record_on_the_screening_date(doc, candidate)
 
 
 def test_evaluation_installs_the_default_on_first_use_and_audits_it(db, doc, candidate):
-    out = evaluate(doc, candidate())
+    r = doc.post(
+        f"/api/v1/patients/{candidate()}/screenings", json={"note": "after the new spirometry"}
+    )
+    assert r.status_code == 201, r.text
+    out = r.json()
     assert audit_actions(db, "screening", out["id"]) == ["create"]
     assert audit_actions(db, "screening_criteria_set", out["criteria_set_id"]) == ["create"]
     with db.session() as session:
         rec = audit.history(session, "screening", out["id"])[0]
         after = json.loads(rec.after or "{}")
+    assert rec.reason == "after the new spirometry"
     assert after["decision"] == "eligible"
     assert after["statuses"]["active_infection"] == "not_met"
 

@@ -193,11 +193,17 @@ def test_the_note_is_saved_until_signing_and_a_stale_form_is_refused(physician, 
 def test_an_older_screening_shows_that_it_is_superseded(physician, candidate):
     pid = candidate()
     first, _ = run(physician, pid)
+    signed = sign_form(physician, first, password=physician.account.password, meaning="declined")
+    assert signed.status_code == 303
     second, page = run(physician, pid)
     assert f'<a href="/screenings/{first}">screening {first}</a>' in page.text
     old = physician.get(f"/screenings/{first}").text
     assert f'Superseded by <a href="/screenings/{second}">screening {second}</a>' in old
-    assert f'action="/screenings/{first}/sign"' not in old
+    assert "Signed <strong>“declined”</strong>" in old  # kept as it was
+    section = physician.get(f"/patients/{pid}").text
+    assert f"The decision in force is still screening {first}" in section
+    assert "<caption>Earlier screenings</caption>" in section
+    assert f'<a href="/screenings/{first}">Screening {first}</a>' in section
 
 
 def test_a_patient_sees_their_own_screening_without_a_sign_form_and_no_one_elses(

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.exc import StaleDataError
 
 from respira import audit
@@ -73,6 +73,7 @@ INSTALLER = Actor.system("respira-screening")
 # --- criteria sets ---------------------------------------------------------------------
 
 
+@functools.cache
 def shipped_default_text() -> str:
     return (
         importlib.resources.files("respira.screening")
@@ -522,7 +523,14 @@ def signed_content(row: Screening) -> dict[str, Any]:
     }
 
 
-def screening_out(session: Session, row: Screening) -> ScreeningOut:
+def screening_out(
+    session: Session, row: Screening, *, superseded_by: dict[int, int] | None = None
+) -> ScreeningOut:
+    """The screening as the API answers it; ``superseded_by`` (old id → new id) saves a
+    query per row when a list is answered."""
+    newer = (
+        superseded_by.get(row.id) if superseded_by is not None else _superseded_by(session, row.id)
+    )
     valid = None
     if row.content_hash is not None:
         valid = audit.content_hash(signed_content(row)) == row.content_hash
@@ -539,7 +547,7 @@ def screening_out(session: Session, row: Screening) -> ScreeningOut:
         evaluated_at=row.evaluated_at,
         evaluated_by=row.evaluated_by_name,
         supersedes_id=row.supersedes_id,
-        superseded_by_id=_superseded_by(session, row.id),
+        superseded_by_id=newer,
         physician_note=row.physician_note,
         signed=row.signature_id is not None,
         signed_by=row.signed_by_name,
@@ -628,7 +636,8 @@ def list_screenings(session: Session, actor: Actor, patient_id: int) -> list[Scr
     rows = session.scalars(
         select(Screening).where(Screening.patient_id == patient_id).order_by(Screening.id.desc())
     ).all()
-    return [screening_out(session, r) for r in rows]
+    newer = {r.supersedes_id: r.id for r in rows if r.supersedes_id is not None}
+    return [screening_out(session, r, superseded_by=newer) for r in rows]
 
 
 def _refuse_change(session: Session, actor: Actor, row: Screening, attempted: str) -> None:
@@ -772,18 +781,22 @@ def update_note(
 
 def patient_summary(session: Session, actor: Actor, patient_id: int) -> dict[str, Any]:
     """What the patient's page shows: the newest screening and the one in force (the
-    newest signed), the newest findings, and the earlier screenings."""
+    newest signed), the newest findings, and up to 20 earlier screenings."""
     require_role(actor, STATUS_ROLES)
-    rows = session.scalars(
-        select(Screening).where(Screening.patient_id == patient_id).order_by(Screening.id.desc())
-    ).all()
-    newest = rows[0] if rows else None
-    in_force = next((r for r in rows if r.signature_id is not None), None)
-    findings = newest_findings(session, patient_id)
+    # The page shows no criteria: leave the evaluated results in the database.
+    light = select(Screening).options(defer(Screening.results_json), defer(Screening.reasons_json))
+    newest_first = light.where(Screening.patient_id == patient_id).order_by(Screening.id.desc())
+    rows = session.scalars(newest_first.limit(21)).all()
+    in_force = session.scalars(
+        newest_first.where(Screening.signature_id.is_not(None)).limit(1)
+    ).first()
+    count = session.scalar(
+        select(func.count(Screening.id)).where(Screening.patient_id == patient_id)
+    )
     return {
-        "newest": newest,
+        "newest": rows[0] if rows else None,
         "in_force": in_force,
-        "history": rows[:20],
-        "count": len(rows),
-        "findings": findings,
+        "history": rows,
+        "count": count or 0,
+        "findings": newest_findings(session, patient_id),
     }
