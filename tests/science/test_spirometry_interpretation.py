@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from respira.science.spirometry import OutOfRangeError, SpirometryInputError
-from respira.science.spirometry.interpretation import (
+from respira.science.spirometry import (  # the names the web app and the CLI import
     PATTERNS,
     SEVERITIES,
+    OutOfRangeError,
+    SpirometryInputError,
     bdr_2005,
     bdr_2022,
     classify_pattern,
