@@ -84,7 +84,6 @@ FloatOrArray = Any  # a Python float for scalar input, an ndarray of float64 for
 
 _AGE_MIN: Final = 3.0
 _ROWS: Final = 369  # 3 to 95 years in steps of 0.25; FEF tables (3 to 90) are padded
-_GROUPS: Final = 10  # sex (2) × ethnic group (5)
 _BLOCK: Final = 16384  # records per block (8192–32768 measured within 5 % of each other)
 _SMALL_L: Final = 1e-3  # below this |L| the FEF75 limits use log1p/expm1
 
@@ -592,18 +591,22 @@ class PreparedReference:
             _BAD_AGE: "age",
             _AGE_OUT_OF_RANGE: "age",
             _BAD_HEIGHT: "height_cm",
-            _BAD_MEASURED: "measured",
-        }[code]
+        }.get(code, parameter)
         detail = messages[code]
         if code == _AGE_OUT_OF_RANGE:
             return OutOfRangeError(
                 f"age {float(self._age_raw[0]):g} years is outside the {self._eqs.name} "
-                f"range for {parameter} (3–{_table(self._eqs, parameter).age_max:g} years); "
+                f"range for {parameter} ({_AGE_MIN:g}–{_table(self._eqs, parameter).age_max:g} "
+                "years); "
                 "no reference value is extrapolated",
                 field="age",
             )
         if code == _BAD_HEIGHT:
             low, high = HEIGHT_RANGE_CM
+            if not math.isfinite(float(self._height_raw[0])):
+                return SpirometryInputError(
+                    "height_cm is missing or not a number", field="height_cm"
+                )
             return OutOfRangeError(
                 f"height_cm {float(self._height_raw[0]):g} is outside {low:g}–{high:g} cm",
                 field="height_cm",
