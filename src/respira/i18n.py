@@ -36,7 +36,8 @@ def available_languages() -> tuple[str, ...]:
 
 def language_name(lang: str) -> str:
     """The language's name in itself ("Deutsch", "русский")."""
-    name = Locale.parse(lang).get_display_name(lang) or lang
+    locale = Locale.parse(lang, sep="-")
+    name = locale.get_display_name(locale) or lang
     return name[:1].upper() + name[1:]
 
 
