@@ -386,6 +386,13 @@ def newest_findings(session: Session, patient_id: int) -> ScreeningFindings | No
     ).first()
 
 
+def _lock_patient(session: Session, patient_id: int) -> None:
+    """Serialise the screening use cases of one patient, so that two screenings run at
+    the same moment cannot both supersede the same one (or both start a chain). On
+    PostgreSQL a row lock on the patient; SQLite already has one writer at a time."""
+    session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update())
+
+
 def _check_findings(patient: Patient, data: FindingsIn) -> None:
     errors: dict[str, str] = {}
     if data.assessed_on < patient.date_of_birth:
@@ -427,6 +434,7 @@ def record_findings(
     require_role(actor, CLINICAL_ROLES)
     patient = patients_service.get_for_update(session, actor, patient_id)
     _check_findings(patient, data)
+    _lock_patient(session, patient_id)
     previous = newest_findings(session, patient_id)
     row = ScreeningFindings(
         patient_id=patient_id,
@@ -573,6 +581,7 @@ def evaluate_screening(
     result; it supersedes the patient's newest screening."""
     require_role(actor, CLINICAL_ROLES)
     patient = patients_service.get_for_update(session, actor, patient_id)
+    _lock_patient(session, patient_id)
     on = on or today_utc()
     set_row, criteria = active_criteria_set(session)
     findings = newest_findings(session, patient_id)
