@@ -233,8 +233,21 @@ def test_session_rejects_impossible_input_naming_the_field(
     assert field in str(info.value)
 
 
-def test_fev1_may_exceed_fvc_by_up_to_150_ml() -> None:
-    assert _session(fev1_pre_l=4.35, fvc_pre_l=4.2).pattern in PATTERNS
+@pytest.mark.parametrize(("fev1", "fvc"), [(4.35, 4.2), (3.45, 3.30), (2.45, 2.30), (1.15, 1.0)])
+def test_fev1_may_exceed_fvc_by_exactly_150_ml_despite_binary_rounding(
+    fev1: float, fvc: float
+) -> None:
+    s = _session(fev1_pre_l=fev1, fvc_pre_l=fvc, fev1_post_l=fev1, fvc_post_l=fvc)
+    assert s.pattern in PATTERNS
+    b = interpret_arrays(
+        "gli-global", sex="M", age=45.0, height_cm=178.0, fev1_pre_l=[fev1], fvc_pre_l=[fvc]
+    )
+    assert b.error[0] == ""
+
+
+def test_fev1_more_than_150_ml_above_fvc_is_refused() -> None:
+    with pytest.raises(SpirometryInputError, match="exceeds"):
+        _session(fev1_pre_l=3.46, fvc_pre_l=3.30)
 
 
 # --------------------------------------------------------------------------- arrays

@@ -53,7 +53,9 @@ exceed FVC a little, because the reported FEV1 and FVC are each the largest from
 acceptable manoeuvre and may come from different blows; 150 mL is the ATS/ERS 2019
 between-manoeuvre repeatability limit for FEV1 and FVC (Graham BL et al. Standardization
 of spirometry 2019 update. Am J Respir Crit Care Med 2019;200:e70–88), so a larger
-excess cannot be explained by manoeuvre-to-manoeuvre variation.
+excess cannot be explained by manoeuvre-to-manoeuvre variation. As at the BDR cut-offs,
+an excess of exactly 150 mL typed in decimals (3.45 vs 3.30 L, whose binary difference
+is 0.15000000000000036) is accepted: the comparison allows 1e-9 L of rounding.
 """
 
 from __future__ import annotations
@@ -444,7 +446,7 @@ def _check_pair(
     add(
         fev1_key,
         scope,
-        fev1 > fvc + FEV1_OVER_FVC_TOLERANCE_L,
+        fev1 - fvc > FEV1_OVER_FVC_TOLERANCE_L + _ROUNDING,  # 3.45 vs 3.30 L passes
         lambda i: (
             f"{names[fev1_key]} {_fmt(fev1[i])} L exceeds {names[fvc_key]} "
             f"{_fmt(fvc[i])} L by more than {FEV1_OVER_FVC_TOLERANCE_L:g} L"
