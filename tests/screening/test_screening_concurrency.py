@@ -79,3 +79,22 @@ def test_screenings_run_at_once_for_one_patient_form_a_single_chain(db, candidat
     assert len(rows) == 4
     supersedes = sorted((r.supersedes_id for r in rows), key=lambda x: (x is not None, x))
     assert supersedes[0] is None and supersedes[1:] == sorted(r.id for r in rows)[:-1]
+
+
+def test_first_screenings_of_two_patients_at_once_install_the_default_once(
+    db, candidate, count_rows
+):
+    patients = [candidate(), candidate(first_name="Second", email="second@mail.example")]
+    actor = Actor.system("test")
+
+    def job(pid: int) -> Callable[[], Any]:
+        def run() -> Any:
+            with db.transaction() as session:
+                return service.evaluate_screening(session, actor, pid)
+
+        return run
+
+    results = at_once([job(pid) for pid in patients])
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert count_rows()["screening_criteria_sets"] == 1
+    assert results[0].criteria_set_id == results[1].criteria_set_id

@@ -129,8 +129,12 @@ def ensure_default(session: Session) -> None:
         activated_at=now if any_active is None else None,
         activated_by_name="Respira (shipped default)" if any_active is None else None,
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return  # installed by another transaction at the same moment
     audit.record(
         session,
         INSTALLER,
