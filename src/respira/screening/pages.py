@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from respira.actors import Actor
-from respira.errors import Conflict, DomainError, Forbidden, InvalidInput, PreconditionRequired
+from respira.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionRequired
 from respira.patients import pages as patient_pages
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
@@ -23,6 +23,15 @@ from respira.web.forms import parse, read_form
 from respira.web.templating import add_nav, render
 
 router = APIRouter(include_in_schema=False)
+
+
+async def posted_form(request: Request) -> dict[str, str]:
+    """The posted form, read on the event loop, so that the handlers themselves can be
+    plain functions that run in the thread pool (they write, and signing verifies a
+    password hash: neither should hold up the event loop)."""
+    return await read_form(request)
+
+
 add_nav("Screening criteria", "/screening/criteria", service.CRITERIA_READ_ROLES, order=60)
 
 KIND_TITLES = {
@@ -208,14 +217,14 @@ def findings_form(
 
 
 @router.post("/patients/{patient_id}/screening/findings")
-async def record_findings(
+def record_findings(
     request: Request,
     patient_id: int,
     session: Session = Depends(get_db),
     actor: Actor = Depends(PageAccess(*service.CLINICAL_ROLES)),
+    data: dict[str, str] = Depends(posted_form),
 ) -> Response:
     patient = patients_service.get_patient(session, actor, patient_id)
-    data = await read_form(request)
     fields = {k: v for k, v in data.items() if k in FindingsIn.model_fields}
     body, errors = parse(FindingsIn, fields)
     if body is None:
@@ -231,13 +240,12 @@ async def record_findings(
 
 
 @router.post("/patients/{patient_id}/screenings")
-async def run_screening(
-    request: Request,
+def run_screening(
     patient_id: int,
     session: Session = Depends(get_db),
     actor: Actor = Depends(PageAccess(*service.CLINICAL_ROLES)),
+    data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    data = await read_form(request)
     note = data.get("note", "").strip()[:500] or None
     out = service.evaluate_screening(session, actor, patient_id, note=note)
     return RedirectResponse(f"/screenings/{out.id}", status_code=303)
@@ -306,13 +314,13 @@ def screening_page(
 
 
 @router.post("/screenings/{screening_id}/sign")
-async def sign_screening(
+def sign_screening(
     request: Request,
     screening_id: int,
     session: Session = Depends(get_db),
     actor: Actor = Depends(PageAccess(*service.SIGN_ROLES)),
+    data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    data = await read_form(request)
     kept = {"meaning": data.get("meaning", "")}
     body, errors = parse(
         SignIn, {"password": data.get("password", ""), "meaning": data.get("meaning", "")}
@@ -364,13 +372,13 @@ async def sign_screening(
 
 
 @router.post("/screenings/{screening_id}/note")
-async def update_note(
+def update_note(
     request: Request,
     screening_id: int,
     session: Session = Depends(get_db),
     actor: Actor = Depends(PageAccess(*service.CLINICAL_ROLES)),
+    data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    data = await read_form(request)
     form = {"physician_note": data.get("physician_note", "")}
     version_text = data.get("version", "")
     body, errors = parse(NoteIn, form)
@@ -467,12 +475,12 @@ def new_criteria_set(
 
 
 @router.post("/screening/criteria")
-async def create_criteria_set(
+def create_criteria_set(
     request: Request,
     session: Session = Depends(get_db),
     actor: Actor = Depends(PageAccess(*service.CRITERIA_ADMIN_ROLES)),
+    data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    data = await read_form(request)
     based_text = data.get("based_on_id", "").strip()
     form = {
         "toml": data.get("toml", ""),
@@ -483,7 +491,7 @@ async def create_criteria_set(
     if based_text.isdigit():
         try:
             based_on = service.get_criteria_set(session, actor, int(based_text))
-        except DomainError:
+        except NotFound:
             based_on = None
     body, errors = parse(
         CriteriaSetIn,
