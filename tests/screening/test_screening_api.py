@@ -25,10 +25,34 @@ from respira.diagnostics.schemas import (
 from respira.screening import service
 from respira.screening.models import Screening
 from respira.validation import today_utc
-from tests.diagnostics.helpers import HISTORY, MARKERS, SPIRO
 from tests.screening.screening_helpers import good_findings_values
 
 APPROVE, DECLINE = "approved eligibility", "declined"
+
+# A diagnostic work-up as diagnostics' own schemas take it (issue 3's API contract).
+SPIRO: dict[str, Any] = {
+    "equations": "gli-global",
+    "fev1_pre_l": 2.10,
+    "fvc_pre_l": 3.20,
+    "fev1_post_l": 2.50,
+    "fvc_post_l": 3.40,
+    "bronchodilator": "salbutamol",
+    "bronchodilator_dose_ug": 400,
+}
+MARKERS: dict[str, Any] = {"blood_eosinophils_per_ul": 420, "feno_ppb": 38}
+HISTORY: dict[str, Any] = {
+    "ics_dose_level": "high",
+    "laba": True,
+    "lama": True,
+    "maintenance_ocs": False,
+    "biologic": "none",
+    "gina_step": 5,
+    "severe_exacerbations_12m": 3,
+    "hospitalisations_12m": 1,
+    "rescue_puffs_per_week": 14,
+    "adherence_confirmed": "yes",
+    "inhaler_technique_confirmed": "yes",
+}
 
 
 def evaluate(client: Any, pid: int, expected: int = 201) -> dict[str, Any]:
