@@ -11,8 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from respira.config import get_settings
-from respira.spirometry_cli import app as spirometry_app
 from respira.db import Database
+from respira.spirometry_cli import app as spirometry_app
 
 app = typer.Typer(
     help="Respira: runs the clinic's MSC programme for asthma, from consultation request "
@@ -231,7 +231,10 @@ def _seed_demo() -> None:
     for role, email, password in result.accounts:
         table.add_row(role, email, password)
     console.print(table)
-    console.print(f"{result.patients} synthetic patients.")
+    console.print(
+        f"{result.patients} synthetic patients, {result.requests} consultation requests, "
+        f"{result.visits} diagnostic visits, {result.screenings} screenings."
+    )
 
 
 @demo_app.command("seed")

@@ -83,6 +83,9 @@ _FEMALE = {
 class DemoResult:
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     patients: int = 0
+    requests: int = 0
+    visits: int = 0
+    screenings: int = 0
 
 
 def _password() -> str:
@@ -123,17 +126,30 @@ def synthetic_patients(n: int, rng: random.Random) -> list[PatientIn]:
 def seed(
     database: Database, *, patients: int = PATIENT_COUNT, seed_value: int = 20261123
 ) -> DemoResult | None:
-    """Seed the demo clinic once. Returns None when it is already there."""
+    """Seed the demo clinic once. Returns None when it is already there.
+
+    The clinic has something at every step of the road: consultation requests in
+    several languages and triage states (one converted into a patient), registered
+    patients without a work-up yet, diagnostic visits (spirometry with bronchodilator
+    test, markers, questionnaires, history), and screenings — approved and declined
+    with real e-signatures of the demo physician, and some waiting for review.
+    """
+    from respira.diagnostics import demo as diagnostics_demo
+    from respira.intake import demo as intake_demo
+    from respira.screening import demo as screening_demo
+
     system = Actor.system("respira-demo")
     with database.transaction() as session:
         if session.scalar(select(User.id).where(User.email == f"admin@{DEMO_DOMAIN}")):
             return None
         rng = random.Random(seed_value)  # noqa: S311 (synthetic data, not security)
         result = DemoResult()
-        created = []
-        for p in synthetic_patients(patients, rng):
-            created.append(patient_service.add_patient(session, system, p, reason="demo clinic"))
+        created = [
+            patient_service.add_patient(session, system, p, reason="demo clinic")
+            for p in synthetic_patients(patients, rng)
+        ]
         session.commit()
+        patient_ids = [p.id for p in created]
         result.patients = len(created)
         staff = [
             (Role.ADMIN, "Ada Admin"),
@@ -141,13 +157,18 @@ def seed(
             (Role.COORDINATOR, "Carla Coordinator"),
             (Role.LAB, "Leo Lab"),
         ]
+        physician: Actor | None = None
+        physician_password = ""
         for role, name in staff:
             password = _password()
             email = f"{role.value}@{DEMO_DOMAIN}"
-            auth_service.create_user(
+            view = auth_service.create_user(
                 session, system, email=email, name=name, role=role, password=password
             )
             result.accounts.append((role.value, email, password))
+            if role == Role.PHYSICIAN:
+                physician = Actor(view.id, view.role, view.name)
+                physician_password = password
         first = created[0]
         password = _password()
         email = f"patient@{DEMO_DOMAIN}"
@@ -161,4 +182,16 @@ def seed(
             patient_id=first.id,
         )
         result.accounts.append((Role.PATIENT.value, email, password))
+
+        result.requests = intake_demo.seed_demo(session, rng)
+        session.commit()
+        # Two patients in five have had no work-up yet; the rest have visits, and a
+        # dozen of those have been screened.
+        worked_up = patient_ids[: int(len(patient_ids) * 0.6)]
+        result.visits = diagnostics_demo.seed_demo(session, rng, worked_up)
+        session.commit()
+        assert physician is not None
+        result.screenings = screening_demo.seed_demo(
+            session, rng, worked_up, physician, password=physician_password
+        )
     return result

@@ -3,7 +3,10 @@ settings; SQLite migrations run in batch mode so that columns can be altered."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import create_engine, pool
 
 from respira.all_models import metadata
@@ -13,7 +16,7 @@ config = context.config
 url = config.attributes.get("database_url") or get_settings().database_url
 
 
-def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:
     """Render our column types as plain SQLAlchemy types, so that a migration never
     imports application code that may change after it was written."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
