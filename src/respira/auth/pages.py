@@ -11,7 +11,7 @@ from respira.auth import service, tokens
 from respira.config import get_settings
 from respira.errors import NotAuthenticated
 from respira.web.deps import PageAccess, Public, get_db
-from respira.web.forms import read_form
+from respira.web.forms import posted_form
 from respira.web.templating import add_nav, render
 
 router = APIRouter(include_in_schema=False)
@@ -31,15 +31,24 @@ def login_form(request: Request, next: str = "/", _: Actor = Depends(Public())) 
 
 
 @router.post("/login")
-async def login(
-    request: Request, session: Session = Depends(get_db), _: Actor = Depends(Public(form=True))
+def login(
+    request: Request,
+    session: Session = Depends(get_db),
+    _: Actor = Depends(Public(form=True)),
+    data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    data = await read_form(request)
     nxt = safe_next(data.get("next"))
     if not data.get("email", "").strip() or not data.get("password"):
-        return render(request, "auth/login.html",
-                      {"next": nxt, "error": "Enter your email and your password.",
-                       "email": data.get("email", "")[:254]}, status_code=422)
+        return render(
+            request,
+            "auth/login.html",
+            {
+                "next": nxt,
+                "error": "Enter your email and your password.",
+                "email": data.get("email", "")[:254],
+            },
+            status_code=422,
+        )
     try:
         user = service.authenticate(
             session, data.get("email", "")[:254], data.get("password", "")[:1024]

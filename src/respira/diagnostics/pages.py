@@ -37,7 +37,7 @@ from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 from respira.science.control import BANDS, ITEM_LABELS, ITEMS
 from respira.web.deps import PageAccess, get_db
-from respira.web.forms import parse, read_form
+from respira.web.forms import parse, posted_form
 from respira.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -120,14 +120,14 @@ def new_visit_form(
 
 
 @router.post("/patients/{patient_id}/visits")
-async def create_visit(
+def create_visit(
     request: Request,
     patient_id: int,
     session: Session = Depends(get_db),
     actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+    data: dict[str, str] = Depends(posted_form),
 ) -> Response:
     patient = patients_service.get_patient(session, actor, patient_id)
-    data = await read_form(request)
     body, errors = parse(VisitIn, data)
     if body is not None:
         try:
@@ -390,12 +390,16 @@ _RECORD = {
 }
 
 
-async def _record(
-    request: Request, session: Session, actor: Actor, visit_id: int, kind: str
+def _record(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    visit_id: int,
+    kind: str,
+    data: dict[str, str],
 ) -> Response:
     # Visibility and "retracted visit" first: a 404 or 409 is not a form error.
     service.get_visit(session, actor, visit_id)
-    data = await read_form(request)
     pre_errors: dict[str, str] = {}
     if kind == "spirometry":
         raw: dict[str, Any] = _spirometry_body(data)
@@ -440,13 +444,14 @@ async def _record(
 
 
 def _add_record_route(kind: str) -> None:
-    async def record_page(
+    def record_page(
         request: Request,
         visit_id: int,
         session: Session = Depends(get_db),
         actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+        data: dict[str, str] = Depends(posted_form),
     ) -> Response:
-        return await _record(request, session, actor, visit_id, kind)
+        return _record(request, session, actor, visit_id, kind, data)
 
     record_page.__name__ = f"record_{kind}_page"
     router.add_api_route(f"/visits/{{visit_id}}/{kind}", record_page, methods=["POST"])
@@ -460,13 +465,13 @@ for _kind in KINDS:
 
 
 @router.post("/visits/{visit_id}/retract")
-async def retract_visit(
+def retract_visit(
     request: Request,
     visit_id: int,
     session: Session = Depends(get_db),
     actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+    data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    data = await read_form(request)
     body, errors = parse(RetractionIn, {"reason": data.get("reason", "")})
     if body is None:
         return _visit_page(
@@ -483,15 +488,15 @@ async def retract_visit(
 
 
 @router.post("/visits/{visit_id}/{kind}/{record_id}/retract")
-async def retract_record(
+def retract_record(
     request: Request,
     visit_id: int,
     kind: RecordKind,
     record_id: int,
     session: Session = Depends(get_db),
     actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+    data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    data = await read_form(request)
     body, errors = parse(RetractionIn, {"reason": data.get("reason", "")})
     if body is None:
         return _visit_page(

@@ -47,7 +47,7 @@ from respira.intake.schemas import (
 from respira.patients.pages import register_section
 from respira.patients.schemas import PatientIn, PatientOut
 from respira.web.deps import PageAccess, Public, get_db
-from respira.web.forms import parse, read_form
+from respira.web.forms import parse, posted_form
 from respira.web.templating import add_nav, gettext_for, render, request_lang
 
 TRIAGE = service.TRIAGE_ROLES
@@ -90,11 +90,6 @@ public_router = APIRouter(include_in_schema=False, route_class=PublicPageRoute)
 router = APIRouter(include_in_schema=False, route_class=LimitedBodyRoute)
 
 
-async def posted_form(request: Request) -> dict[str, str]:
-    """The posted form, read on the event loop, so that the endpoint itself can be a
-    plain function: FastAPI runs it in a worker thread, and its database work (which
-    may wait for SQLite's write lock) never blocks the event loop."""
-    return await read_form(request)
 
 
 # --- the public form ------------------------------------------------------------------

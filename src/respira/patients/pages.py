@@ -21,7 +21,7 @@ from respira.errors import Conflict, InvalidInput
 from respira.patients import service
 from respira.patients.schemas import PatientIn, PatientOut, PatientPatch
 from respira.web.deps import PageAccess, get_db
-from respira.web.forms import parse, read_form
+from respira.web.forms import parse, posted_form
 from respira.web.templating import add_nav, render
 
 router = APIRouter(include_in_schema=False)
@@ -93,12 +93,12 @@ def new_patient_form(
 
 
 @router.post("/patients")
-async def create_patient(
+def create_patient(
     request: Request,
     session: Session = Depends(get_db),
     actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+    data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    data = await read_form(request)
     body, errors = parse(PatientIn, data)
     if body is None:
         return render(
@@ -170,14 +170,14 @@ def edit_patient_form(
 
 
 @router.post("/patients/{patient_id}/edit")
-async def edit_patient(
+def edit_patient(
     request: Request,
     patient_id: int,
     session: Session = Depends(get_db),
     actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+    data: dict[str, str] = Depends(posted_form),
 ) -> Response:
     patient = service.get_patient(session, actor, patient_id)
-    data = await read_form(request)
     version_text = data.pop("version", "")
     reason = data.pop("reason", "").strip()[:500] or None
     ctx = {**banner(patient), "mode": "edit"}

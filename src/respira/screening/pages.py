@@ -19,17 +19,12 @@ from respira.screening import engine, service
 from respira.screening.models import MEANINGS, TRI_FIELDS
 from respira.screening.schemas import CriteriaSetIn, FindingsIn, NoteIn, ScreeningOut, SignIn
 from respira.web.deps import PageAccess, get_db
-from respira.web.forms import parse, read_form
+from respira.web.forms import parse, posted_form
 from respira.web.templating import add_nav, render
 
 router = APIRouter(include_in_schema=False)
 
 
-async def posted_form(request: Request) -> dict[str, str]:
-    """The posted form, read on the event loop, so that the handlers themselves can be
-    plain functions that run in the thread pool (they write, and signing verifies a
-    password hash: neither should hold up the event loop)."""
-    return await read_form(request)
 
 
 add_nav("Screening criteria", "/screening/criteria", service.CRITERIA_READ_ROLES, order=60)

@@ -40,6 +40,14 @@ async def read_form(request: Request) -> dict[str, str]:
     return data
 
 
+async def posted_form(request: Request) -> dict[str, str]:
+    """The posted form as a dependency, read on the event loop, so that page handlers
+    can be plain functions: FastAPI runs them in a worker thread, and their database
+    work (which may wait for SQLite's write lock) and password hashing never hold up
+    the event loop."""
+    return await read_form(request)
+
+
 def parse(schema: type[M], data: dict[str, Any]) -> tuple[M | None, dict[str, str]]:
     try:
         return schema.model_validate(data), {}
