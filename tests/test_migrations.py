@@ -55,3 +55,30 @@ def test_migrated_schema_matches_the_models(fresh_url):
     finally:
         engine.dispose()
     assert diff == [], f"models and migrations disagree: {diff}"
+
+
+def test_search_key_migration_fills_the_key_of_existing_patients(fresh_url):
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    db.upgrade(fresh_url, "0004")
+    engine = create_engine(fresh_url)
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO patients (medical_record_number, first_name, last_name, "
+                "date_of_birth, sex_at_birth, country, preferred_language, created_at, "
+                "updated_at, version) VALUES ('RSP-1234567-4', 'Zoë', 'Ørsted', "
+                "'1970-01-01', 'female', 'DK', 'da', :now, :now, 1)"
+            ),
+            {"now": now.replace(tzinfo=None) if fresh_url.startswith("sqlite") else now},
+        )
+    engine.dispose()
+    db.upgrade(fresh_url, "head")
+    engine = create_engine(fresh_url)
+    with engine.connect() as conn:
+        key = conn.execute(text("SELECT search_key FROM patients")).scalar_one()
+    engine.dispose()
+    assert key == "zoe ørsted rsp-1234567-4"

@@ -115,14 +115,22 @@ class Database:
             self.engine = _sqlite_engine(url, immediate=False)
             self.write_engine = _sqlite_engine(url, immediate=True)
         else:
-            self.engine = create_engine(url, pool_size=20, max_overflow=40, pool_pre_ping=True)
+            # No pre-ping: it would cost a round trip per checkout. After a database
+            # restart the first request on a dead connection fails, and SQLAlchemy
+            # then discards the whole pool; connections are recycled every 30 min.
+            self.engine = create_engine(url, pool_size=20, max_overflow=40, pool_recycle=1800)
             self.write_engine = self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
 
     def single_read(self) -> Connection:
-        """A connection for one read statement (see ``SINGLE_READ``)."""
-        return self.engine.connect().execution_options(**{SINGLE_READ: True})
+        """A connection for one read statement, with no transaction around it: on
+        SQLite no explicit BEGIN (``SINGLE_READ``), on PostgreSQL autocommit, which
+        saves the BEGIN and ROLLBACK round trips."""
+        conn = self.engine.connect()
+        if self.is_sqlite:
+            return conn.execution_options(**{SINGLE_READ: True})
+        return conn.execution_options(isolation_level="AUTOCOMMIT")
 
     def session(self, *, write: bool = False) -> Session:
         return (self._write if write else self._read)()

@@ -96,6 +96,13 @@ def name_text(value: str, *, field_max: int = 100) -> str:
     return text
 
 
+def fold(text: str) -> str:
+    """Text as search compares it: accents removed, case folded ("Müller" and
+    "MULLER" both become "muller"; "Ёлкина" becomes "елкина")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
 def age_years(date_of_birth: dt.date, on: dt.date) -> int:
     """Completed years of age on a date."""
     years = on.year - date_of_birth.year

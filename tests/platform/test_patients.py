@@ -281,3 +281,25 @@ def test_patient_list_page_searches_and_pages(page_as, make_patient):
     assert "23 patients" in r.text and "Page 1 of 2" in r.text
     r = c.get("/patients", params={"q": "novak", "page": 2})
     assert r.text.count('href="/patients/') - r.text.count('href="/patients/new') == 3
+
+
+def test_search_ignores_accents_and_case_and_follows_renames(api_as):
+    c = api_as("coordinator")
+    pid = c.post("/api/v1/patients", json=patient_data(last_name="Müller-Lüdenscheidt")).json()[
+        "id"
+    ]
+    for q in ["muller", "MÜLLER", "ludensch", "greta mull"]:
+        assert [p["id"] for p in c.get("/api/v1/patients", params={"q": q}).json()["items"]] == [
+            pid
+        ], q
+    c.patch(f"/api/v1/patients/{pid}", json={"last_name": "Schröder"}, headers={"If-Match": "1"})
+    assert c.get("/api/v1/patients", params={"q": "muller"}).json()["total"] == 0
+    assert c.get("/api/v1/patients", params={"q": "schroder"}).json()["total"] == 1
+
+
+def test_a_page_past_the_end_is_empty_but_keeps_the_total(api_as, make_patient):
+    c = api_as("physician")
+    for i in range(3):
+        make_patient(first_name=f"Ivo{i}")
+    body = c.get("/api/v1/patients", params={"page": 5, "page_size": 2}).json()
+    assert body["items"] == [] and body["total"] == 3 and body["pages"] == 2

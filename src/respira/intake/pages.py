@@ -90,8 +90,6 @@ public_router = APIRouter(include_in_schema=False, route_class=PublicPageRoute)
 router = APIRouter(include_in_schema=False, route_class=LimitedBodyRoute)
 
 
-
-
 # --- the public form ------------------------------------------------------------------
 
 

@@ -29,6 +29,9 @@ class Patient(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # First name, last name and record number folded for search (see
+    # respira.validation.fold); kept by the service whenever those change.
+    search_key: Mapped[str] = mapped_column(String(400), nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy idiom)
     __table_args__ = (

@@ -12,7 +12,7 @@ import math
 import secrets
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, or_, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,6 +23,7 @@ from respira.db import utcnow
 from respira.errors import Conflict, NotFound
 from respira.patients.models import Patient
 from respira.patients.schemas import PatientIn, PatientOut, PatientPage, PatientPatch
+from respira.validation import fold
 
 READ_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR, Role.PATIENT})
 WRITE_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR})
@@ -58,6 +59,10 @@ def record_number_valid(mrn: str) -> bool:
         and len(parts[1]) == 7
         and luhn_digit(parts[1]) == parts[2]
     )
+
+
+def search_key(first_name: str, last_name: str, mrn: str) -> str:
+    return fold(f"{first_name} {last_name} {mrn}")
 
 
 def snapshot(p: Patient) -> dict[str, Any]:
@@ -99,7 +104,11 @@ def add_patient(
     else:  # pragma: no cover - 9 million numbers; five collisions in a row means a bug
         raise RuntimeError("could not allocate a medical record number")
     patient = Patient(
-        medical_record_number=mrn, created_at=now, updated_at=now, **data.model_dump()
+        medical_record_number=mrn,
+        created_at=now,
+        updated_at=now,
+        search_key=search_key(data.first_name, data.last_name, mrn),
+        **data.model_dump(),
     )
     session.add(patient)
     try:
@@ -134,36 +143,37 @@ def get_patient(session: Session | Connection, actor: Actor, patient_id: int) ->
     return PatientOut.model_validate(row._mapping)
 
 
+_PATIENT_COLUMNS = [c for c in Patient.__table__.c if c.key != "search_key"]
+
+
 def search_patients(
     session: Session, actor: Actor, q: str | None, page: int, page_size: int
 ) -> PatientPage:
+    """Patients whose name or record number contains every word of ``q`` (accents and
+    case ignored), ordered by name, one page at a time. One scan of one folded column
+    per word; the total comes from the same query (a window count)."""
     require_role(actor, READ_ROLES)
     page = max(page, 1)
     page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
-    stmt = select(Patient)
-    count = select(func.count(Patient.id))
+    conditions = []
     if actor.role == Role.PATIENT:
-        stmt = stmt.where(Patient.id == actor.patient_id)
-        count = count.where(Patient.id == actor.patient_id)
+        conditions.append(Patient.id == actor.patient_id)
     if q and q.strip():
-        terms = q.strip().lower().split()
-        for term in terms[:4]:
-            like = f"%{_escape_like(term)}%"
-            cond = or_(
-                func.lower(Patient.first_name).like(like, escape="\\"),
-                func.lower(Patient.last_name).like(like, escape="\\"),
-                func.lower(Patient.medical_record_number).like(like, escape="\\"),
-            )
-            stmt = stmt.where(cond)
-            count = count.where(cond)
-    total = session.scalar(count) or 0
-    rows = session.scalars(
-        stmt.order_by(Patient.last_name, Patient.first_name, Patient.id)
+        for term in fold(q).split()[:4]:
+            conditions.append(Patient.search_key.like(f"%{_escape_like(term)}%", escape="\\"))
+    rows = session.execute(
+        select(*_PATIENT_COLUMNS, func.count().over().label("total"))
+        .where(*conditions)
+        .order_by(Patient.last_name, Patient.first_name, Patient.id)
         .offset((page - 1) * page_size)
         .limit(page_size)
     ).all()
+    if rows:
+        total = rows[0].total
+    else:  # past the last page (or nothing matches): count on its own
+        total = session.scalar(select(func.count(Patient.id)).where(*conditions)) or 0
     return PatientPage(
-        items=[PatientOut.model_validate(r) for r in rows],
+        items=[PatientOut.model_validate(r._mapping) for r in rows],
         total=total,
         page=page,
         page_size=page_size,
@@ -200,6 +210,9 @@ def update_patient(
     if not new:  # nothing changed: no new version, no audit record
         return PatientOut.model_validate(patient)
     patient.updated_at = utcnow()
+    patient.search_key = search_key(
+        patient.first_name, patient.last_name, patient.medical_record_number
+    )
     try:
         session.flush()
     except StaleDataError as exc:

@@ -25,8 +25,6 @@ from respira.web.templating import add_nav, render
 router = APIRouter(include_in_schema=False)
 
 
-
-
 add_nav("Screening criteria", "/screening/criteria", service.CRITERIA_READ_ROLES, order=60)
 
 KIND_TITLES = {
