@@ -207,14 +207,29 @@ def diff(
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def history(session: Session, entity_type: str, entity_id: object) -> list[AuditRecord]:
-    return list(
-        session.scalars(
-            select(AuditRecord)
-            .where(AuditRecord.entity_type == entity_type, AuditRecord.entity_id == str(entity_id))
-            .order_by(AuditRecord.seq)
+def history(
+    session: Session,
+    entity_type: str,
+    entity_id: object,
+    *,
+    after_seq: int = 0,
+    limit: int | None = None,
+) -> list[AuditRecord]:
+    """One entity's records, oldest first; ``after_seq`` and ``limit`` page through a
+    long trail on the (entity_type, entity_id, seq) index, so a page costs the same
+    however long the trail has grown."""
+    stmt = (
+        select(AuditRecord)
+        .where(
+            AuditRecord.entity_type == entity_type,
+            AuditRecord.entity_id == str(entity_id),
+            AuditRecord.seq > after_seq,
         )
+        .order_by(AuditRecord.seq)
     )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
 
 
 @dataclass(frozen=True)

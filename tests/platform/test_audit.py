@@ -214,3 +214,35 @@ def test_esign_refuses_a_meaning_outside_the_allowed_ones(db, make_account):
             entity_id=1,
             content={},
         )
+
+
+def test_a_long_trail_is_read_a_page_at_a_time_with_a_next_link(api_as, db):
+    with db.transaction() as s:
+        for i in range(7):
+            audit.record(
+                s,
+                Actor.system("t"),
+                entity_type="thing",
+                entity_id=1,
+                action="update",
+                after={"n": i},
+            )
+            audit.record(
+                s,
+                Actor.system("t"),
+                entity_type="thing",
+                entity_id=2,
+                action="update",
+                after={"n": i},
+            )
+    admin = api_as("admin")
+    seen = []
+    url = "/api/v1/audit?entity_type=thing&entity_id=1&limit=3"
+    while url:
+        r = admin.get(url)
+        assert r.status_code == 200
+        seen += [rec["after"]["n"] for rec in r.json()]
+        link = r.headers.get("link")
+        url = link[1 : link.index(">")] if link else None
+    assert seen == list(range(7))
+    assert admin.get("/api/v1/audit?entity_type=thing&entity_id=1&limit=1001").status_code == 422

@@ -6,8 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +21,8 @@ pages = APIRouter(include_in_schema=False)
 add_nav("Audit trail", "/audit", {Role.ADMIN}, order=95)
 
 RECENT_LIMIT = 50
+PAGE_LIMIT = 200
+MAX_LIMIT = 1000
 
 
 class AuditRecordOut(BaseModel):
@@ -60,12 +61,22 @@ def _out(r: audit.AuditRecord) -> AuditRecordOut:
 
 @api.get("", response_model=list[AuditRecordOut])
 def audit_trail(
+    request: Request,
+    response: Response,
     entity_type: str = Query(min_length=1, max_length=64),
     entity_id: str = Query(min_length=1, max_length=64),
+    after_seq: int = Query(default=0, ge=0, description="only records after this seq"),
+    limit: int = Query(default=PAGE_LIMIT, ge=1, le=MAX_LIMIT),
     session: Session = Depends(get_db),
     _: Actor = Depends(ApiAccess(Role.ADMIN)),
 ) -> list[AuditRecordOut]:
-    return [_out(r) for r in audit.history(session, entity_type, entity_id)]
+    """An entity's trail, oldest first, ``limit`` records at a time; when more follow,
+    a ``Link: <…>; rel="next"`` header names the next page."""
+    records = audit.history(session, entity_type, entity_id, after_seq=after_seq, limit=limit)
+    if len(records) == limit:
+        nxt = request.url.include_query_params(after_seq=records[-1].seq)
+        response.headers["Link"] = f'<{nxt.path}?{nxt.query}>; rel="next"'
+    return [_out(r) for r in records]
 
 
 @pages.get("/audit")
@@ -73,12 +84,18 @@ def audit_page(
     request: Request,
     entity_type: str | None = Query(default=None, max_length=64),
     entity_id: str | None = Query(default=None, max_length=64),
+    after_seq: int = Query(default=0, ge=0),
     session: Session = Depends(get_db),
     _: Actor = Depends(PageAccess(Role.ADMIN)),
 ) -> Response:
+    next_seq = None
     if entity_type and entity_id:
-        records = audit.history(session, entity_type, entity_id)
+        records = audit.history(
+            session, entity_type, entity_id, after_seq=after_seq, limit=PAGE_LIMIT
+        )
         heading = f"{entity_type} {entity_id}"
+        if len(records) == PAGE_LIMIT:
+            next_seq = records[-1].seq
     else:
         records = list(
             session.scalars(
@@ -94,5 +111,6 @@ def audit_page(
             "entity_type": entity_type or "",
             "entity_id": entity_id or "",
             "heading": heading,
+            "next_seq": next_seq,
         },
     )
