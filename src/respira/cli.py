@@ -50,9 +50,8 @@ def serve(
     workers: int = typer.Option(1, min=1, max=64, help="Worker processes."),
 ) -> None:
     """Serve the web app and the JSON API (upgrading the database first if needed)."""
-    import uvicorn
-
     from respira import db
+    from respira.web import server
 
     url = get_settings().database_url
     if db.current_revision(url) != db.head_revision():
@@ -61,14 +60,12 @@ def serve(
     if demo:
         _seed_demo()
     console.print(f"Respira is serving at http://{host}:{port}/")
-    uvicorn.run(
-        "respira.web.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,  # our own access log names the route, never the patient
+    server.run(
+        host,
+        port,
+        workers,
         proxy_headers=get_settings().trusted_proxies > 0,
+        log_level=get_settings().log_level.lower(),
     )
 
 

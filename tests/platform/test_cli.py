@@ -164,3 +164,38 @@ def test_demo_seed_creates_one_account_per_role_and_fifty_patients_once(make_dat
     assert second.returncode == 0 and "already seeded" in second.stdout
     verify = run_cli(target, "audit", "verify")
     assert verify.returncode == 0
+
+
+def test_serve_with_two_workers_answers_and_stops_cleanly_on_sigterm(db):
+    import signal
+    import time
+    import urllib.request
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = {**os.environ, "RESPIRA_DATABASE_URL": db.url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "respira.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.3)
+        for _ in range(20):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                assert r.status == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
