@@ -38,6 +38,7 @@ from respira.science.spirometry import (  # noqa: E402
     ETHNICITIES,
     PARAMETERS,
     prepare_reference,
+    reference,
     reference_values,
 )
 
@@ -176,28 +177,36 @@ def main() -> None:
         f"{os.cpu_count()} CPUs, {pinned}, NumPy {np.__version__}, Python "
         f"{platform.python_version()}"
     )
-    r = bench_function(n, args.repeat)
-    floor = 25 * r["exp_1m_s"] + 15 * r["log_1m_s"]
-    print(
-        f"calibration: np.exp {r['exp_1m_s'] * 1e3:.2f} ms, np.log {r['log_1m_s'] * 1e3:.2f} ms "
-        f"per 1M doubles; 5 parameters need 25 exp + 15 log per record: "
-        f"{floor * n / 1e6 * 1e3:.0f} ms for {n:,} records"
-    )
-    for label, key in (
-        ("five independent calls", "independent_s"),
-        ("prepare once + five parameters", "shared_s"),
-    ):
-        t = r[key]
+    kernels = ["numpy"]
+    if reference._lms is not None and reference._cpu_has_avx2_fma():
+        kernels.insert(0, "c")
+    for kernel in kernels:
+        with reference.use_backend(kernel):
+            r = bench_function(n, args.repeat)
+        if kernel == kernels[0]:
+            floor = 25 * r["exp_1m_s"] + 15 * r["log_1m_s"]
+            print(
+                f"calibration: np.exp {r['exp_1m_s'] * 1e3:.2f} ms, np.log "
+                f"{r['log_1m_s'] * 1e3:.2f} ms per 1M doubles; 5 parameters need 25 exp + "
+                f"15 log per record: {floor * n / 1e6 * 1e3:.0f} ms for {n:,} records with NumPy"
+            )
+        print(f"## kernel: {kernel}" + ("  (the default here)" if kernel == kernels[0] else ""))
+        for label, key in (
+            ("five independent calls", "independent_s"),
+            ("prepare once + five parameters", "shared_s"),
+        ):
+            t = r[key]
+            print(
+                f"reference_values, {n:,} records x 5 parameters, {label}: {t * 1e3:.0f} ms = "
+                f"{n / t / 1e6:.2f} M records/s = {5 * n / t / 1e6:.1f} M record-parameters/s"
+            )
         print(
-            f"reference_values, {n:,} records x 5 parameters, {label}: {t * 1e3:.0f} ms = "
-            f"{n / t / 1e6:.2f} M records/s = {5 * n / t / 1e6:.1f} M record-parameters/s"
+            f"  prepare_reference (sex, ethnicity, logs, spline index): "
+            f"{r['prepare_s'] * 1e3:.0f} ms"
         )
-    print(
-        f"  prepare_reference (sex, ethnicity, logs, spline index): {r['prepare_s'] * 1e3:.0f} ms"
-    )
-    for parameter in PARAMETERS:
-        t = r[f"{parameter}_s"]
-        print(f"  {parameter:8s} values(): {t * 1e3:.0f} ms = {n / t / 1e6:.1f} M records/s")
+        for parameter in PARAMETERS:
+            t = r[f"{parameter}_s"]
+            print(f"  {parameter:8s} values(): {t * 1e3:.0f} ms = {n / t / 1e6:.1f} M records/s")
     if not args.skip_csv:
         c = bench_csv(n, args.csv_repeat)
         print(

@@ -108,3 +108,22 @@ def gli_examples() -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def gli_lms() -> Callable[..., tuple[Decimal, Decimal, Decimal, Decimal]]:
     return lms
+
+
+def _available_backends() -> list[str]:
+    from respira.science.spirometry import reference
+
+    names = ["numpy"]
+    if reference._lms is not None and reference._cpu_has_avx2_fma():
+        names.insert(0, "c")
+    return names
+
+
+@pytest.fixture(params=_available_backends())
+def spirometry_backend(request: pytest.FixtureRequest) -> Any:
+    """Run the test once with each kernel this machine has (the vectorised C kernel
+    and NumPy): both must meet every rule on their own."""
+    from respira.science.spirometry.reference import use_backend
+
+    with use_backend(request.param):
+        yield request.param

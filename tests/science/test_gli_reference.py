@@ -23,6 +23,9 @@ from respira.science.spirometry import (
     reference_values,
 )
 
+pytestmark = pytest.mark.usefixtures("spirometry_backend")
+
+
 FIELDS = ("pred", "lln", "uln", "z", "pctpred")
 SETS = {"gli-2012": "gli2012", "gli-global": "gliglobal"}
 

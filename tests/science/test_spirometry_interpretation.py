@@ -24,6 +24,9 @@ from respira.science.spirometry import (  # the names the web app and the CLI im
     interpret_session,
 )
 
+pytestmark = pytest.mark.usefixtures("spirometry_backend")
+
+
 LOW = -1.6450000001  # just below the LLN
 AT_LLN = -1.645  # exactly at the LLN: not below it
 

@@ -36,16 +36,22 @@ Numerics: M, S and the limits are evaluated in the log domain
 (``LLN = exp(ln M + ln(1 − 1.645·L·S)/L)``), which is the same formula. For FEF75,
 whose L crosses zero in women and approaches it in men, ``log1p``/``expm1`` keep the
 result accurate for |L| → 0, and L = 0 exactly uses the limit ``z = ln(x/M)/S``.
-The work runs in cache-sized blocks of records with preallocated buffers; there is
-no Python loop over records. :func:`prepare_reference` does the demographic work
-(codes, logarithms, spline index) once for all parameters of the same people.
+There is no Python loop over records. Two kernels compute the same formula: a C
+extension (``_lms.c``: one pass, vectorised with glibc's vector math library, used on
+x86-64 Linux CPUs with AVX2 and FMA) and NumPy, in cache-sized blocks with preallocated
+buffers; :func:`backend` says which one runs, and they agree to ~1e-15 relative.
+:func:`prepare_reference` does the demographic work (codes, logarithms, spline index)
+once for all parameters of the same people.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import math
+import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
@@ -54,6 +60,50 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from respira.science.spirometry.errors import OutOfRangeError, SpirometryInputError
+
+_lms: types.ModuleType | None
+try:  # the vectorised C kernel, built on x86-64 Linux only (setup.py)
+    from respira.science.spirometry import _lms
+except ImportError:  # pragma: no cover - other platforms, or a build without a compiler
+    _lms = None
+
+
+def _cpu_has_avx2_fma() -> bool:
+    """The C kernel is compiled for AVX2 and FMA; older x86-64 CPUs use NumPy."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return {"avx2", "fma"} <= set(line.partition(":")[2].split())
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return False  # pragma: no cover
+
+
+BACKENDS: Final = ("c", "numpy")
+_BACKEND: list[str] = ["c" if _lms is not None and _cpu_has_avx2_fma() else "numpy"]
+
+
+def backend() -> str:
+    """Which kernel computes reference values: "c" (vectorised C, AVX2 with glibc's
+    vector math library) or "numpy". Both agree to about 1e-15 relative."""
+    return _BACKEND[0]
+
+
+@contextlib.contextmanager
+def use_backend(name: str) -> Iterator[None]:
+    """Compute with the named kernel inside the block (tests and benchmarks)."""
+    if name not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}")
+    if name == "c" and (_lms is None or not _cpu_has_avx2_fma()):
+        raise RuntimeError("the C kernel is not available on this machine")
+    previous = _BACKEND[0]
+    _BACKEND[0] = name
+    try:
+        yield
+    finally:
+        _BACKEND[0] = previous
+
 
 __all__ = [
     "EQUATIONS",
@@ -128,6 +178,9 @@ class _ParamTable:
     l_spline_zero: bool
     q1_zero: bool
     l_near_zero: bool  # L comes close to 0 somewhere in the domain: use log1p/expm1
+    # Per flat row: |L| may fall below _SMALL_L somewhere in that quarter-year (so the
+    # C path needs to look at L only for records in these rows).
+    l_risky: NDArray[np.bool_]
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +244,7 @@ def _build_table(
 ) -> _ParamTable:
     shape = (2, 5, _ROWS)
     m_val, m_del, s_val, s_del, l_val, l_del = (np.full(shape, np.nan) for _ in range(6))
+    risky = np.zeros(shape, dtype=bool)
     age_max = 0.0
     l_min_abs = math.inf
     for sex in (0, 1):
@@ -219,6 +273,12 @@ def _build_table(
         ages = np.linspace(_AGE_MIN, age_max, 20001)
         l_dense = c["q0"] + c["q1"] * np.log(ages) + np.interp(ages, rows[:, 0], rows[:, 1])
         l_min_abs = min(l_min_abs, float(np.min(np.abs(l_dense))))
+        # |L| over each quarter-year, sampled 64 times per interval, with a 2× margin.
+        fine = _AGE_MIN + 0.25 * np.arange(n)[:, None] + np.linspace(0.0, 0.25, 65)[None, :]
+        fine = np.minimum(fine, age_max)
+        l_fine = c["q0"] + c["q1"] * np.log(fine) + np.interp(fine, rows[:, 0], rows[:, 1])
+        risky_rows: NDArray[np.bool_] = np.asarray(np.abs(l_fine).min(axis=1) < 2 * _SMALL_L)
+        risky[sex, :, :n] = risky_rows[None, :]
 
     def per_sex(name: str) -> NDArray[np.float64]:
         return np.array([coef[(0, parameter)][name], coef[(1, parameter)][name]])
@@ -240,6 +300,7 @@ def _build_table(
         l_spline_zero=bool(np.all(np.nan_to_num(l_del) == 0.0)),
         q1_zero=bool(np.all(q1 == 0.0)),
         l_near_zero=l_min_abs < 0.05,
+        l_risky=risky.ravel(),
     )
 
 
@@ -626,7 +687,12 @@ def _compute(
     z: NDArray[np.float64],
     pct: NDArray[np.float64],
 ) -> None:
-    """Run the LMS kernel block by block into the preallocated outputs."""
+    """Run the LMS kernel into the preallocated outputs: in C where the CPU allows
+    (see ``backend()``), otherwise block by block with NumPy."""
+    if _BACKEND[0] == "c":
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            _compute_c(table, prep, x, pred, lln, uln, z, pct)
+        return
     n = prep.n
     size = min(n, _BLOCK)
     buffers = [np.empty(size) for _ in range(4)]
@@ -763,25 +829,124 @@ def _small_l(
     for L = 0 exactly, the LMS limits z = ln(x/M)/S and M·exp(∓1.645·S) avoid it.
     """
     idx = np.flatnonzero(np.abs(lam) < _SMALL_L)
-    if not idx.size:
-        return
+    if idx.size:
+        _small_l_at(
+            idx,
+            tb,
+            k,
+            w,
+            lnage,
+            f_lnage,
+            x is not None,
+            lam[idx],
+            ln_m[idx],
+            ln_ratio[idx] if x is not None else None,
+            lln,
+            uln,
+            z,
+        )
+
+
+def _small_l_at(
+    idx: NDArray[np.intp],
+    tb: _ParamTable,
+    k: NDArray[np.intp],
+    w: NDArray[np.float64],
+    lnage: NDArray[np.float64],
+    f_lnage: NDArray[np.float64] | None,
+    measured: bool,
+    lm: NDArray[np.float64],
+    ln_m: NDArray[np.float64],
+    ln_ratio: NDArray[np.float64] | None,
+    lln: NDArray[np.float64],
+    uln: NDArray[np.float64],
+    z: NDArray[np.float64],
+) -> None:
+    """The small-|L| forms for the records ``idx`` (``lm``, ``ln_m``, ``ln_ratio``
+    hold those records' L, ln M and ln(x/M))."""
     kk = k[idx]
     ln_s = tb.s_val[kk] + tb.s_del[kk] * w[idx]
     _add_term(
         ln_s, tb.p1, lnage[idx], None if f_lnage is None else f_lnage[idx], np.empty(idx.size)
     )
     sd = np.exp(ln_s)
-    lm = lam[idx]
     u = Z_LIMIT * lm * sd
     zero = lm == 0.0
     lm_safe = np.where(zero, 1.0, lm)
     low = np.where(zero, -Z_LIMIT * sd, np.log1p(-u) / lm_safe)
     high = np.where(zero, Z_LIMIT * sd, np.log1p(u) / lm_safe)
-    lln[idx] = np.exp(ln_m[idx] + low)
-    uln[idx] = np.exp(ln_m[idx] + high)
-    if x is not None:
-        lr = ln_ratio[idx]
-        z[idx] = np.where(zero, lr / sd, np.expm1(lr * lm) / (lm_safe * sd))
+    lln[idx] = np.exp(ln_m + low)
+    uln[idx] = np.exp(ln_m + high)
+    if measured and ln_ratio is not None:
+        z[idx] = np.where(zero, ln_ratio / sd, np.expm1(ln_ratio * lm) / (lm_safe * sd))
+
+
+def _compute_c(
+    table: _ParamTable,
+    prep: PreparedReference,
+    x: NDArray[np.float64] | None,
+    pred: NDArray[np.float64],
+    lln: NDArray[np.float64],
+    uln: NDArray[np.float64],
+    z: NDArray[np.float64],
+    pct: NDArray[np.float64],
+) -> None:
+    """The same kernel in one vectorised C pass (``_lms.c``), then the small-|L|
+    records with the NumPy forms above."""
+    assert _lms is not None
+    a1, a2, p1, q1 = table.a1, table.a2, table.p1, table.q1
+    _lms.kernel(
+        prep._k,
+        prep._w,
+        prep._lnh,
+        prep._lnage,
+        prep._female_lnh,
+        prep._female_lnage,
+        x,
+        table.m_val,
+        table.m_del,
+        table.s_val,
+        table.s_del,
+        table.l_val,
+        table.l_del,
+        float(a1[0]),
+        float(a1[1] - a1[0]),
+        float(a2[0]),
+        float(a2[1] - a2[0]),
+        float(p1[0]),
+        float(p1[1] - p1[0]),
+        float(q1[0]),
+        float(q1[1] - q1[0]),
+        pred,
+        lln,
+        uln,
+        z,
+        pct,
+    )
+    if not table.l_near_zero:
+        return
+    k, w, lnage, f_lnage = prep._k, prep._w, prep._lnage, prep._female_lnage
+    cand = np.flatnonzero(table.l_risky[k])
+    if not cand.size:
+        return
+    kc = k[cand]
+    lam = table.l_val[kc] + table.l_del[kc] * w[cand]
+    _add_term(lam, q1, lnage[cand], None if f_lnage is None else f_lnage[cand], np.empty(cand.size))
+    small = np.abs(lam) < _SMALL_L
+    idx = cand[small]
+    if not idx.size:
+        return
+    kk = k[idx]
+    ln_m = table.m_val[kk] + table.m_del[kk] * w[idx]
+    tmp = np.empty(idx.size)
+    _add_term(
+        ln_m, a1, prep._lnh[idx], None if prep._female_lnh is None else prep._female_lnh[idx], tmp
+    )
+    _add_term(ln_m, a2, lnage[idx], None if f_lnage is None else f_lnage[idx], tmp)
+    ln_ratio = None if x is None else np.log(x[idx]) - ln_m
+    _small_l_at(
+        idx, table, k, w, lnage, f_lnage, x is not None, lam[small], ln_m, ln_ratio, lln, uln, z
+    )
 
 
 def prepare_reference(
