@@ -76,6 +76,7 @@ SINGLE_READ = "respira_single_read"
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     engine = create_engine(
         url,
+        hide_parameters=True,  # an error message must never carry patient data
         connect_args={"check_same_thread": False, "timeout": 30},
         # As many pooled connections as request threads, so that connections (and
         # their PRAGMAs) are made once, not per request under load.
@@ -118,7 +119,9 @@ class Database:
             # No pre-ping: it would cost a round trip per checkout. After a database
             # restart the first request on a dead connection fails, and SQLAlchemy
             # then discards the whole pool; connections are recycled every 30 min.
-            self.engine = create_engine(url, pool_size=20, max_overflow=40, pool_recycle=1800)
+            self.engine = create_engine(
+                url, pool_size=20, max_overflow=40, pool_recycle=1800, hide_parameters=True
+            )
             self.write_engine = self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)

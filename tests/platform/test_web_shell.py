@@ -100,3 +100,42 @@ def test_language_switcher_sets_a_cookie_and_returns_to_a_local_page(client):
 def test_pages_declare_their_language(client):
     r = client.get("/login")
     assert r.headers["content-language"] in r.text[:200] or '<html lang="' in r.text
+
+
+def test_database_errors_hide_the_statement_parameters(db):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with pytest.raises(DBAPIError) as err, db.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO patients (medical_record_number, first_name) VALUES (:m, :f)"),
+            {"m": "RSP-0000000-0", "f": "Zenobia"},
+        )
+    assert "hidden due to hide_parameters" in str(err.value)
+
+
+def test_an_unexpected_error_answers_500_and_logs_no_patient_data(api_as, caplog, monkeypatch):
+    """PostgreSQL puts the failing row into its error messages ("DETAIL: Failing row
+    contains ..."), so an unexpected exception is logged as its type and the code
+    locations of its traceback, never its message."""
+    from respira.patients import service
+
+    row = ", ".join(["Zeno" + "bia", "Quixotic", "1979-04-12"])  # data, not code
+
+    def boom(*args, **kwargs):
+        raise RuntimeError(f"DETAIL: Failing row contains ({row})")
+
+    monkeypatch.setattr(service, "search_patients", boom)
+    caplog.set_level(logging.DEBUG)
+    c = api_as("physician")
+    r = c.get("/api/v1/patients")
+    assert r.status_code == 500
+    assert "Zenobia" not in r.text
+    assert r.json() == {"detail": "internal error; it has been logged without its data"}
+    records = [rec for rec in caplog.records if rec.name == "respira.errors"]
+    assert records and "RuntimeError" in records[0].getMessage()
+    assert "respira/patients/api.py" in records[0].getMessage()  # where, for the fix
+    logged = "\n".join(rec.getMessage() for rec in caplog.records) + "".join(
+        str(rec.exc_info) for rec in caplog.records
+    )
+    assert "Zenobia" not in logged

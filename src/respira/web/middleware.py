@@ -1,5 +1,6 @@
 """One pure-ASGI middleware for what every response needs: security headers, the
-visitor's anonymous CSRF cookie, and an access log that carries no patient data.
+visitor's anonymous CSRF cookie, an access log that carries no patient data, and the
+last catch for unexpected errors (answered 500, logged without their messages).
 
 The access log names the route's template (``/api/v1/patients/{patient_id}``), never
 the concrete path or the query string, which could hold a name typed into a search.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -30,6 +32,49 @@ _SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+
+
+errors_log = logging.getLogger("respira.errors")
+
+
+def _log_unexpected(exc: BaseException, scope: dict[str, Any]) -> None:
+    """Log an unexpected exception without its message: database drivers put the
+    failing row into their messages (PostgreSQL's "DETAIL: Failing row contains ..."),
+    which can be patient data. The type, SQLSTATE and code locations are enough to find
+    the bug; the data can be reproduced from the audit trail."""
+    route = getattr(scope.get("route"), "path", None) or "(unmatched)"
+    orig = getattr(exc, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+    errors_log.error(
+        "unexpected %s.%s%s in %s %s\n%s",
+        type(exc).__module__,
+        type(exc).__qualname__,
+        f" (SQLSTATE {sqlstate})" if sqlstate else "",
+        scope.get("method"),
+        route,
+        frames,
+    )
+
+
+async def _send_500(scope: dict[str, Any], send: Any) -> None:
+    if scope["path"].startswith("/api/"):
+        body = b'{"detail":"internal error; it has been logged without its data"}'
+        kind = b"application/json"
+    else:
+        body = (
+            b"<!doctype html><title>Error</title><h1>Something went wrong</h1>"
+            b"<p>The error has been logged (without patient data). Please try again.</p>"
+        )
+        kind = b"text/html; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class RespiraMiddleware:
@@ -78,6 +123,10 @@ class RespiraMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            _log_unexpected(exc, scope)
+            if status_holder[0] == 0:  # nothing sent yet: answer 500 ourselves
+                await _send_500(scope, send_wrapper)
         finally:
             if log.isEnabledFor(logging.INFO) and not is_static:
                 route = scope.get("route")
