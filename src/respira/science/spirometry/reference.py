@@ -837,7 +837,6 @@ def _small_l(
             w,
             lnage,
             f_lnage,
-            x is not None,
             lam[idx],
             ln_m[idx],
             ln_ratio[idx] if x is not None else None,
@@ -854,7 +853,6 @@ def _small_l_at(
     w: NDArray[np.float64],
     lnage: NDArray[np.float64],
     f_lnage: NDArray[np.float64] | None,
-    measured: bool,
     lm: NDArray[np.float64],
     ln_m: NDArray[np.float64],
     ln_ratio: NDArray[np.float64] | None,
@@ -863,7 +861,8 @@ def _small_l_at(
     z: NDArray[np.float64],
 ) -> None:
     """The small-|L| forms for the records ``idx`` (``lm``, ``ln_m``, ``ln_ratio``
-    hold those records' L, ln M and ln(x/M))."""
+    hold those records' L, ln M and ln(x/M); ``ln_ratio`` is None when nothing was
+    measured)."""
     kk = k[idx]
     ln_s = tb.s_val[kk] + tb.s_del[kk] * w[idx]
     _add_term(
@@ -877,7 +876,7 @@ def _small_l_at(
     high = np.where(zero, Z_LIMIT * sd, np.log1p(u) / lm_safe)
     lln[idx] = np.exp(ln_m + low)
     uln[idx] = np.exp(ln_m + high)
-    if measured and ln_ratio is not None:
+    if ln_ratio is not None:
         z[idx] = np.where(zero, ln_ratio / sd, np.expm1(ln_ratio * lm) / (lm_safe * sd))
 
 
@@ -944,9 +943,7 @@ def _compute_c(
     )
     _add_term(ln_m, a2, lnage[idx], None if f_lnage is None else f_lnage[idx], tmp)
     ln_ratio = None if x is None else np.log(x[idx]) - ln_m
-    _small_l_at(
-        idx, table, k, w, lnage, f_lnage, x is not None, lam[small], ln_m, ln_ratio, lln, uln, z
-    )
+    _small_l_at(idx, table, k, w, lnage, f_lnage, lam[small], ln_m, ln_ratio, lln, uln, z)
 
 
 def prepare_reference(
