@@ -160,6 +160,41 @@ def users_create(
     console.print(f"Created {user.role} account {user.email} (id {user.id}).")
 
 
+def _set_active(email: str, active: bool, reason: str) -> None:
+    from respira.actors import Actor
+    from respira.auth import service
+    from respira.errors import InvalidInput
+
+    database = _database()
+    with database.transaction() as session:
+        try:
+            user = service.set_active(session, Actor.system(), email, active, reason)
+        except InvalidInput as exc:
+            for field, message in exc.errors.items():
+                err.print(f"error: {field}: {message}")
+            raise typer.Exit(2) from None
+    console.print(f"{user.email} is now {'active' if user.is_active else 'inactive'}.")
+
+
+@users_app.command("deactivate")
+def users_deactivate(
+    email: str = typer.Argument(..., help="The account's email."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the audit trail)."),
+) -> None:
+    """Deactivate an account: it can no longer sign in, and its sessions and tokens stop
+    working at once. What it recorded and signed stays."""
+    _set_active(email, False, reason)
+
+
+@users_app.command("activate")
+def users_activate(
+    email: str = typer.Argument(..., help="The account's email."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the audit trail)."),
+) -> None:
+    """Activate a deactivated account again."""
+    _set_active(email, True, reason)
+
+
 @users_app.command("list")
 def users_list() -> None:
     """List accounts with their role and status."""

@@ -22,6 +22,8 @@ COMMANDS = [
     ["users"],
     ["users", "create"],
     ["users", "list"],
+    ["users", "deactivate"],
+    ["users", "activate"],
     ["audit"],
     ["audit", "verify"],
     ["demo"],
@@ -199,3 +201,38 @@ def test_serve_with_two_workers_answers_and_stops_cleanly_on_sigterm(db):
         assert proc.wait(timeout=60) == 0
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+
+
+def test_a_deactivated_account_loses_its_sessions_at_once_and_can_be_activated(
+    db, client, make_account
+):
+    from tests.conftest import api_token
+
+    acc = make_account("physician")
+    token = api_token(client, acc)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/patients", headers=headers).status_code == 200
+    r = run_cli(db, "users", "deactivate", acc.email)
+    assert r.returncode != 0  # a reason is required
+    r = run_cli(db, "users", "deactivate", acc.email, "--reason", "left the clinic")
+    assert r.returncode == 0, r.stderr
+    assert client.get("/api/v1/patients", headers=headers).status_code == 401
+    assert "inactive" in run_cli(db, "users", "list").stdout
+    r = run_cli(db, "users", "activate", acc.email, "--reason", "came back")
+    assert r.returncode == 0
+    assert client.get("/api/v1/patients", headers=headers).status_code == 401  # old token
+    assert (
+        client.get(
+            "/api/v1/patients", headers={"Authorization": f"Bearer {api_token(client, acc)}"}
+        ).status_code
+        == 200
+    )
+    from respira import audit
+
+    with db.transaction() as s:
+        actions = [r.action for r in audit.history(s, "user", acc.id)]
+    assert actions == ["create", "deactivate", "activate"]
+    assert (
+        run_cli(db, "users", "deactivate", "nobody@clinic.example.org", "--reason", "x").returncode
+        == 2
+    )

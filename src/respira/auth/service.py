@@ -115,6 +115,34 @@ def create_user(
     return _view(user)
 
 
+def set_active(session: Session, actor: Actor, email: str, active: bool, reason: str) -> UserView:
+    """Deactivate an account (someone left the clinic) or activate it again.
+    Deactivation bumps the session epoch, so the person's open sessions and tokens stop
+    working at once; the account and everything it signed stay in the record."""
+    require_role(actor, {Role.ADMIN})
+    if not reason.strip():
+        raise InvalidInput({"reason": "give a reason; it is kept in the audit trail"})
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise InvalidInput({"email": "no account with this email"})
+    if user.is_active != active:
+        user.is_active = active
+        if not active:
+            user.session_epoch += 1
+        audit.record(
+            session,
+            actor,
+            entity_type="user",
+            entity_id=user.id,
+            action="activate" if active else "deactivate",
+            before={"is_active": not active},
+            after={"is_active": active},
+            reason=reason,
+        )
+    session.commit()
+    return _view(user)
+
+
 def list_users(session: Session) -> list[UserView]:
     return [_view(u) for u in session.scalars(select(User).order_by(User.role, User.email))]
 
