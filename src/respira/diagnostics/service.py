@@ -20,8 +20,9 @@ transaction, audited in it, and raises before it writes anything.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -126,6 +127,9 @@ def _check_date(name: str, value: dt.date, patient: Patient, label: str) -> dict
             f"({patient.date_of_birth.isoformat()})"
         }
     return {}
+
+
+_OutT = TypeVar("_OutT", bound=BaseModel)
 
 
 def _audit_after(out: Any) -> dict[str, Any]:
@@ -241,6 +245,26 @@ def list_visits(session: Session, actor: Actor, patient_id: int) -> VisitList:
 # --- spirometry -----------------------------------------------------------------------
 
 
+def _store(
+    session: Session, actor: Actor, row: Any, schema: type[_OutT], entity_type: str
+) -> _OutT:
+    """Insert one new record, audit it with what Respira computed, commit, and answer
+    with the stored record: the end of every "record ..." use case."""
+    session.add(row)
+    session.flush()
+    out = schema.model_validate(row)
+    audit.record(
+        session,
+        actor,
+        entity_type=entity_type,
+        entity_id=row.id,
+        action="create",
+        after=_audit_after(out),
+    )
+    session.commit()
+    return out
+
+
 def record_spirometry(
     session: Session, actor: Actor, visit_id: int, data: SpirometryIn
 ) -> SpirometryOut:
@@ -317,19 +341,7 @@ def record_spirometry(
         ],
         **_stamp(actor),
     )
-    session.add(row)
-    session.flush()
-    out = SpirometryOut.model_validate(row)
-    audit.record(
-        session,
-        actor,
-        entity_type="spirometry_session",
-        entity_id=row.id,
-        action="create",
-        after=_audit_after(out),
-    )
-    session.commit()
-    return out
+    return _store(session, actor, row, SpirometryOut, "spirometry_session")
 
 
 # --- markers --------------------------------------------------------------------------
@@ -371,19 +383,7 @@ def record_markers(session: Session, actor: Actor, visit_id: int, data: MarkersI
         ],
         **_stamp(actor),
     )
-    session.add(row)
-    session.flush()
-    out = MarkersOut.model_validate(row)
-    audit.record(
-        session,
-        actor,
-        entity_type="marker_panel",
-        entity_id=row.id,
-        action="create",
-        after=_audit_after(out),
-    )
-    session.commit()
-    return out
+    return _store(session, actor, row, MarkersOut, "marker_panel")
 
 
 # --- imaging --------------------------------------------------------------------------
@@ -397,19 +397,7 @@ def record_imaging(session: Session, actor: Actor, visit_id: int, data: ImagingI
     errors.update(_check_date("study_date", data.study_date, patient, "The study date"))
     _raise_if(errors)
     row = ImagingStudy(visit_id=visit.id, **data.model_dump(), **_stamp(actor))
-    session.add(row)
-    session.flush()
-    out = ImagingOut.model_validate(row)
-    audit.record(
-        session,
-        actor,
-        entity_type="imaging_study",
-        entity_id=row.id,
-        action="create",
-        after=_audit_after(out),
-    )
-    session.commit()
-    return out
+    return _store(session, actor, row, ImagingOut, "imaging_study")
 
 
 # --- treatment and exacerbation history -----------------------------------------------
@@ -456,19 +444,7 @@ def record_history(session: Session, actor: Actor, visit_id: int, data: HistoryI
             )
     _raise_if(errors)
     row = TreatmentHistory(visit_id=visit.id, **data.model_dump(), **_stamp(actor))
-    session.add(row)
-    session.flush()
-    out = HistoryOut.model_validate(row)
-    audit.record(
-        session,
-        actor,
-        entity_type="treatment_history",
-        entity_id=row.id,
-        action="create",
-        after=_audit_after(out),
-    )
-    session.commit()
-    return out
+    return _store(session, actor, row, HistoryOut, "treatment_history")
 
 
 # --- questionnaires ------------------------------------------------------------------
@@ -510,19 +486,7 @@ def record_questionnaire(
         mode=data.mode,
         **_stamp(actor),
     )
-    session.add(row)
-    session.flush()
-    out = QuestionnaireOut.model_validate(row)
-    audit.record(
-        session,
-        actor,
-        entity_type="questionnaire_response",
-        entity_id=row.id,
-        action="create",
-        after=_audit_after(out),
-    )
-    session.commit()
-    return out
+    return _store(session, actor, row, QuestionnaireOut, "questionnaire_response")
 
 
 # --- retraction -----------------------------------------------------------------------
