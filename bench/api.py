@@ -64,12 +64,14 @@ def seed(url: str, patients: int, audit_records: int) -> tuple[list[int], list[s
     """Bulk-load patients and a valid, hash-chained audit trail."""
     from sqlalchemy import insert
 
-    from respira import audit, db
+    from respira.app import migrate as db
+    from respira.kit import audit
+    from respira.kit.db import Database
     from respira.patients.models import Patient
     from respira.patients.service import new_record_number, search_key
 
     db.upgrade(url)
-    database = db.Database(url)
+    database = Database(url)
     rng = random.Random(42)
     firsts = [
         "Anna",
@@ -201,8 +203,8 @@ def seed(url: str, patients: int, audit_records: int) -> tuple[list[int], list[s
         f"in {time.perf_counter() - started:.1f} s",
         flush=True,
     )
-    from respira.actors import Actor
-    from respira.auth import service as auth_service
+    from respira.accounts import service as auth_service
+    from respira.kit.actors import Actor
 
     with database.transaction() as s:
         for email, name, role in [

@@ -6,7 +6,7 @@
    all five ethnic groups, with measured values (so pred, LLN, ULN, z and % predicted
    are all computed): once as five independent calls, once sharing the demographic
    work through ``prepare_reference``. Best of ``--repeat`` runs.
-2. ``respira spirometry interpret`` (``python -m respira.spirometry_cli``) on an N-row
+2. ``respira spirometry interpret`` (``python -m respira.batch.cli``) on an N-row
    CSV with every input column, GLI-2012, end to end in a fresh process (start-up,
    reading, computing, writing). Best of ``--csv-repeat`` runs.
 
@@ -141,7 +141,7 @@ def bench_csv(n: int, repeat: int) -> dict[str, float]:
     command = [
         sys.executable,
         "-m",
-        "respira.spirometry_cli",
+        "respira.batch.cli",
         "interpret",
         str(source),
         "-o",

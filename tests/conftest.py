@@ -37,11 +37,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from respira import db as dbmod
-from respira.actors import Actor, Role
-from respira.all_models import metadata
-from respira.config import Settings, get_settings
-from respira.db import Database
+from respira.app import migrate as dbmod
+from respira.app.steps import load as load_steps
+from respira.kit.actors import Actor, Role
+
+metadata = load_steps().metadata
+from respira.kit.config import Settings, get_settings
+from respira.kit.db import Database
 
 PG_URL = os.environ.get("RESPIRA_TEST_POSTGRES_URL")
 BROWSER = os.environ.get("RESPIRA_TEST_BROWSER") == "1"
@@ -153,7 +155,7 @@ def settings() -> Settings:
 
 @pytest.fixture
 def app(db: Database, settings: Settings) -> FastAPI:
-    from respira.web.app import create_app
+    from respira.app.factory import create_app
 
     return create_app(settings, db=db)
 
@@ -209,7 +211,7 @@ def make_patient(db: Database) -> Callable[..., int]:
 
 @pytest.fixture
 def make_account(db: Database, make_patient: Callable[..., int]) -> Callable[..., Account]:
-    from respira.auth import service
+    from respira.accounts import service
 
     counter = iter(range(1, 10_000))
 

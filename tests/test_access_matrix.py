@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
-from respira.actors import Role
-from respira.web.app import routers
-from respira.web.deps import ApiAccess, PageAccess, Public
+from respira.app.factory import routers
+from respira.kit.actors import Role
+from respira.kit.web.deps import ApiAccess, PageAccess, Public
 from tests.conftest import PageClient, api_token, sign_in
 from tests.diagnostics.helpers import diagnostics_access_ids
 from tests.intake.helpers import intake_access_ids

@@ -8,8 +8,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from respira import db
-from respira.all_models import metadata
+from respira.app import migrate as db
+from respira.app.steps import load as load_steps
+
+metadata = load_steps().metadata
 from tests.conftest import BACKENDS
 
 

@@ -17,8 +17,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from respira.spirometry_cli import app
-from respira.spirometry_csv import (
+from respira.batch.cli import app
+from respira.batch.spirometry_csv import (
     OUTPUT_COLUMNS,
     _Buffer,
     _prepare_number,
@@ -223,7 +223,7 @@ def test_progress_bar_option_runs_and_module_runs_as_a_script(tmp_path: Path) ->
     _examples_csv(src)
     assert _invoke(str(src), "-o", str(out), "--progress").exit_code == 0
     done = subprocess.run(
-        [sys.executable, "-m", "respira.spirometry_cli", "interpret", str(src), "-o", str(out)],
+        [sys.executable, "-m", "respira.batch.cli", "interpret", str(src), "-o", str(out)],
         capture_output=True,
         text=True,
         check=False,
@@ -329,7 +329,7 @@ def _fast_text(values: np.ndarray) -> list[str]:
     for name in ("pattern", "severity", "bdr", "bdr_2005"):
         out[name] = (np.full(values.size, -1, dtype=np.int8), ("x",))
     out["fev1_z"] = values
-    from respira.spirometry_csv import _Canvas, _Chunk, _render, _Spans
+    from respira.batch.spirometry_csv import _Canvas, _Chunk, _render, _Spans
 
     prefix = _Buffer(b"p" * values.size)
     starts = np.arange(values.size, dtype=np.int64)

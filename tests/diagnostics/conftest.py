@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from respira.db import Database
 from respira.diagnostics import models
+from respira.kit.db import Database
 from tests.diagnostics.helpers import days_ago
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from respira.actors import Actor
-from respira.db import Database
 from respira.diagnostics import service
 from respira.diagnostics.schemas import SpirometryIn, VisitIn
+from respira.kit.actors import Actor
+from respira.kit.db import Database
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientIn
 from tests.conftest import patient_data

@@ -10,11 +10,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from respira.audit import AuditRecord
+from respira.kit.audit import AuditRecord
+from respira.kit.validation import decimal_age
 from respira.science.control import score_questionnaire
 from respira.science.phenotype import classify_phenotype
 from respira.science.spirometry.interpretation import interpret_session
-from respira.validation import decimal_age
 from tests.diagnostics.helpers import HISTORY, IMAGING, MARKERS, SPIRO, days_ago
 
 DOB = dt.date(1979, 4, 12)  # tests.conftest.patient_data

@@ -9,8 +9,8 @@ import datetime as dt
 
 import pytest
 
-from respira.actors import Actor
 from respira.diagnostics.snapshot import ClinicalSnapshot, Dated, clinical_snapshot
+from respira.kit.actors import Actor
 from tests.diagnostics.helpers import HISTORY, IMAGING, MARKERS, SPIRO, days_ago
 
 
@@ -193,7 +193,7 @@ def test_other_imaging_is_not_chest_imaging(db, doc, patient_id):
 
 def test_snapshot_for_applies_the_read_rules(db, make_account, patient_id):
     from respira.diagnostics import service
-    from respira.errors import Forbidden, NotFound
+    from respira.kit.errors import Forbidden, NotFound
 
     stranger = make_account("patient")
     coordinator = make_account("coordinator")

@@ -7,11 +7,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from respira.actors import Actor
-from respira.db import Database, utcnow
 from respira.intake import service
 from respira.intake.messages import CONSENT_TEXT_VERSION
 from respira.intake.schemas import ConsultationRequestIn
+from respira.kit.actors import Actor
+from respira.kit.db import Database, utcnow
 
 # The shortest way from new to each status that a PATCH can reach.
 PATH_TO: dict[str, tuple[str, ...]] = {

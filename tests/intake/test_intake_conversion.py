@@ -10,9 +10,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from respira import audit
 from respira.intake.models import ConsultationRequest
 from respira.intake.service import split_name
+from respira.kit import audit
 from respira.patients.models import Patient
 from tests.intake.helpers import PATH_TO, make_request
 

@@ -8,10 +8,10 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from respira import audit
 from respira.intake.demo import seed_demo
 from respira.intake.messages import CONSENT_TEXT, CONSENT_TEXT_VERSION
 from respira.intake.models import ConsultationRequest
+from respira.kit import audit
 from respira.patients.models import Patient
 
 # The SHA-256 of the English consent wording of each version. Changing the wording

@@ -7,7 +7,6 @@ import re
 
 from sqlalchemy import func, select
 
-from respira.audit import AuditRecord
 from respira.intake.messages import CONSENT_TEXT_VERSION
 from respira.intake.models import ConsultationRequest, PublicRateHit
 from respira.intake.schemas import (
@@ -17,6 +16,7 @@ from respira.intake.schemas import (
     NAME_MAX,
     PHONE_INPUT_MAX,
 )
+from respira.kit.audit import AuditRecord
 from tests.intake.helpers import form_data, post_consultation
 
 

@@ -166,8 +166,8 @@ def test_the_limit_holds_across_worker_processes_sharing_the_database(db, app, s
     """Two app instances with their own engines stand for two worker processes."""
     from fastapi.testclient import TestClient
 
-    from respira.db import Database
-    from respira.web.app import create_app
+    from respira.app.factory import create_app
+    from respira.kit.db import Database
 
     other_db = Database(db.url)
     other_app = create_app(settings, db=other_db)

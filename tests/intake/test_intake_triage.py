@@ -10,9 +10,9 @@ from itertools import product
 import pytest
 from sqlalchemy import select
 
-from respira import audit
 from respira.intake.models import ConsultationRequest
 from respira.intake.service import OPEN_STATUSES, TRANSITIONS
+from respira.kit import audit
 from tests.intake.helpers import PATH_TO, make_request
 
 API = "/api/v1/consultation-requests"

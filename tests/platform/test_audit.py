@@ -9,17 +9,17 @@ import sys
 import pytest
 from sqlalchemy import select, text, update
 
-from respira import audit
-from respira.actors import Actor
-from respira.audit import AuditRecord, Signature
-from respira.errors import Forbidden, InvalidInput
+from respira.kit import audit
+from respira.kit.actors import Actor
+from respira.kit.audit import AuditRecord, Signature
+from respira.kit.errors import Forbidden, InvalidInput
 from tests.conftest import PASSWORD, patient_data
 
 
 def run_cli(db, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RESPIRA_DATABASE_URL": db.url}
     return subprocess.run(
-        [sys.executable, "-m", "respira.cli", *args],
+        [sys.executable, "-m", "respira.app.cli", *args],
         env=env,
         input=stdin,
         capture_output=True,
@@ -176,7 +176,7 @@ def test_esign_stores_signer_time_meaning_and_hash_of_the_content(db, make_accou
 
 
 def test_esign_with_a_wrong_password_is_refused_counted_and_changes_nothing(db, make_account):
-    from respira.auth.models import User
+    from respira.accounts.models import User
 
     acc = make_account("physician")
     with db.transaction() as s:

@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from respira.auth.models import User
-from respira.auth.passwords import verify_password
+from respira.accounts.models import User
+from respira.accounts.passwords import verify_password
 from tests.conftest import PASSWORD, PageClient, api_token, sign_in
 
 
@@ -80,7 +80,7 @@ def test_login_locks_for_15_minutes_after_5_failures_in_a_row(client, make_accou
 
 
 def test_lockout_is_audited(client, make_account, db):
-    from respira import audit
+    from respira.kit import audit
 
     acc = make_account("physician")
     _fail(client, acc.email, 5)
@@ -234,9 +234,9 @@ def test_layout_shows_the_signed_in_user_and_navigation_by_role(page_as):
 def test_patient_account_must_link_to_exactly_one_existing_patient(db, make_patient):
     import pytest
 
-    from respira.actors import Actor
-    from respira.auth import service
-    from respira.errors import InvalidInput
+    from respira.accounts import service
+    from respira.kit.actors import Actor
+    from respira.kit.errors import InvalidInput
 
     pid = make_patient()
     with db.transaction() as s:
@@ -289,9 +289,9 @@ def test_patient_account_must_link_to_exactly_one_existing_patient(db, make_pati
 def test_short_passwords_and_duplicate_emails_are_refused(db, make_account):
     import pytest
 
-    from respira.actors import Actor
-    from respira.auth import service
-    from respira.errors import InvalidInput
+    from respira.accounts import service
+    from respira.kit.actors import Actor
+    from respira.kit.errors import InvalidInput
 
     acc = make_account("lab")
     with db.transaction() as s, pytest.raises(InvalidInput) as e:

@@ -9,7 +9,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from respira.auth.models import User
+from respira.accounts.models import User
 from tests.platform.test_audit import run_cli
 
 COMMANDS = [
@@ -36,7 +36,7 @@ COMMANDS = [
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "respira")
 def test_every_command_explains_itself_with_help(command):
     r = subprocess.run(
-        [sys.executable, "-m", "respira.cli", *command, "--help"],
+        [sys.executable, "-m", "respira.app.cli", *command, "--help"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -178,7 +178,7 @@ def test_serve_with_two_workers_answers_and_stops_cleanly_on_sigterm(db):
     port = free_port()
     env = {**os.environ, "RESPIRA_DATABASE_URL": db.url}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "respira.cli", "serve", "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "respira.app.cli", "serve", "--port", str(port), "--workers", "2"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -227,7 +227,7 @@ def test_a_deactivated_account_loses_its_sessions_at_once_and_can_be_activated(
         ).status_code
         == 200
     )
-    from respira import audit
+    from respira.kit import audit
 
     with db.transaction() as s:
         actions = [r.action for r in audit.history(s, "user", acc.id)]

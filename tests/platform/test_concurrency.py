@@ -8,10 +8,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from respira import audit
-from respira.actors import Actor
-from respira.audit import AuditRecord
-from respira.errors import Conflict
+from respira.kit import audit
+from respira.kit.actors import Actor
+from respira.kit.audit import AuditRecord
+from respira.kit.errors import Conflict
 from respira.patients import service
 from respira.patients.schemas import PatientIn, PatientPatch
 from tests.conftest import patient_data

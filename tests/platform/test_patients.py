@@ -9,8 +9,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from respira import audit
-from respira.audit import AuditRecord
+from respira.kit import audit
+from respira.kit.audit import AuditRecord
 from respira.patients.models import Patient
 from respira.patients.service import luhn_digit, record_number_valid
 from tests.conftest import patient_data

@@ -8,15 +8,15 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from respira.db import Database
-from respira.web.app import create_app
+from respira.app.factory import create_app
+from respira.kit.db import Database
 from tests.conftest import patient_data
 
 
 @pytest.mark.parametrize(
     "url",
     [
-        "sqlite:////nonexistent-directory/respira.db",
+        "sqlite:////nonexistent-directory/respira.kit.db",
         "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2",
     ],
 )
@@ -132,7 +132,7 @@ def test_an_unexpected_error_answers_500_and_logs_no_patient_data(api_as, caplog
     assert r.status_code == 500
     assert "Zenobia" not in r.text
     assert r.json() == {"detail": "internal error; it has been logged without its data"}
-    records = [rec for rec in caplog.records if rec.name == "respira.errors"]
+    records = [rec for rec in caplog.records if rec.name == "respira.kit.errors"]
     assert records and "RuntimeError" in records[0].getMessage()
     assert "respira/patients/api.py" in records[0].getMessage()  # where, for the fix
     logged = "\n".join(rec.getMessage() for rec in caplog.records) + "".join(

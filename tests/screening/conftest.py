@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from respira.db import Database
 from respira.diagnostics.snapshot import ClinicalSnapshot
+from respira.kit.db import Database
+from respira.kit.validation import today_utc
 from respira.screening import models, service
-from respira.validation import today_utc
 from tests.screening.screening_helpers import good_findings_values, good_snapshot
 
 

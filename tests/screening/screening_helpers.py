@@ -130,7 +130,7 @@ def facts_for(
 def screening_access_ids(db: Any, patient_id: int) -> dict[str, Any]:
     """Path parameters of the screening routes naming records that exist: the active
     criteria set and one screening of the patient (for the access matrix)."""
-    from respira.actors import Actor
+    from respira.kit.actors import Actor
     from respira.screening import service
 
     with db.transaction() as session:

@@ -11,9 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from respira import audit
-from respira.actors import Actor
-from respira.auth.models import User
+from respira.accounts.models import User
 from respira.diagnostics import service as diagnostics_service
 from respira.diagnostics.schemas import (
     HistoryIn,
@@ -22,9 +20,11 @@ from respira.diagnostics.schemas import (
     SpirometryIn,
     VisitIn,
 )
+from respira.kit import audit
+from respira.kit.actors import Actor
+from respira.kit.validation import today_utc
 from respira.screening import service
 from respira.screening.models import Screening
-from respira.validation import today_utc
 from tests.screening.screening_helpers import good_findings_values
 
 APPROVE, DECLINE = "approved eligibility", "declined"

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from respira import audit
-from respira.actors import Actor
-from respira.errors import Conflict
+from respira.kit import audit
+from respira.kit.actors import Actor
+from respira.kit.errors import Conflict
 from respira.screening import service
 from respira.screening.models import Screening
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from respira import audit
+from respira.kit import audit
 from respira.screening import service
 from respira.screening.models import ScreeningCriteriaSet
 

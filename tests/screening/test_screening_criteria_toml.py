@@ -181,7 +181,7 @@ def test_every_problem_is_listed_not_only_the_first():
 
 
 def test_the_service_turns_problems_into_a_422_error_on_the_toml_field():
-    from respira.errors import InvalidInput
+    from respira.kit.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as exc:
         service.parse_criteria(HEAD + criterion('{ fact = "nope", op = "eq", value = 1 }'))

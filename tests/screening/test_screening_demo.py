@@ -8,10 +8,10 @@ import random
 
 from sqlalchemy import select
 
-from respira import audit
+from respira.kit import audit
+from respira.kit.validation import today_utc
 from respira.screening import demo, service
 from respira.screening.models import Screening
-from respira.validation import today_utc
 
 
 def test_the_demo_seeds_approved_declined_and_open_screenings(db, make_patient, make_account):

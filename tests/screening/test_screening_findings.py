@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from respira import audit
-from respira.validation import today_utc
+from respira.kit import audit
+from respira.kit.validation import today_utc
 from tests.screening.screening_helpers import good_findings_values
 
 

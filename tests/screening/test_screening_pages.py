@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from respira.validation import today_utc
+from respira.kit.validation import today_utc
 from tests.screening.screening_helpers import good_findings_values
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
 
-from respira.actors import Actor
 from respira.diagnostics import service
 from respira.diagnostics.schemas import (
     HistoryIn,
@@ -28,7 +27,8 @@ from respira.diagnostics.schemas import (
     VisitList,
     VisitOut,
 )
-from respira.web.deps import ApiAccess, get_db
+from respira.kit.actors import Actor
+from respira.kit.web.deps import ApiAccess, get_db
 
 router = APIRouter(prefix="/api/v1", tags=["diagnostics"])
 

@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from respira.actors import Actor
 from respira.diagnostics import service
 from respira.diagnostics.schemas import (
     HistoryIn,
@@ -32,9 +31,11 @@ from respira.diagnostics.schemas import (
     SpirometryIn,
     VisitIn,
 )
+from respira.kit.actors import Actor
+from respira.kit.step import DemoContext
+from respira.kit.validation import decimal_age, today_utc
 from respira.patients.models import Patient
 from respira.science.spirometry.reference import reference_values
-from respira.validation import decimal_age, today_utc
 
 DEMO_ACTOR = Actor.system("respira-demo")
 
@@ -289,3 +290,7 @@ def seed_demo(session: Session, rng: random.Random, patient_ids: Sequence[int]) 
         _record_visit(session, rng, patient, on, pic)
         visits += 1
     return visits
+
+
+def seed(ctx: DemoContext) -> None:
+    ctx.counts["diagnostic visits"] = seed_demo(ctx.session, ctx.rng, ctx.worked_up)

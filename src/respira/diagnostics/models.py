@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from respira.db import Base, UTCDateTime, utcnow
+from respira.kit.db import Base, UTCDateTime, utcnow
 
 RETRACTION_CONSISTENT = (
     "(retracted_at IS NULL AND retracted_by_name IS NULL AND retraction_reason IS NULL) OR "

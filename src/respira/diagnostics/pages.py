@@ -15,7 +15,6 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from respira.actors import Actor
 from respira.diagnostics import chart, service
 from respira.diagnostics.schemas import (
     BIOLOGIC_LABELS,
@@ -31,14 +30,15 @@ from respira.diagnostics.schemas import (
     VisitIn,
     VisitOut,
 )
-from respira.errors import InvalidInput
+from respira.kit.actors import Actor
+from respira.kit.errors import InvalidInput
+from respira.kit.web.deps import PageAccess, get_db
+from respira.kit.web.forms import parse, posted_form
+from respira.kit.web.templating import render
 from respira.patients import pages as patient_pages
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 from respira.science.control import BANDS, ITEM_LABELS, ITEMS
-from respira.web.deps import PageAccess, get_db
-from respira.web.forms import parse, posted_form
-from respira.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -84,7 +84,7 @@ def words(value: str | None) -> str:
 # --- the patient's page section -------------------------------------------------------
 
 
-def _section(session: Session, actor: Actor, patient: PatientOut) -> dict[str, Any] | None:
+def patient_section(session: Session, actor: Actor, patient: PatientOut) -> dict[str, Any] | None:
     if actor.role not in service.READ_ROLES:
         return None
     visits = service.list_visits(session, actor, patient.id)
@@ -96,9 +96,6 @@ def _section(session: Session, actor: Actor, patient: PatientOut) -> dict[str, A
         "words": words,
         "fmt_score": fmt_score,
     }
-
-
-patient_pages.register_section(30, "diagnostics/_patient_section.html", _section)
 
 
 # --- new visit ------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from respira import validation as v
 from respira.diagnostics import units
+from respira.kit import validation as v
 
 Equations = Literal["gli-global", "gli-2012"]
 Ethnicity = Literal["caucasian", "african_american", "ne_asian", "se_asian", "other"]

@@ -26,9 +26,6 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from respira import audit
-from respira.actors import Actor, Role, require_role
-from respira.db import utcnow
 from respira.diagnostics.models import (
     DiagnosticVisit,
     ImagingStudy,
@@ -59,14 +56,17 @@ from respira.diagnostics.schemas import (
     VisitSummary,
 )
 from respira.diagnostics.snapshot import ClinicalSnapshot, clinical_snapshot
-from respira.errors import Conflict, InvalidInput, NotFound
+from respira.kit import audit
+from respira.kit.actors import Actor, Role, require_role
+from respira.kit.db import utcnow
+from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.validation import decimal_age
 from respira.patients import service as patients_service
 from respira.patients.models import Patient
 from respira.science.control import QuestionnaireError, score_questionnaire
 from respira.science.phenotype import PhenotypeInputError, classify_phenotype
 from respira.science.spirometry.errors import SpirometryInputError
 from respira.science.spirometry.interpretation import interpret_session
-from respira.validation import decimal_age
 
 __all__ = ["READ_ROLES", "WRITE_ROLES", "ClinicalSnapshot", "clinical_snapshot"]
 

@@ -1,2 +1,22 @@
 """Consultation and call-back requests: the public form, its abuse resistance, the
 coordinators' triage queue and the conversion of a request into a patient."""
+
+from respira.kit.actors import Role
+from respira.kit.step import Nav, Section, Step
+
+STEP = Step(
+    name="intake",
+    package=__name__,
+    models=("models",),
+    routers=("api:router", "pages:public_router", "pages:router"),
+    sections=(Section(5, "intake/_patient_origin.html", "pages:patient_section"),),
+    nav=(
+        Nav(
+            "Consultation requests",
+            "/consultation-requests",
+            frozenset({Role.ADMIN, Role.COORDINATOR}),
+            5,
+        ),
+    ),
+    demo="demo:seed",
+)

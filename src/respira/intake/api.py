@@ -8,9 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from respira import validation
-from respira.actors import Actor
-from respira.errors import InvalidInput
 from respira.intake import service
 from respira.intake.http import LimitedBodyRoute, rate_limit_for
 from respira.intake.schemas import (
@@ -22,9 +19,12 @@ from respira.intake.schemas import (
     ConversionOut,
     Status,
 )
+from respira.kit import validation
+from respira.kit.actors import Actor
+from respira.kit.errors import InvalidInput
+from respira.kit.web.deps import ApiAccess, Public, get_db
+from respira.kit.web.templating import request_lang
 from respira.patients.api import etag, parse_if_match
-from respira.web.deps import ApiAccess, Public, get_db
-from respira.web.templating import request_lang
 
 router = APIRouter(
     prefix="/api/v1/consultation-requests", tags=["intake"], route_class=LimitedBodyRoute

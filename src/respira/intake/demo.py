@@ -12,11 +12,12 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from respira.actors import Actor
-from respira.db import utcnow
 from respira.intake import service
 from respira.intake.messages import CONSENT_TEXT_VERSION
 from respira.intake.schemas import ConsultationRequestIn
+from respira.kit.actors import Actor
+from respira.kit.db import utcnow
+from respira.kit.step import DemoContext
 from respira.patients.schemas import PatientIn
 
 
@@ -177,3 +178,7 @@ def seed_demo(session: Session, rng: random.Random) -> int:
             service.convert_in_transaction(session, actor, req, patient, reason="demo clinic")
     session.flush()
     return len(_REQUESTS)
+
+
+def seed(ctx: DemoContext) -> None:
+    ctx.counts["consultation requests"] = seed_demo(ctx.session, ctx.rng)

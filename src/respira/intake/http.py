@@ -17,8 +17,8 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.types import Message
 
-from respira.errors import DomainError
 from respira.intake import ratelimit, service
+from respira.kit.errors import DomainError
 
 MAX_BODY_BYTES = 64 * 1024
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -15,7 +15,7 @@ import datetime as dt
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from respira.db import Base, UTCDateTime, utcnow
+from respira.kit.db import Base, UTCDateTime, utcnow
 
 # Column sizes; the schemas enforce the (smaller or equal) limits of the input.
 NAME_MAX = 200

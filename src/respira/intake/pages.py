@@ -24,9 +24,6 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from respira import audit, i18n, validation
-from respira.actors import Actor, Role
-from respira.errors import Conflict, Forbidden, InvalidInput, RateLimited
 from respira.intake import service
 from respira.intake.http import LimitedBodyRoute, PayloadTooLarge, rate_limit_for
 from respira.intake.messages import CONSENT_TEXT, CONSENT_TEXT_VERSION, ERRORS, KIND_LABELS
@@ -44,15 +41,16 @@ from respira.intake.schemas import (
     ConsultationRequestOut,
     ConsultationRequestPatch,
 )
-from respira.patients.pages import register_section
+from respira.kit import audit, i18n, validation
+from respira.kit.actors import Actor, Role
+from respira.kit.errors import Conflict, Forbidden, InvalidInput, RateLimited
+from respira.kit.web.deps import PageAccess, Public, get_db
+from respira.kit.web.forms import parse, posted_form
+from respira.kit.web.templating import gettext_for, render, request_lang
 from respira.patients.schemas import PatientIn, PatientOut
-from respira.web.deps import PageAccess, Public, get_db
-from respira.web.forms import parse, posted_form
-from respira.web.templating import add_nav, gettext_for, render, request_lang
 
 TRIAGE = service.TRIAGE_ROLES
 log = logging.getLogger("respira.intake")
-add_nav("Consultation requests", "/consultation-requests", TRIAGE, order=5)
 
 # The honeypot: a field people never see (visually hidden, out of the tab order,
 # hidden from assistive technology) but form-filling robots do fill in.
@@ -521,7 +519,7 @@ def convert(
 # --- the patient's page: where the patient came from -----------------------------------
 
 
-def _origin_section(session: Session, actor: Actor, patient: PatientOut) -> dict[str, Any] | None:
+def patient_section(session: Session, actor: Actor, patient: PatientOut) -> dict[str, Any] | None:
     origin = service.request_for_patient(session, patient.id)
     if origin is None:
         return None
@@ -532,6 +530,3 @@ def _origin_section(session: Session, actor: Actor, patient: PatientOut) -> dict
         "show_link": actor.role in TRIAGE,
         "show_notes": actor.role in TRIAGE or actor.role == Role.PHYSICIAN,
     }
-
-
-register_section(5, "intake/_patient_origin.html", _origin_section)

@@ -26,9 +26,9 @@ from fastapi import Request
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from respira.config import Settings
-from respira.errors import RateLimited
 from respira.intake.models import PublicRateHit
+from respira.kit.config import Settings
+from respira.kit.errors import RateLimited
 
 
 def client_address(request: Request, trusted_proxies: int) -> str:

@@ -18,9 +18,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from respira import validation as v
 from respira.intake import models as m
 from respira.intake.messages import CONSENT_TEXT_VERSION, error_text
+from respira.kit import validation as v
 from respira.patients.schemas import (
     Country,
     DateOfBirth,

@@ -23,10 +23,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from respira import audit
-from respira.actors import Actor, Role, require_role
-from respira.db import utcnow
-from respira.errors import Conflict, InvalidInput, NotFound
 from respira.intake import ratelimit
 from respira.intake.models import ConsultationRequest
 from respira.intake.schemas import (
@@ -37,6 +33,10 @@ from respira.intake.schemas import (
     ConversionIn,
     ConversionOut,
 )
+from respira.kit import audit
+from respira.kit.actors import Actor, Role, require_role
+from respira.kit.db import utcnow
+from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.patients import service as patients_service
 from respira.patients.models import Patient
 from respira.patients.schemas import PatientIn, PatientOut

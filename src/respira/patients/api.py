@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from respira.actors import Actor
-from respira.db import Database
-from respira.errors import InvalidInput, PreconditionRequired
+from respira.kit.actors import Actor
+from respira.kit.db import Database
+from respira.kit.errors import InvalidInput, PreconditionRequired
+from respira.kit.web.deps import ApiAccess, get_db
 from respira.patients import service
 from respira.patients.schemas import PatientIn, PatientOut, PatientPage, PatientPatch
-from respira.web.deps import ApiAccess, get_db
 
 router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
 

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Date, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from respira.db import Base, UTCDateTime, utcnow
+from respira.kit.db import Base, UTCDateTime, utcnow
 
 
 class Patient(Base):
@@ -30,7 +30,7 @@ class Patient(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     # First name, last name and record number folded for search (see
-    # respira.validation.fold); kept by the service whenever those change.
+    # respira.kit.validation.fold); kept by the service whenever those change.
     search_key: Mapped[str] = mapped_column(String(400), nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy idiom)

@@ -2,54 +2,29 @@
 and the create and edit forms.
 
 Other steps add their own sections to the patient's page (visits, screenings, ...)
-with ``register_section``, so this module does not need to know them.
+through their manifests (``Section``); the app collects them on
+``app.state.patient_sections``, so this module does not need to know them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from respira import validation
-from respira.actors import Actor, Role
-from respira.errors import Conflict, InvalidInput
+from respira.kit import validation
+from respira.kit.actors import Actor, Role
+from respira.kit.errors import Conflict, InvalidInput
+from respira.kit.web.deps import PageAccess, get_db
+from respira.kit.web.forms import parse, posted_form
+from respira.kit.web.templating import render
 from respira.patients import service
 from respira.patients.schemas import PatientIn, PatientOut, PatientPatch
-from respira.web.deps import PageAccess, get_db
-from respira.web.forms import parse, posted_form
-from respira.web.templating import add_nav, render
 
 router = APIRouter(include_in_schema=False)
 STAFF_READ = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR})
-add_nav("Patients", "/patients", STAFF_READ, order=10)
-add_nav("My record", "/me", {Role.PATIENT}, order=10)
-
-
-@dataclass(frozen=True)
-class PatientSection:
-    order: int
-    template: str
-    context: Callable[[Session, Actor, PatientOut], dict[str, Any] | None]
-
-
-_SECTIONS: list[PatientSection] = []
-
-
-def register_section(
-    order: int,
-    template: str,
-    context: Callable[[Session, Actor, PatientOut], dict[str, Any] | None],
-) -> None:
-    """Add a section to the patient's page; ``context`` returns None to hide it."""
-    if any(s.template == template for s in _SECTIONS):
-        return
-    _SECTIONS.append(PatientSection(order, template, context))
-    _SECTIONS.sort(key=lambda s: s.order)
 
 
 def banner(patient: PatientOut) -> dict[str, Any]:
@@ -120,8 +95,8 @@ def patient_page(
 ) -> Response:
     patient = service.get_patient(session, actor, patient_id)
     sections = []
-    for section in _SECTIONS:
-        ctx = section.context(session, actor, patient)
+    for section, context in request.app.state.patient_sections:
+        ctx = context(session, actor, patient)
         if ctx is not None:
             sections.append((section.template, ctx))
     return render(

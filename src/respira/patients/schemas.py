@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from respira import validation as v
+from respira.kit import validation as v
 
 MAX_AGE_YEARS = 120
 

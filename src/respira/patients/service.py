@@ -17,13 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from respira import audit
-from respira.actors import Actor, Role, require_role
-from respira.db import utcnow
-from respira.errors import Conflict, NotFound
+from respira.kit import audit
+from respira.kit.actors import Actor, Role, require_role
+from respira.kit.db import utcnow
+from respira.kit.errors import Conflict, NotFound
+from respira.kit.validation import fold
 from respira.patients.models import Patient
 from respira.patients.schemas import PatientIn, PatientOut, PatientPage, PatientPatch
-from respira.validation import fold
 
 READ_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR, Role.PATIENT})
 WRITE_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR})

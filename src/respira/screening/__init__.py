@@ -2,3 +2,23 @@
 patient's record, diagnostics and screening findings (met / not met / unknown with
 evidence), and the physician's e-signed decision, which is never edited, only
 superseded."""
+
+from respira.kit.actors import Role
+from respira.kit.step import Nav, Section, Step
+
+STEP = Step(
+    name="screening",
+    package=__name__,
+    models=("models",),
+    routers=("api:router", "pages:router"),
+    sections=(Section(40, "screening/_section.html", "pages:patient_section"),),
+    nav=(
+        Nav(
+            "Screening criteria",
+            "/screening/criteria",
+            frozenset({Role.ADMIN, Role.PHYSICIAN}),
+            60,
+        ),
+    ),
+    demo="demo:seed",
+)

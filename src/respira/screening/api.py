@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Depends, Header, Response
 from sqlalchemy.orm import Session
 
-from respira.actors import Actor
+from respira.kit.actors import Actor
+from respira.kit.web.deps import ApiAccess, get_db
 from respira.patients.api import etag, parse_if_match
 from respira.screening import service
 from respira.screening.schemas import (
@@ -19,7 +20,6 @@ from respira.screening.schemas import (
     ScreeningOut,
     SignIn,
 )
-from respira.web.deps import ApiAccess, get_db
 
 router = APIRouter(prefix="/api/v1", tags=["screening"])
 

@@ -19,15 +19,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from respira.actors import Actor
 from respira.diagnostics import service as diagnostics_service
 from respira.diagnostics.schemas import HistoryIn, MarkersIn, QuestionnaireIn, VisitIn
 from respira.diagnostics.snapshot import clinical_snapshot
+from respira.kit.actors import Actor
+from respira.kit.step import DemoContext
+from respira.kit.validation import age_years, today_utc
 from respira.patients.models import Patient
 from respira.screening import service
 from respira.screening.models import TRI_FIELDS
 from respira.screening.schemas import FindingsIn
-from respira.validation import age_years, today_utc
 
 DEMO_SCREENINGS = 12
 _GOOD_YES = {
@@ -160,3 +161,10 @@ def seed_demo(
         meaning = service.APPROVED if out.decision == "eligible" else service.DECLINED
         service.sign_screening(session, physician_actor, out.id, password=password, meaning=meaning)
     return stored
+
+
+def seed(ctx: DemoContext) -> None:
+    physician, password = ctx.accounts["physician"]
+    ctx.counts["screenings"] = seed_demo(
+        ctx.session, ctx.rng, ctx.worked_up, physician, password=password
+    )

@@ -13,9 +13,9 @@ import datetime as dt
 from typing import Any, Protocol
 
 from respira.diagnostics.snapshot import ClinicalSnapshot
+from respira.kit.validation import age_years
 from respira.screening.engine import FACTS, DatedFact, Fact
 from respira.screening.models import TRI_FIELDS
-from respira.validation import age_years
 
 _TRI = {"yes": True, "no": False}
 

@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from respira.db import Base, UTCDateTime, utcnow
+from respira.kit.db import Base, UTCDateTime, utcnow
 
 TRI_STATE = ("yes", "no", "unknown")
 DECISIONS = ("eligible", "not_eligible", "needs_review")

@@ -10,22 +10,20 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from respira.actors import Actor
-from respira.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionRequired
+from respira.kit.actors import Actor
+from respira.kit.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionRequired
+from respira.kit.web.deps import PageAccess, get_db
+from respira.kit.web.forms import parse, posted_form
+from respira.kit.web.templating import render
 from respira.patients import pages as patient_pages
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 from respira.screening import engine, service
 from respira.screening.models import MEANINGS, TRI_FIELDS
 from respira.screening.schemas import CriteriaSetIn, FindingsIn, NoteIn, ScreeningOut, SignIn
-from respira.web.deps import PageAccess, get_db
-from respira.web.forms import parse, posted_form
-from respira.web.templating import add_nav, render
 
 router = APIRouter(include_in_schema=False)
 
-
-add_nav("Screening criteria", "/screening/criteria", service.CRITERIA_READ_ROLES, order=60)
 
 KIND_TITLES = {
     "exclusion": "Exclusion criteria",
@@ -136,7 +134,7 @@ assert sorted(n for _, items in FINDINGS_GROUPS for n, _, _ in items) == sorted(
 # --- the patient's page ------------------------------------------------------------------
 
 
-def _section(session: Session, actor: Actor, patient: PatientOut) -> dict[str, Any] | None:
+def patient_section(session: Session, actor: Actor, patient: PatientOut) -> dict[str, Any] | None:
     if actor.role not in service.STATUS_ROLES:
         return None
     summary = service.patient_summary(session, actor, patient.id)
@@ -147,9 +145,6 @@ def _section(session: Session, actor: Actor, patient: PatientOut) -> dict[str, A
         "can_record": actor.role in service.CLINICAL_ROLES,
         "decision_text": DECISION_TEXT,
     }
-
-
-patient_pages.register_section(40, "screening/_section.html", _section)
 
 
 # --- findings ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from respira import validation as v
+from respira.kit import validation as v
 from respira.screening.models import MEANINGS
 
 Tri = Literal["yes", "no", "unknown"]

@@ -29,11 +29,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.exc import StaleDataError
 
-from respira import audit
-from respira.actors import Actor, Role, require_role
-from respira.db import utcnow
 from respira.diagnostics.snapshot import clinical_snapshot
-from respira.errors import Conflict, InvalidInput, NotFound, PreconditionRequired
+from respira.kit import audit
+from respira.kit.actors import Actor, Role, require_role
+from respira.kit.db import utcnow
+from respira.kit.errors import Conflict, InvalidInput, NotFound, PreconditionRequired
+from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 from respira.patients.models import Patient
 from respira.screening import engine, facts
@@ -54,7 +55,6 @@ from respira.screening.schemas import (
     NoteIn,
     ScreeningOut,
 )
-from respira.validation import today_utc
 
 READ_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.PATIENT})
 CLINICAL_ROLES = frozenset({Role.PHYSICIAN})

@@ -1,0 +1,16 @@
+"""Accounts: users with roles, sign-in with lockout, sessions and bearer tokens, and the
+password re-check behind e-signatures. It provides the kit with who a request belongs
+to (``identity``) and the signature's password check."""
+
+from respira.kit.actors import Role
+from respira.kit.step import Nav, Step
+
+STEP = Step(
+    name="accounts",
+    package=__name__,
+    models=("models",),
+    routers=("api:router", "pages:router"),
+    nav=(Nav("Accounts", "/admin/users", frozenset({Role.ADMIN}), 90),),
+    demo="demo:seed",
+    provides={"identity": "service:", "password_check": "service:reverify_password"},
+)

@@ -1,0 +1,283 @@
+"""The ``respira`` command: serve the web app, migrate the database, manage accounts,
+verify the audit trail, and the batch tools of the clinical science."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from respira.app import steps
+from respira.kit.config import get_settings
+from respira.kit.db import Database
+
+app = typer.Typer(
+    help="Respira: runs the clinic's MSC programme for asthma, from consultation request "
+    "to outcome report.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(
+    help="Create, upgrade or downgrade the database schema (Alembic).", no_args_is_help=True
+)
+users_app = typer.Typer(help="Create and list user accounts.", no_args_is_help=True)
+audit_app = typer.Typer(help="Check the hash-chained audit trail.", no_args_is_help=True)
+demo_app = typer.Typer(help="A demo clinic with synthetic patients.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(demo_app, name="demo")
+for _step in steps.load().steps:
+    for _name, _ref in _step.cli.items():
+        app.add_typer(_step.resolve(_ref), name=_name)
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _database() -> Database:
+    return Database(get_settings().database_url)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    demo: bool = typer.Option(
+        False, "--demo", help="Seed a demo clinic first (once), and print its accounts' passwords."
+    ),
+    workers: int = typer.Option(1, min=1, max=64, help="Worker processes."),
+) -> None:
+    """Serve the web app and the JSON API (upgrading the database first if needed)."""
+    from respira.app import migrate as db
+    from respira.app import server
+
+    url = get_settings().database_url
+    if db.current_revision(url) != db.head_revision():
+        console.print("Upgrading the database schema …")
+        db.upgrade(url)
+    if demo:
+        _seed_demo()
+    console.print(f"Respira is serving at http://{host}:{port}/")
+    server.run(
+        host,
+        port,
+        workers,
+        proxy_headers=get_settings().trusted_proxies > 0,
+        log_level=get_settings().log_level.lower(),
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Create the database or upgrade it to the newest (or the given) revision."""
+    from respira.app import migrate as db
+
+    url = get_settings().database_url
+    db.upgrade(url, revision)
+    console.print(f"Database at revision {db.current_revision(url)}.")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: str = typer.Argument(..., help="Target revision, e.g. 0001 or base."),
+) -> None:
+    """Downgrade the database schema to REV (data in dropped tables is lost)."""
+    from respira.app import migrate as db
+
+    url = get_settings().database_url
+    db.downgrade(url, revision)
+    console.print(f"Database at revision {db.current_revision(url) or 'base'}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and the newest one this version of Respira knows."""
+    from respira.app import migrate as db
+
+    console.print(
+        f"current: {db.current_revision(get_settings().database_url) or 'base'}; "
+        f"head: {db.head_revision()}"
+    )
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@users_app.command("create")
+def users_create(
+    email: str = typer.Option(..., "--email", help="Sign-in email address."),
+    role: str = typer.Option(..., "--role", help="admin, physician, coordinator, lab or patient."),
+    name: str = typer.Option(..., "--name", help="The person's full name."),
+    patient: str | None = typer.Option(
+        None, "--patient", help="For a patient account: the patient's record number."
+    ),
+    password_stdin: bool = typer.Option(
+        False,
+        "--password-stdin",
+        help="Read the password from the first line of "
+        "standard input instead of prompting (twice).",
+    ),
+) -> None:
+    """Create an account. The password is prompted twice (never an argument)."""
+    from sqlalchemy import select
+
+    from respira.accounts import service
+    from respira.kit.actors import Actor
+    from respira.kit.errors import InvalidInput
+    from respira.patients.models import Patient
+
+    password = _read_password(password_stdin)
+    database = _database()
+    with database.transaction() as session:
+        patient_id = None
+        if patient:
+            patient_id = session.scalar(
+                select(Patient.id).where(Patient.medical_record_number == patient.strip())
+            )
+            if patient_id is None:
+                err.print(f"error: no patient with record number {patient}")
+                raise typer.Exit(2)
+        try:
+            user = service.create_user(
+                session,
+                Actor.system(),
+                email=email,
+                name=name,
+                role=role,
+                password=password,
+                patient_id=patient_id,
+            )
+        except InvalidInput as exc:
+            for field, message in exc.errors.items():
+                err.print(f"error: {field}: {message}")
+            raise typer.Exit(2) from None
+    console.print(f"Created {user.role} account {user.email} (id {user.id}).")
+
+
+def _set_active(email: str, active: bool, reason: str) -> None:
+    from respira.accounts import service
+    from respira.kit.actors import Actor
+    from respira.kit.errors import InvalidInput
+
+    database = _database()
+    with database.transaction() as session:
+        try:
+            user = service.set_active(session, Actor.system(), email, active, reason)
+        except InvalidInput as exc:
+            for field, message in exc.errors.items():
+                err.print(f"error: {field}: {message}")
+            raise typer.Exit(2) from None
+    console.print(f"{user.email} is now {'active' if user.is_active else 'inactive'}.")
+
+
+@users_app.command("deactivate")
+def users_deactivate(
+    email: str = typer.Argument(..., help="The account's email."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the audit trail)."),
+) -> None:
+    """Deactivate an account: it can no longer sign in, and its sessions and tokens stop
+    working at once. What it recorded and signed stays."""
+    _set_active(email, False, reason)
+
+
+@users_app.command("activate")
+def users_activate(
+    email: str = typer.Argument(..., help="The account's email."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the audit trail)."),
+) -> None:
+    """Activate a deactivated account again."""
+    _set_active(email, True, reason)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List accounts with their role and status."""
+    from respira.accounts import service
+
+    database = _database()
+    with database.transaction() as session:
+        users = service.list_users(session)
+    table = Table("id", "email", "name", "role", "status")
+    for u in users:
+        status = "inactive" if not u.is_active else "active"
+        table.add_row(str(u.id), u.email, u.name, u.role, status)
+    console.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the whole hash chain. Exit 0 when intact; 1 naming the first broken record."""
+    from sqlalchemy import func, select
+
+    from respira.kit import audit
+
+    database = _database()
+    session = database.session()
+    try:
+        total = session.scalar(select(func.count(audit.AuditRecord.id))) or 0
+        show = sys.stderr.isatty() and total > 50_000
+        if show:
+            with Progress(
+                TextColumn("verifying"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+            ) as progress:
+                task = progress.add_task("verify", total=total)
+                report = audit.verify_chain(
+                    session, progress=lambda n: progress.update(task, completed=n)
+                )
+        else:
+            report = audit.verify_chain(session)
+    finally:
+        session.close()
+    if report.ok:
+        console.print(f"Audit trail intact: {report.checked} records checked.")
+        return
+    err.print(
+        f"Audit trail BROKEN at record seq {report.broken_seq} (id {report.broken_id}): "
+        f"{report.problem}. {report.checked} records before it are intact."
+    )
+    raise typer.Exit(1)
+
+
+def _seed_demo() -> None:
+    from respira.app import demo
+
+    database = _database()
+    result = demo.seed(database)
+    if result is None:
+        console.print(
+            "The demo clinic is already seeded (its passwords were printed when it was created)."
+        )
+        return
+    console.print("[bold]Demo clinic seeded.[/bold] Accounts (shown once, write them down):")
+    table = Table("role", "email", "password")
+    for role, email, password in result.accounts:
+        table.add_row(role, email, password)
+    console.print(table)
+    console.print(", ".join(f"{n} {what}" for what, n in result.counts.items()) + ".")
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """Seed the demo clinic (once): one account per role and about 50 synthetic patients."""
+    from respira.app import migrate as db
+
+    url = get_settings().database_url
+    if db.current_revision(url) != db.head_revision():
+        db.upgrade(url)
+    _seed_demo()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

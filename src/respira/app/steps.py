@@ -1,0 +1,77 @@
+"""The application's list of steps and the one place that wires them up.
+
+``STEPS`` names the step packages in the order of the road (which is also the order in
+which the demo clinic is seeded: patients before the accounts that point at them).
+``load()`` imports every step's manifest and models, installs what the steps provide
+to the kit (the signature password check), and answers the collected parts; the web
+app, the command line, the demo and Alembic all start here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import MetaData
+
+from respira.kit import audit
+from respira.kit.db import Base
+from respira.kit.step import Nav, Section, Step
+
+STEPS: tuple[str, ...] = (
+    "respira.patients",
+    "respira.accounts",
+    "respira.audit_trail",
+    "respira.intake",
+    "respira.diagnostics",
+    "respira.screening",
+    "respira.batch",
+)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    steps: tuple[Step, ...]
+    metadata: MetaData
+
+    def routers(self) -> list[APIRouter]:
+        return [step.resolve(ref) for step in self.steps for ref in step.routers]
+
+    def nav(self) -> list[Nav]:
+        return sorted(
+            (item for step in self.steps for item in step.nav),
+            key=lambda item: (item.order, item.label),
+        )
+
+    def sections(self) -> list[tuple[Section, Any]]:
+        """Patient-page sections in page order, each with its context function."""
+        found = [(s, step.resolve(s.context)) for step in self.steps for s in step.sections]
+        return sorted(found, key=lambda pair: pair[0].order)
+
+    def template_dirs(self) -> list[Path]:
+        return [d for d in (step.template_dir for step in self.steps) if d is not None]
+
+    def provided(self, what: str) -> Any:
+        providers = [step for step in self.steps if what in step.provides]
+        if len(providers) != 1:
+            raise RuntimeError(f"exactly one step must provide {what!r}, found {len(providers)}")
+        return providers[0].resolve(providers[0].provides[what])
+
+
+def manifests() -> tuple[Step, ...]:
+    return tuple(importlib.import_module(name).STEP for name in STEPS)
+
+
+@cache
+def load() -> Loaded:
+    steps = manifests()
+    for step in steps:
+        for ref in step.models:
+            step.resolve(ref)
+    loaded = Loaded(steps=steps, metadata=Base.metadata)
+    audit.install_password_check(loaded.provided("password_check"))
+    return loaded

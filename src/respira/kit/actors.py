@@ -1,0 +1,55 @@
+"""Who is acting: the roles of the clinic and the ``Actor`` every use case receives.
+
+Services take the actor explicitly (never a global "current user") so that each use
+case can check permission and write who did what into the audit trail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    PHYSICIAN = "physician"
+    COORDINATOR = "coordinator"
+    LAB = "lab"
+    PATIENT = "patient"
+
+
+ALL_ROLES: frozenset[Role] = frozenset(Role)
+STAFF_ROLES: frozenset[Role] = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR, Role.LAB})
+
+# The audit trail's role for an unauthenticated member of the public (a consultation
+# request from the public page) and for the command line run by an operator.
+PUBLIC_ROLE = "public"
+SYSTEM_ROLE = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    user_id: int | None
+    role: str
+    name: str
+    patient_id: int | None = None
+
+    @classmethod
+    def public(cls) -> Actor:
+        return cls(user_id=None, role=PUBLIC_ROLE, name="public")
+
+    @classmethod
+    def system(cls, name: str = "respira-cli") -> Actor:
+        return cls(user_id=None, role=SYSTEM_ROLE, name=name)
+
+    def has(self, roles: frozenset[Role] | set[Role]) -> bool:
+        return self.role in roles
+
+
+def require_role(actor: Actor, roles: frozenset[Role] | set[Role]) -> None:
+    """Raise ``Forbidden`` unless the actor has one of the roles. The operator at the
+    command line (``system``) may do what any role may: they hold the database file."""
+    from respira.kit.errors import Forbidden
+
+    if actor.role != SYSTEM_ROLE and actor.role not in roles:
+        raise Forbidden("your role may not do this")

@@ -1,0 +1,97 @@
+"""Domain errors and framework errors as HTTP answers: JSON under ``/api/``, a page
+everywhere else (a sign-in form for 401)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from respira.kit.errors import DomainError, InvalidInput, NotAuthenticated, RateLimited
+from respira.kit.web.forms import error_message
+from respira.kit.web.templating import render
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _page(
+    request: Request, status: int, title: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    if status == 401:
+        nxt = request.url.path if request.method == "GET" else "/"
+        return render(
+            request,
+            "accounts/login.html",
+            {"next": nxt, "error": None, "notice": message},
+            status,
+            headers,
+        )
+    return render(
+        request,
+        "error.html",
+        {"status": status, "title": title, "message": message},
+        status,
+        headers,
+    )
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    headers: dict[str, str] = {}
+    if isinstance(exc, NotAuthenticated) and _is_api(request):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after_s)
+    if _is_api(request):
+        body: dict[str, Any] = {"detail": exc.message}
+        if isinstance(exc, InvalidInput):
+            body["detail"] = [
+                {"loc": ["body", f], "field": f, "msg": m, "type": "value_error"}
+                for f, m in exc.errors.items()
+            ]
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
+    return _page(request, exc.status_code, exc.title, exc.message, headers)
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    details = []
+    for err in exc.errors():
+        loc = list(err.get("loc", ()))
+        field = ".".join(str(x) for x in loc[1:]) if len(loc) > 1 else ".".join(map(str, loc))
+        details.append(
+            {"loc": loc, "field": field, "msg": error_message(dict(err)), "type": err.get("type")}
+        )
+    if _is_api(request):
+        return JSONResponse({"detail": details}, status_code=422)
+    message = "; ".join(f"{d['field']}: {d['msg']}" for d in details)
+    return _page(request, 422, "Invalid request", message)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if _is_api(request):
+        return JSONResponse(
+            {"detail": exc.detail},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+    titles = {404: "Not found", 405: "Method not allowed"}
+    return _page(
+        request,
+        exc.status_code,
+        titles.get(exc.status_code, "Error"),
+        str(exc.detail),
+        getattr(exc, "headers", None),
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
