@@ -40,10 +40,10 @@ from sqlalchemy import create_engine, text
 from respira.app import migrate as dbmod
 from respira.app.steps import load as load_steps
 from respira.kit.actors import Actor, Role
-
-metadata = load_steps().metadata
 from respira.kit.config import Settings, get_settings
 from respira.kit.db import Database
+
+metadata = load_steps().metadata
 
 PG_URL = os.environ.get("RESPIRA_TEST_POSTGRES_URL")
 BROWSER = os.environ.get("RESPIRA_TEST_BROWSER") == "1"

@@ -10,9 +10,9 @@ from sqlalchemy import create_engine, inspect
 
 from respira.app import migrate as db
 from respira.app.steps import load as load_steps
+from tests.conftest import BACKENDS
 
 metadata = load_steps().metadata
-from tests.conftest import BACKENDS
 
 
 @pytest.fixture(params=BACKENDS)

@@ -7,13 +7,13 @@ import random
 
 from sqlalchemy import select
 
-from respira.patients.demo import synthetic_patients
 from respira.diagnostics import models
 from respira.diagnostics.demo import seed_demo
 from respira.diagnostics.snapshot import clinical_snapshot
 from respira.kit.actors import Actor
 from respira.kit.audit import AuditRecord
 from respira.patients import service as patients_service
+from respira.patients.demo import synthetic_patients
 
 
 def test_seed_demo_records_varied_realistic_visits(db):

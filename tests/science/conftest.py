@@ -111,10 +111,10 @@ def gli_lms() -> Callable[..., tuple[Decimal, Decimal, Decimal, Decimal]]:
 
 
 def _available_backends() -> list[str]:
-    from respira.science.spirometry import reference
+    from respira.science.spirometry import kernels
 
     names = ["numpy"]
-    if reference._lms is not None and reference._cpu_has_avx2_fma():
+    if kernels._lms is not None and kernels._cpu_has_avx2_fma():
         names.insert(0, "c")
     return names
 
@@ -123,7 +123,7 @@ def _available_backends() -> list[str]:
 def spirometry_backend(request: pytest.FixtureRequest) -> Any:
     """Run the test once with each kernel this machine has (the vectorised C kernel
     and NumPy): both must meet every rule on their own."""
-    from respira.science.spirometry.reference import use_backend
+    from respira.science.spirometry.kernels import use_backend
 
     with use_backend(request.param):
         yield request.param

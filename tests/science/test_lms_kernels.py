@@ -9,7 +9,13 @@ import sys
 import numpy as np
 import pytest
 
-from respira.science.spirometry import ETHNICITIES, parameters_for, prepare_reference, reference
+from respira.science.spirometry import (
+    ETHNICITIES,
+    kernels,
+    parameters_for,
+    prepare_reference,
+    tables,
+)
 
 
 @pytest.mark.skipif(
@@ -17,12 +23,12 @@ from respira.science.spirometry import ETHNICITIES, parameters_for, prepare_refe
     reason="the C kernel is built on x86-64 Linux only",
 )
 def test_the_vectorised_kernel_is_built_and_used_on_x86_64_linux_with_avx2() -> None:
-    assert reference._lms is not None, "the C extension was not built (see setup.py)"
-    if reference._cpu_has_avx2_fma():
-        assert reference.backend() == "c"
+    assert kernels._lms is not None, "the C extension was not built (see setup.py)"
+    if kernels._cpu_has_avx2_fma():
+        assert kernels.backend() == "c"
 
 
-@pytest.mark.skipif(reference._lms is None, reason="no C kernel on this platform")
+@pytest.mark.skipif(kernels._lms is None, reason="no C kernel on this platform")
 @pytest.mark.parametrize("equations", ["gli-2012", "gli-global"])
 def test_c_and_numpy_kernels_agree_on_200k_random_records(equations: str) -> None:
     rng = np.random.default_rng(7)
@@ -33,11 +39,11 @@ def test_c_and_numpy_kernels_agree_on_200k_random_records(equations: str) -> Non
     height = rng.uniform(90, 200, n)
     prep = prepare_reference(equations, sex=sex, age=age, height_cm=height, ethnicity=eth)
     for parameter in parameters_for(equations):
-        with reference.use_backend("numpy"):
+        with kernels.use_backend("numpy"):
             base = prep.values(parameter)
             measured = base.pred * rng.uniform(0.4, 1.4, n)
             expected = prep.values(parameter, measured)
-        with reference.use_backend("c"):
+        with kernels.use_backend("c"):
             got = prep.values(parameter, measured)
         for field in ("pred", "lln", "uln", "pctpred"):
             e, g = getattr(expected, field), getattr(got, field)
@@ -52,7 +58,7 @@ def test_c_and_numpy_kernels_agree_on_200k_random_records(equations: str) -> Non
 
 
 def test_an_unavailable_or_unknown_kernel_is_refused() -> None:
-    with pytest.raises(ValueError), reference.use_backend("fortran"):
+    with pytest.raises(ValueError), kernels.use_backend("fortran"):
         pass
 
 
@@ -62,8 +68,8 @@ def test_every_record_with_l_near_zero_lies_in_a_row_marked_risky(equations: str
     quarter-years marked risky; every such record, on a fine age grid, must be in one."""
     found = 0
     for parameter in parameters_for(equations):
-        table = reference._table(reference._equation_set(equations), parameter)
-        low, high = reference.age_range(equations, parameter)
+        table = tables._table(tables._equation_set(equations), parameter)
+        low, high = tables.age_range(equations, parameter)
         ages = np.arange(low, high, 0.0005)
         for sex in ("M", "F"):
             prep = prepare_reference(
@@ -72,8 +78,8 @@ def test_every_record_with_l_near_zero_lies_in_a_row_marked_risky(equations: str
             k, w, lnage = prep._k, prep._w, prep._lnage
             f_lnage = prep._female_lnage
             lam = table.l_val[k] + table.l_del[k] * w
-            reference._add_term(lam, table.q1, lnage, f_lnage, np.empty(lam.size))
-            near_zero = np.abs(lam) < reference._SMALL_L
+            kernels._add_term(lam, table.q1, lnage, f_lnage, np.empty(lam.size))
+            near_zero = np.abs(lam) < tables._SMALL_L
             assert table.l_risky[k[near_zero]].all(), (equations, parameter, sex)
             found += int(near_zero.sum())
     # GLI-2012's female FEF75 has L through zero in adolescence; GLI Global has none.

@@ -343,3 +343,34 @@ def test_session_and_array_interpretations_agree(records: list[dict[str, Any]]) 
         assert b.bdr[i] == s.bdr and b.bdr_2005[i] == s.bdr_2005
         assert b.results["fev1"].z[i] == s.results["fev1_pre"].z
         assert b.bdr_fev1_pct_pred_change[i] == s.bdr_fev1_pct_pred_change
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"sex": "X", "age": 2.5},
+        {"height_cm": 39.0, "fev1_pre_l": 0.0},
+        {"fvc_pre_l": 4200.0},
+        {"fev1_pre_l": 4.36},
+        {"fev1_post_l": 2.9},
+        {"fef2575_pre_l_s": 25.0},
+        {"equations": "gli-2012", "ethnicity": "martian"},
+    ],
+)
+def test_session_raises_the_first_problem_its_one_row_batch_reports(
+    overrides: dict[str, Any],
+) -> None:
+    """One code path: a session is a one-row batch, and its error is that row's first."""
+    kwargs: dict[str, Any] = {
+        "equations": "gli-global",
+        "sex": "M",
+        "age": 45.0,
+        "height_cm": 178.0,
+        "fev1_pre_l": 2.5,
+        "fvc_pre_l": 4.2,
+    }
+    kwargs.update(overrides)
+    with pytest.raises(SpirometryInputError) as info:
+        interpret_session(**kwargs)
+    batch = interpret_arrays(**{k: v if k == "equations" else [v] for k, v in kwargs.items()})
+    assert batch.error[0].startswith(str(info.value))

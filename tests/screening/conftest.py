@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from respira.diagnostics.snapshot import ClinicalSnapshot
 from respira.kit.db import Database
 from respira.kit.validation import today_utc
-from respira.screening import models, service
+from respira.screening import decisions, models
 from tests.screening.screening_helpers import good_findings_values, good_snapshot
 
 
@@ -31,7 +31,7 @@ def snapshots(monkeypatch: pytest.MonkeyPatch) -> dict[int, ClinicalSnapshot]:
     def provider(_session: Any, patient_id: int) -> ClinicalSnapshot:
         return table.get(patient_id, ClinicalSnapshot(patient_id=patient_id))
 
-    monkeypatch.setattr(service, "clinical_snapshot", provider)
+    monkeypatch.setattr(decisions, "clinical_snapshot", provider)
     return table
 
 

@@ -38,32 +38,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from respira.kit.db import Base, UTCDateTime, utcnow
-
-RETRACTION_CONSISTENT = (
-    "(retracted_at IS NULL AND retracted_by_name IS NULL AND retraction_reason IS NULL) OR "
-    "(retracted_at IS NOT NULL AND retracted_by_name IS NOT NULL "
-    "AND retraction_reason IS NOT NULL)"
-)
+from respira.kit.db import Base
+from respira.kit.records import RETRACTION_CONSISTENT, Recorded
 
 
-class _Recorded:
-    """Who recorded a row and when, and its retraction ("entered in error")."""
-
-    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    recorded_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    retracted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    retracted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    retracted_by_name: Mapped[str | None] = mapped_column(String(200))
-    retraction_reason: Mapped[str | None] = mapped_column(Text)
-
-    @property
-    def retracted(self) -> bool:
-        return self.retracted_at is not None
-
-
-class DiagnosticVisit(_Recorded, Base):
+class DiagnosticVisit(Recorded, Base):
     __tablename__ = "diagnostic_visits"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -99,7 +78,7 @@ def _range(column: str, low: float, high: float, *, nullable: bool = True) -> st
     return f"{column} IS NULL OR ({bounds})" if nullable else bounds
 
 
-class SpirometrySession(_Recorded, Base):
+class SpirometrySession(Recorded, Base):
     """Pre- and post-bronchodilator spirometry with the inputs the reference equations
     used (age, height and sex from the patient record on the visit date) and the
     interpretation computed by ``respira.science.spirometry``."""
@@ -179,7 +158,7 @@ class SpirometryResult(Base):
     __table_args__ = (UniqueConstraint("session_id", "key"),)
 
 
-class MarkerPanel(_Recorded, Base):
+class MarkerPanel(Recorded, Base):
     """Type-2 inflammation markers and allergy tests sampled at a visit, with the
     phenotype computed by ``respira.science.phenotype`` and what decided it."""
 
@@ -230,7 +209,7 @@ class Sensitisation(Base):
     )
 
 
-class ImagingStudy(_Recorded, Base):
+class ImagingStudy(Recorded, Base):
     __tablename__ = "imaging_studies"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -253,7 +232,7 @@ class ImagingStudy(_Recorded, Base):
     )
 
 
-class QuestionnaireResponse(_Recorded, Base):
+class QuestionnaireResponse(Recorded, Base):
     """Item-level answers to an asthma-control instrument and the score and band that
     ``respira.science.control`` computed from them (never typed in)."""
 
@@ -286,7 +265,7 @@ class QuestionnaireResponse(_Recorded, Base):
     )
 
 
-class TreatmentHistory(_Recorded, Base):
+class TreatmentHistory(Recorded, Base):
     """The patient's current asthma treatment and the last 12 months' exacerbations as
     reported at a visit. A record of what the patient takes, not a prescription."""
 

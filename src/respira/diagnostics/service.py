@@ -56,9 +56,8 @@ from respira.diagnostics.schemas import (
     VisitSummary,
 )
 from respira.diagnostics.snapshot import ClinicalSnapshot, clinical_snapshot
-from respira.kit import audit
+from respira.kit import audit, records
 from respira.kit.actors import Actor, Role, require_role
-from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.kit.validation import decimal_age
 from respira.patients import service as patients_service
@@ -95,9 +94,7 @@ def _load_visit(
     visit = session.get(DiagnosticVisit, visit_id, with_for_update=for_write or None)
     if visit is None:
         raise NotFound("no such visit")
-    if actor.role == Role.PATIENT and (
-        actor.patient_id != visit.patient_id or visit.retracted_at is not None
-    ):
+    if records.hidden_from(actor, visit.patient_id, visit.retracted):
         raise NotFound("no such visit")
     if for_write and visit.retracted_at is not None:
         raise Conflict(
@@ -110,14 +107,6 @@ def _patient_of(session: Session, visit: DiagnosticVisit) -> Patient:
     patient = session.get(Patient, visit.patient_id)
     assert patient is not None  # a foreign key with ON DELETE RESTRICT
     return patient
-
-
-def _stamp(actor: Actor) -> dict[str, Any]:
-    return {
-        "recorded_at": utcnow(),
-        "recorded_by_id": actor.user_id,
-        "recorded_by_name": actor.name,
-    }
 
 
 def _check_date(name: str, value: dt.date, patient: Patient, label: str) -> dict[str, str]:
@@ -152,7 +141,9 @@ def create_visit(session: Session, actor: Actor, patient_id: int, data: VisitIn)
     require_role(actor, WRITE_ROLES)
     patient = patients_service.get_for_update(session, actor, patient_id)
     _raise_if(_check_date("visit_date", data.visit_date, patient, "The visit date"))
-    visit = DiagnosticVisit(patient_id=patient.id, visit_date=data.visit_date, **_stamp(actor))
+    visit = DiagnosticVisit(
+        patient_id=patient.id, visit_date=data.visit_date, **records.stamp(actor)
+    )
     session.add(visit)
     session.flush()
     out = _visit_out(visit, actor)
@@ -180,11 +171,10 @@ def _with_records(stmt: Any) -> Any:
 
 def _visit_out(visit: DiagnosticVisit, actor: Actor) -> VisitOut:
     out = VisitOut.model_validate(visit)
-    if actor.role == Role.PATIENT:
-        # Retracted records may have been entered for the wrong person: a patient sees
-        # only what stands.
-        for kind in _KINDS:
-            setattr(out, kind, [r for r in getattr(out, kind) if not r.retracted])
+    # Retracted records may have been entered for the wrong person: a patient sees only
+    # what stands.
+    for kind in _KINDS:
+        setattr(out, kind, records.visible_items(actor, getattr(out, kind)))
     return out
 
 
@@ -231,7 +221,7 @@ def _summary(visit: DiagnosticVisit) -> VisitSummary:
 def list_visits(session: Session, actor: Actor, patient_id: int) -> VisitList:
     """A patient's visits, newest first, each with its key results."""
     require_role(actor, READ_ROLES)
-    patient = patients_service.get_for_update(session, actor, patient_id)
+    patient = patients_service.get_visible(session, actor, patient_id)
     stmt = select(DiagnosticVisit).where(DiagnosticVisit.patient_id == patient.id)
     if actor.role == Role.PATIENT:
         stmt = stmt.where(DiagnosticVisit.retracted_at.is_(None))
@@ -243,26 +233,6 @@ def list_visits(session: Session, actor: Actor, patient_id: int) -> VisitList:
 
 
 # --- spirometry -----------------------------------------------------------------------
-
-
-def _store(
-    session: Session, actor: Actor, row: Any, schema: type[_OutT], entity_type: str
-) -> _OutT:
-    """Insert one new record, audit it with what Respira computed, commit, and answer
-    with the stored record: the end of every "record ..." use case."""
-    session.add(row)
-    session.flush()
-    out = schema.model_validate(row)
-    audit.record(
-        session,
-        actor,
-        entity_type=entity_type,
-        entity_id=row.id,
-        action="create",
-        after=_audit_after(out),
-    )
-    session.commit()
-    return out
 
 
 def record_spirometry(
@@ -339,9 +309,16 @@ def record_spirometry(
             )
             for key, r in result.results.items()
         ],
-        **_stamp(actor),
+        **records.stamp(actor),
     )
-    return _store(session, actor, row, SpirometryOut, "spirometry_session")
+    return records.store(
+        session,
+        actor,
+        row,
+        entity_type="spirometry_session",
+        out=SpirometryOut,
+        audit_after=_audit_after,
+    )
 
 
 # --- markers --------------------------------------------------------------------------
@@ -381,9 +358,11 @@ def record_markers(session: Session, actor: Actor, visit_id: int, data: MarkersI
             Sensitisation(allergen=t.allergen, positive=t.positive, method=t.method)
             for t in data.sensitisations
         ],
-        **_stamp(actor),
+        **records.stamp(actor),
     )
-    return _store(session, actor, row, MarkersOut, "marker_panel")
+    return records.store(
+        session, actor, row, entity_type="marker_panel", out=MarkersOut, audit_after=_audit_after
+    )
 
 
 # --- imaging --------------------------------------------------------------------------
@@ -396,8 +375,10 @@ def record_imaging(session: Session, actor: Actor, visit_id: int, data: ImagingI
     errors = data.problems()
     errors.update(_check_date("study_date", data.study_date, patient, "The study date"))
     _raise_if(errors)
-    row = ImagingStudy(visit_id=visit.id, **data.model_dump(), **_stamp(actor))
-    return _store(session, actor, row, ImagingOut, "imaging_study")
+    row = ImagingStudy(visit_id=visit.id, **data.model_dump(), **records.stamp(actor))
+    return records.store(
+        session, actor, row, entity_type="imaging_study", out=ImagingOut, audit_after=_audit_after
+    )
 
 
 # --- treatment and exacerbation history -----------------------------------------------
@@ -443,8 +424,15 @@ def record_history(session: Session, actor: Actor, visit_id: int, data: HistoryI
                 "before the visit"
             )
     _raise_if(errors)
-    row = TreatmentHistory(visit_id=visit.id, **data.model_dump(), **_stamp(actor))
-    return _store(session, actor, row, HistoryOut, "treatment_history")
+    row = TreatmentHistory(visit_id=visit.id, **data.model_dump(), **records.stamp(actor))
+    return records.store(
+        session,
+        actor,
+        row,
+        entity_type="treatment_history",
+        out=HistoryOut,
+        audit_after=_audit_after,
+    )
 
 
 # --- questionnaires ------------------------------------------------------------------
@@ -484,9 +472,16 @@ def record_questionnaire(
         algorithm_version=scored.algorithm_version,
         respondent=data.respondent,
         mode=data.mode,
-        **_stamp(actor),
+        **records.stamp(actor),
     )
-    return _store(session, actor, row, QuestionnaireOut, "questionnaire_response")
+    return records.store(
+        session,
+        actor,
+        row,
+        entity_type="questionnaire_response",
+        out=QuestionnaireOut,
+        audit_after=_audit_after,
+    )
 
 
 # --- retraction -----------------------------------------------------------------------
@@ -497,7 +492,7 @@ def retract_visit(session: Session, actor: Actor, visit_id: int, data: Retractio
     snapshot, the lists) but stay readable to staff, with who retracted it and why."""
     require_role(actor, WRITE_ROLES)
     visit = _load_visit(session, actor, visit_id, for_write=True)
-    _retract(session, actor, visit, "diagnostic_visit", data.reason)
+    records.retract(session, actor, visit, entity_type="diagnostic_visit", reason=data.reason)
     return get_visit(session, actor, visit.id)
 
 
@@ -517,29 +512,8 @@ def retract_record(
         raise NotFound(f"no such {kind} record at this visit")
     if row.retracted_at is not None:
         raise Conflict("this record was already retracted")
-    _retract(session, actor, row, entity_type, data.reason)
+    records.retract(session, actor, row, entity_type=entity_type, reason=data.reason)
     return out_schema.model_validate(row)
-
-
-def _retract(session: Session, actor: Actor, row: Any, entity_type: str, reason: str) -> None:
-    if row.retracted_at is not None:
-        raise Conflict("this was already retracted")
-    row.retracted_at = utcnow()
-    row.retracted_by_id = actor.user_id
-    row.retracted_by_name = actor.name
-    row.retraction_reason = reason
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        entity_type=entity_type,
-        entity_id=row.id,
-        action="retract",
-        before={"retracted": False},
-        after={"retracted": True, "retracted_at": row.retracted_at, "reason": reason},
-        reason=reason,
-    )
-    session.commit()
 
 
 # --- for other steps ------------------------------------------------------------------
@@ -548,5 +522,5 @@ def _retract(session: Session, actor: Actor, row: Any, entity_type: str, reason:
 def snapshot_for(session: Session, actor: Actor, patient_id: int) -> ClinicalSnapshot:
     """The clinical snapshot after the same visibility rules as a read."""
     require_role(actor, READ_ROLES)
-    patient = patients_service.get_for_update(session, actor, patient_id)
+    patient = patients_service.get_visible(session, actor, patient_id)
     return clinical_snapshot(session, patient.id)

@@ -23,13 +23,16 @@ from respira.kit import validation
 from respira.kit.actors import Actor
 from respira.kit.errors import InvalidInput
 from respira.kit.web.deps import ApiAccess, Public, get_db
+from respira.kit.web.http import etag, parse_if_match
 from respira.kit.web.templating import request_lang
-from respira.patients.api import etag, parse_if_match
 
 router = APIRouter(
     prefix="/api/v1/consultation-requests", tags=["intake"], route_class=LimitedBodyRoute
 )
 TRIAGE = service.TRIAGE_ROLES
+
+
+_READ = "GET /api/v1/consultation-requests/{id}"
 
 
 @router.post("", response_model=ConsultationRequestOut, status_code=201)
@@ -108,7 +111,7 @@ def update(
     | declined, scheduled → declined; a decline needs ``decline_reason``) and/or the
     ``notes``. Send If-Match with the version read; a stale version answers 409, an
     illegal transition 409."""
-    version = parse_if_match(if_match)
+    version = parse_if_match(if_match, read_from=_READ)
     out = service.update_request(session, actor, consultation_request_id, body, version)
     response.headers["ETag"] = etag(out.version)
     return out
@@ -125,7 +128,7 @@ def convert(
 ) -> ConversionOut:
     """Create the patient from the request (names, contact, country and language are
     carried over unless sent) and link the two; the request becomes converted."""
-    version = parse_if_match(if_match)
+    version = parse_if_match(if_match, read_from=_READ)
     data = service.patient_in_from_conversion(session, actor, consultation_request_id, body)
     out = service.convert_to_patient(
         session, actor, consultation_request_id, data, version, reason=body.reason

@@ -21,7 +21,6 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from respira.intake import ratelimit
 from respira.intake.models import ConsultationRequest
@@ -33,7 +32,7 @@ from respira.intake.schemas import (
     ConversionIn,
     ConversionOut,
 )
-from respira.kit import audit
+from respira.kit import audit, records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
@@ -265,13 +264,6 @@ def filter_options(session: Session, actor: Actor) -> tuple[list[str], list[str]
     return list(countries), list(languages)
 
 
-def _stale(expected: int, current: int) -> Conflict:
-    return Conflict(
-        f"the request was changed by someone else (you read version {expected}, it is now "
-        f"version {current}); reload it and apply your change again"
-    )
-
-
 def update_request(
     session: Session,
     actor: Actor,
@@ -282,8 +274,7 @@ def update_request(
     """Change the status (an allowed transition) and/or the notes."""
     require_role(actor, TRIAGE_ROLES)
     req = _load(session, request_id)
-    if req.version != expected_version:
-        raise _stale(expected_version, req.version)
+    records.check_version(req.version, expected_version, "request")
     changes = patch.model_dump(exclude_unset=True)
     new_status = changes.get("status")
     if new_status is not None and new_status != req.status:
@@ -318,13 +309,7 @@ def apply_change(
     if not new:
         return False
     req.updated_at = utcnow()
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        session.rollback()
-        raise Conflict(
-            "the request was changed by someone else at the same moment; reload it"
-        ) from exc
+    records.flush(session, "the request was changed by someone else at the same moment; reload it")
     audit.record(
         session,
         actor,
@@ -429,8 +414,7 @@ def convert_to_patient(
         raise Conflict(f"the request was already converted into patient {req.patient_id}")
     if not can_transition(req.status, "converted"):
         raise Conflict(f"a {req.status} request cannot be converted into a patient")
-    if req.version != expected_version:
-        raise _stale(expected_version, req.version)
+    records.check_version(req.version, expected_version, "request")
     patient = convert_in_transaction(session, actor, req, data, reason=reason)
     session.commit()
     return ConversionOut(
@@ -455,13 +439,7 @@ def convert_in_transaction(
     req.patient_id = patient.id
     req.status = "converted"
     req.updated_at = utcnow()
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        session.rollback()
-        raise Conflict(
-            "the request was changed by someone else at the same moment; reload it"
-        ) from exc
+    records.flush(session, "the request was changed by someone else at the same moment; reload it")
     old, new = audit.diff(before, snapshot(req))
     audit.record(
         session,

@@ -7,30 +7,12 @@ from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor
 from respira.kit.db import Database
-from respira.kit.errors import InvalidInput, PreconditionRequired
 from respira.kit.web.deps import ApiAccess, get_db
+from respira.kit.web.http import etag, parse_if_match
 from respira.patients import service
 from respira.patients.schemas import PatientIn, PatientOut, PatientPage, PatientPatch
 
 router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def parse_if_match(value: str | None) -> int:
-    if value is None:
-        raise PreconditionRequired(
-            "send If-Match with the version you read (the ETag of GET /api/v1/patients/{id})"
-        )
-    text = value.strip()
-    if text.startswith("W/"):
-        text = text[2:]
-    text = text.strip('"')
-    if not text.isdigit():
-        raise InvalidInput({"If-Match": 'must be the record\'s version, such as "3"'})
-    return int(text)
 
 
 @router.post("", response_model=PatientOut, status_code=201)
@@ -82,7 +64,7 @@ def update(
     session: Session = Depends(get_db),
     actor: Actor = Depends(ApiAccess(*service.WRITE_ROLES)),
 ) -> PatientOut:
-    version = parse_if_match(if_match)
+    version = parse_if_match(if_match, read_from="GET /api/v1/patients/{id}")
     out = service.update_patient(session, actor, patient_id, body, version)
     response.headers["ETag"] = etag(out.version)
     return out

@@ -13,14 +13,12 @@ import secrets
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from respira.kit import audit
+from respira.kit import audit, records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.db import utcnow
-from respira.kit.errors import Conflict, NotFound
+from respira.kit.errors import NotFound
 from respira.kit.validation import fold
 from respira.patients.models import Patient
 from respira.patients.schemas import PatientIn, PatientOut, PatientPage, PatientPatch
@@ -69,9 +67,10 @@ def snapshot(p: Patient) -> dict[str, Any]:
     return {f: getattr(p, f) for f in _FIELDS}
 
 
-def _load(session: Session, actor: Actor, patient_id: int) -> Patient:
-    if actor.role == Role.PATIENT and actor.patient_id != patient_id:
-        raise NotFound("no such patient")
+def get_visible(session: Session, actor: Actor, patient_id: int) -> Patient:
+    """The patient row for another step's read (its visits, its screenings), after the
+    visibility rule of a read (404 for a patient account's other patients)."""
+    records.require_patient_visible(actor, patient_id)
     patient = session.get(Patient, patient_id)
     if patient is None:
         raise NotFound("no such patient")
@@ -79,9 +78,15 @@ def _load(session: Session, actor: Actor, patient_id: int) -> Patient:
 
 
 def get_for_update(session: Session, actor: Actor, patient_id: int) -> Patient:
-    """The patient row for another step's use case (visits, screenings) to attach to,
-    after the same visibility rule as a read."""
-    return _load(session, actor, patient_id)
+    """The patient row for a use case that writes to the patient's record, after the
+    same visibility rule, locked (``FOR UPDATE``) to the end of the transaction: the
+    use cases of one patient that depend on what the record holds (a screening that
+    supersedes the last one, an edit) run one after the other."""
+    records.require_patient_visible(actor, patient_id)
+    patient = records.lock_row(session, Patient, patient_id)
+    if patient is None:
+        raise NotFound("no such patient")
+    return patient
 
 
 def create_patient(session: Session, actor: Actor, data: PatientIn) -> PatientOut:
@@ -110,12 +115,11 @@ def add_patient(
         search_key=search_key(data.first_name, data.last_name, mrn),
         **data.model_dump(),
     )
-    session.add(patient)
-    try:
-        session.flush()
-    except IntegrityError as exc:  # the unique MRN, raced by a parallel writer
-        session.rollback()
-        raise Conflict("the record number was taken at the same moment; please retry") from exc
+    # The unique MRN may be raced by a parallel writer.
+    with records.flush_or_conflict(
+        session, "the record number was taken at the same moment; please retry"
+    ):
+        session.add(patient)
     audit.record(
         session,
         actor,
@@ -135,8 +139,7 @@ def get_patient(session: Session | Connection, actor: Actor, patient_id: int) ->
     """One patient, read with a single Core statement: the registry's hottest read does
     no ORM identity-map work, so it can run on a bare connection."""
     require_role(actor, READ_ROLES)
-    if actor.role == Role.PATIENT and actor.patient_id != patient_id:
-        raise NotFound("no such patient")
+    records.require_patient_visible(actor, patient_id)
     row = session.execute(_PATIENT_BY_ID, {"pid": patient_id}).first()
     if row is None:
         raise NotFound("no such patient")
@@ -195,12 +198,8 @@ def update_patient(
     reason: str | None = None,
 ) -> PatientOut:
     require_role(actor, WRITE_ROLES)
-    patient = _load(session, actor, patient_id)
-    if patient.version != expected_version:
-        raise Conflict(
-            f"the record was changed by someone else (you edited version {expected_version}, "
-            f"it is now version {patient.version}); reload it and apply your change again"
-        )
+    patient = get_for_update(session, actor, patient_id)
+    records.check_version(patient.version, expected_version)
     before = snapshot(patient)
     changes = patch.model_dump(exclude_unset=True)
     for field, value in changes.items():
@@ -213,14 +212,11 @@ def update_patient(
     patient.search_key = search_key(
         patient.first_name, patient.last_name, patient.medical_record_number
     )
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        session.rollback()
-        raise Conflict(
-            "the record was changed by someone else at the same moment; reload it and "
-            "apply your change again"
-        ) from exc
+    records.flush(
+        session,
+        "the record was changed by someone else at the same moment; reload it and "
+        "apply your change again",
+    )
     audit.record(
         session,
         actor,

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor
 from respira.kit.web.deps import ApiAccess, get_db
-from respira.patients.api import etag, parse_if_match
+from respira.kit.web.http import etag, parse_if_match
 from respira.screening import service
 from respira.screening.schemas import (
     CriteriaSetIn,
@@ -22,6 +22,9 @@ from respira.screening.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["screening"])
+
+
+_READ = "GET /api/v1/screenings/{id}"
 
 
 @router.get("/screening/criteria-sets", response_model=list[CriteriaSetSummary])
@@ -141,7 +144,7 @@ def update_note(
     session: Session = Depends(get_db),
     actor: Actor = Depends(ApiAccess(*service.CLINICAL_ROLES)),
 ) -> ScreeningOut:
-    version = None if if_match is None else parse_if_match(if_match)
+    version = None if if_match is None else parse_if_match(if_match, read_from=_READ)
     out = service.update_note(session, actor, screening_id, body, version)
     response.headers["ETag"] = etag(out.version)
     return out

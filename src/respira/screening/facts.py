@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from respira.diagnostics.snapshot import ClinicalSnapshot
 from respira.kit.validation import age_years
-from respira.screening.engine import FACTS, DatedFact, Fact
+from respira.screening.catalogue import FACTS, DatedFact, Fact
 from respira.screening.models import TRI_FIELDS
 
 _TRI = {"yes": True, "no": False}

@@ -1,0 +1,373 @@
+"""Input checks of a spirometry session: what cannot be a real manoeuvre, and the rules
+that tie the fields of a session together.
+
+**Quality checks** reject input that cannot be a real manoeuvre, naming the field:
+missing or non-positive volumes; volumes above 15 L or flows above 20 L/s (beyond any
+recorded human value, and the usual sign of millilitres typed as litres); height
+outside 40–250 cm; and FEV1 above FVC by more than 0.150 L. FEV1 can legitimately
+exceed FVC a little, because the reported FEV1 and FVC are each the largest from any
+acceptable manoeuvre and may come from different blows; 150 mL is the ATS/ERS 2019
+between-manoeuvre repeatability limit for FEV1 and FVC (Graham BL et al. Standardization
+of spirometry 2019 update. Am J Respir Crit Care Med 2019;200:e70–88), so a larger
+excess cannot be explained by manoeuvre-to-manoeuvre variation. As at the BDR cut-offs,
+an excess of exactly 150 mL typed in decimals (3.45 vs 3.30 L, whose binary difference
+is 0.15000000000000036) is accepted: the comparison allows 1e-9 L of rounding.
+
+Post-bronchodilator FEV1 and FVC come in pairs (one without the other cannot be
+assessed), and GLI-2012 needs an ethnic group while GLI Global takes none (see
+:mod:`~respira.science.spirometry.tables`). Two entry points share these rules: the
+vectorised validator of :func:`~respira.science.spirometry.interpretation.interpret_arrays`
+(and so of ``interpret_session``), which names each record's problems, and
+:func:`session_problems`, which gives a data-entry form's ``{field: message}`` for one
+session. The FEV1-versus-FVC tolerance and the pairing rule each have one
+implementation here (:func:`fev1_exceeds_fvc`, :func:`missing_pair_partner`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, overload
+
+import numpy as np
+from numpy.typing import NDArray
+
+from respira.science.spirometry.limits import _ROUNDING
+from respira.science.spirometry.tables import (
+    ETHNICITIES,
+    HEIGHT_RANGE_CM,
+    SEXES,
+    age_range,
+    parameters_for,
+    requires_ethnicity,
+    takes_ethnicity,
+)
+
+__all__ = [
+    "FEV1_OVER_FVC_TOLERANCE_L",
+    "FIELDS",
+    "FLOW_MAX_L_S",
+    "TOLERANCE_FEV1_OVER_FVC_L",
+    "VOLUME_MAX_L",
+    "fev1_exceeds_fvc",
+    "missing_pair_partner",
+    "session_problems",
+]
+
+#: FEV1 may exceed FVC by this much (ATS/ERS 2019 repeatability limit, Graham 2019).
+FEV1_OVER_FVC_TOLERANCE_L: Final = 0.150
+#: The same constant under the name the diagnostics forms use.
+TOLERANCE_FEV1_OVER_FVC_L: Final = FEV1_OVER_FVC_TOLERANCE_L
+#: Plausibility ceilings: above these a value is not a human lung (or is in mL).
+VOLUME_MAX_L: Final = 15.0
+FLOW_MAX_L_S: Final = 20.0
+
+FIELDS: Final = (
+    "sex",
+    "age",
+    "height_cm",
+    "ethnicity",
+    "fev1_pre_l",
+    "fvc_pre_l",
+    "fev1_post_l",
+    "fvc_post_l",
+    "fef2575_pre_l_s",
+    "fef75_pre_l_s",
+)
+
+
+@overload
+def fev1_exceeds_fvc(fev1_l: float, fvc_l: float) -> bool: ...
+@overload
+def fev1_exceeds_fvc(
+    fev1_l: NDArray[np.float64], fvc_l: NDArray[np.float64]
+) -> NDArray[np.bool_]: ...
+def fev1_exceeds_fvc(fev1_l: Any, fvc_l: Any) -> Any:
+    """Whether FEV1 exceeds FVC by more than :data:`FEV1_OVER_FVC_TOLERANCE_L` (0.150 L).
+
+    The comparison allows 1e-9 L of binary rounding, so an excess of exactly 150 mL
+    typed in decimals (3.45 vs 3.30 L, whose binary difference is 0.15000000000000036)
+    passes and 151 mL fails. Floats give a bool, arrays a boolean array; NaN (not
+    measured) never exceeds.
+    """
+    return fev1_l - fvc_l > FEV1_OVER_FVC_TOLERANCE_L + _ROUNDING
+
+
+@overload
+def missing_pair_partner(missing: bool, partner_missing: bool) -> bool: ...
+@overload
+def missing_pair_partner(
+    missing: NDArray[np.bool_], partner_missing: NDArray[np.bool_]
+) -> NDArray[np.bool_]: ...
+def missing_pair_partner(missing: Any, partner_missing: Any) -> Any:
+    """Post-bronchodilator FEV1 and FVC come in pairs: whether a value is missing while
+    its partner is given (the value's field is then the one at fault). Bools give a
+    bool, boolean arrays a boolean array."""
+    result = np.logical_and(missing, np.logical_not(partner_missing))
+    return result if isinstance(result, np.ndarray) else bool(result)
+
+
+def _number(value: float) -> str:
+    """A number as a person would write it: no trailing zeros, thousands separated (as
+    the diagnostics forms write numbers in their messages)."""
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.6g}"
+
+
+def session_problems(
+    *,
+    fev1_pre_l: float | None,
+    fvc_pre_l: float | None,
+    fev1_post_l: float | None = None,
+    fvc_post_l: float | None = None,
+    equations: str,
+    ethnicity: str | None = None,
+) -> dict[str, str]:
+    """The cross-field problems of one session as entered in a form, ``{field: message}``.
+
+    Keys are the argument names; ``None`` means not entered. The rules, in this order:
+    post-bronchodilator values need both pre-bronchodilator values; FEV1 and FVC before
+    the bronchodilator are required; post-bronchodilator values come in pairs
+    (:func:`missing_pair_partner`); FEV1 may exceed FVC by at most 0.150 L, before and
+    after the bronchodilator (:func:`fev1_exceeds_fvc`; both fields get the message);
+    GLI-2012 needs an ethnicity and GLI Global takes none. An empty dict means no
+    problem. Single-field ranges and units, and the bronchodilator's name and dose, are
+    the form's own checks. Unknown ``equations`` raise ``ValueError``.
+    """
+    out: dict[str, str] = {}
+    has_post = fev1_post_l is not None or fvc_post_l is not None
+    if has_post and (fev1_pre_l is None or fvc_pre_l is None):
+        msg = (
+            "post-bronchodilator values need the pre-bronchodilator values; enter "
+            "FEV1 and FVC before the bronchodilator (L)"
+        )
+        if fev1_pre_l is None:
+            out["fev1_pre_l"] = msg
+        if fvc_pre_l is None:
+            out["fvc_pre_l"] = msg
+    if fev1_pre_l is None and "fev1_pre_l" not in out:
+        out["fev1_pre_l"] = "FEV1 before the bronchodilator is required (L)"
+    if fvc_pre_l is None and "fvc_pre_l" not in out:
+        out["fvc_pre_l"] = "FVC before the bronchodilator is required (L)"
+    if missing_pair_partner(fev1_post_l is None, fvc_post_l is None):
+        out["fev1_post_l"] = "FEV1 after the bronchodilator is missing but FVC is given (L)"
+    if missing_pair_partner(fvc_post_l is None, fev1_post_l is None):
+        out["fvc_post_l"] = "FVC after the bronchodilator is missing but FEV1 is given (L)"
+    for phase, suffix, fev1, fvc in (
+        ("before", "pre", fev1_pre_l, fvc_pre_l),
+        ("after", "post", fev1_post_l, fvc_post_l),
+    ):
+        if fev1 is not None and fvc is not None and fev1_exceeds_fvc(fev1, fvc):
+            msg = (
+                f"FEV1 {_number(fev1)} L exceeds FVC {_number(fvc)} L {phase} the "
+                f"bronchodilator by more than {FEV1_OVER_FVC_TOLERANCE_L:g} L; check both "
+                "values (FEV1 cannot be larger than FVC)"
+            )
+            out.setdefault(f"fev1_{suffix}_l", msg)
+            out.setdefault(f"fvc_{suffix}_l", msg)
+    if requires_ethnicity(equations) and ethnicity is None:
+        out["ethnicity"] = "GLI-2012 needs the reference group (ethnicity)"
+    if not takes_ethnicity(equations) and ethnicity is not None:
+        out["ethnicity"] = (
+            "GLI Global is race-neutral and takes no ethnicity; leave it empty or choose GLI-2012"
+        )
+    return out
+
+
+# --- the vectorised validator of the interpretation ----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    key: str  # one of FIELDS
+    scope: str  # "record" (nothing computed), "post" (no BDR) or the FEF field
+    index: NDArray[np.intp]
+    message: Callable[[int], str]
+    out_of_range: bool = False
+    note: bool = False  # no reference value for this age: a note for a single session
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float | np.floating):
+        return f"{float(value):g}"
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _validate(
+    equations: str,
+    data: Mapping[str, NDArray[Any] | None],
+    names: Mapping[str, str],
+) -> list[_Problem]:
+    """Every impossible or missing input, as (field, records, message) groups."""
+    problems: list[_Problem] = []
+
+    def add(
+        key: str,
+        scope: str,
+        mask: NDArray[np.bool_],
+        message: Callable[[int], str],
+        out_of_range: bool = False,
+        note: bool = False,
+    ) -> None:
+        index = np.flatnonzero(mask)
+        if index.size:
+            problems.append(_Problem(key, scope, index, message, out_of_range, note))
+
+    sex = data["sex"]
+    assert sex is not None
+    add(
+        "sex",
+        "record",
+        ~np.isin(sex, SEXES),
+        lambda i: f"{names['sex']} must be M or F, got {_fmt(sex[i])}",
+    )
+    if requires_ethnicity(equations):
+        eth = data["ethnicity"]
+        if eth is None:
+            add(
+                "ethnicity",
+                "record",
+                np.ones(sex.shape, dtype=np.bool_),
+                lambda i: f"{names['ethnicity']} is required for {equations}",
+            )
+        else:
+            add(
+                "ethnicity",
+                "record",
+                ~np.isin(eth, ETHNICITIES),
+                lambda i: (
+                    f"{names['ethnicity']} must be one of {', '.join(ETHNICITIES)} "
+                    f"for {equations}, got {_fmt(eth[i])}"
+                ),
+            )
+    age = data["age"]
+    height = data["height_cm"]
+    assert age is not None and height is not None
+    low_age, high_age = age_range(equations, "fev1")
+    low_h, high_h = HEIGHT_RANGE_CM
+    with np.errstate(invalid="ignore"):
+        add("age", "record", np.isnan(age), lambda i: f"{names['age']} is missing")
+        add(
+            "age",
+            "record",
+            ~np.isnan(age) & ~((age >= low_age) & (age <= high_age)),
+            lambda i: (
+                f"{names['age']} {_fmt(age[i])} years is outside the {equations} "
+                f"range {low_age:g}–{high_age:g} years"
+            ),
+            out_of_range=True,
+        )
+        add("height_cm", "record", np.isnan(height), lambda i: f"{names['height_cm']} is missing")
+        add(
+            "height_cm",
+            "record",
+            ~np.isnan(height) & ~((height >= low_h) & (height <= high_h)),
+            lambda i: (
+                f"{names['height_cm']} {_fmt(height[i])} is outside the plausible range "
+                f"{low_h:g}–{high_h:g} cm"
+            ),
+            out_of_range=True,
+        )
+        _check_pair(add, data, names, "fev1_pre_l", "fvc_pre_l", "record", required=True)
+        if data["fev1_post_l"] is not None or data["fvc_post_l"] is not None:
+            _check_pair(add, data, names, "fev1_post_l", "fvc_post_l", "post", required=False)
+        for key in ("fef2575_pre_l_s", "fef75_pre_l_s"):
+            values = data[key]
+            if values is None:
+                continue
+            _check_amount(add, values, names[key], key, key, FLOW_MAX_L_S, "L/s")
+            parameter = key.split("_")[0]
+            if parameter in parameters_for(equations):
+                top = age_range(equations, parameter)[1]
+                note = f"{names[key]}: {equations} has no reference above {top:g} years"
+                add(
+                    key,
+                    key,
+                    ~np.isnan(values) & (age > top) & (age <= high_age),
+                    _constant(note),
+                    note=True,
+                )
+    return problems
+
+
+def _constant(text: str) -> Callable[[int], str]:
+    return lambda _i: text
+
+
+def _check_amount(
+    add: Callable[..., None],
+    values: NDArray[np.float64],
+    name: str,
+    key: str,
+    scope: str,
+    ceiling: float,
+    unit: str,
+) -> None:
+    add(
+        key,
+        scope,
+        ~np.isnan(values) & ~(values > 0.0),
+        lambda i: f"{name} must be a positive number of {unit}, got {_fmt(values[i])}",
+    )
+    add(
+        key,
+        scope,
+        values > ceiling,
+        lambda i: (
+            f"{name} {_fmt(values[i])} {unit} is not a plausible value "
+            f"(over {ceiling:g} {unit}; millilitres entered as litres?)"
+        ),
+    )
+
+
+def _check_pair(
+    add: Callable[..., None],
+    data: Mapping[str, NDArray[Any] | None],
+    names: Mapping[str, str],
+    fev1_key: str,
+    fvc_key: str,
+    scope: str,
+    *,
+    required: bool,
+) -> None:
+    fev1 = data[fev1_key]
+    fvc = data[fvc_key]
+    n = len(data["age"])  # type: ignore[arg-type]
+    fev1 = np.full(n, np.nan) if fev1 is None else fev1
+    fvc = np.full(n, np.nan) if fvc is None else fvc
+    missing_fev1, missing_fvc = np.isnan(fev1), np.isnan(fvc)
+    if required:
+        add(fev1_key, scope, missing_fev1, lambda i: f"{names[fev1_key]} is missing")
+        add(fvc_key, scope, missing_fvc, lambda i: f"{names[fvc_key]} is missing")
+    else:
+        add(
+            fev1_key,
+            scope,
+            missing_pair_partner(missing_fev1, missing_fvc),
+            lambda i: (
+                f"{names[fev1_key]} is missing but {names[fvc_key]} is given "
+                "(post-bronchodilator values come in pairs)"
+            ),
+        )
+        add(
+            fvc_key,
+            scope,
+            missing_pair_partner(missing_fvc, missing_fev1),
+            lambda i: (
+                f"{names[fvc_key]} is missing but {names[fev1_key]} is given "
+                "(post-bronchodilator values come in pairs)"
+            ),
+        )
+    for key, values in ((fev1_key, fev1), (fvc_key, fvc)):
+        _check_amount(add, values, names[key], key, scope, VOLUME_MAX_L, "L")
+    add(
+        fev1_key,
+        scope,
+        fev1_exceeds_fvc(fev1, fvc),  # 3.45 vs 3.30 L passes
+        lambda i: (
+            f"{names[fev1_key]} {_fmt(fev1[i])} L exceeds {names[fvc_key]} "
+            f"{_fmt(fvc[i])} L by more than {FEV1_OVER_FVC_TOLERANCE_L:g} L"
+        ),
+    )
