@@ -80,9 +80,9 @@ def create_user(
     if not errors and session.scalar(select(User.id).where(User.email == email)) is not None:
         errors["email"] = "an account with this email already exists"
     if patient_id is not None and not errors:
-        from respira.patients.models import Patient
+        from respira.patients import service as patients_service
 
-        if session.get(Patient, patient_id) is None:
+        if not patients_service.exists(session, patient_id):
             errors["patient"] = "no such patient"
         elif session.scalar(select(User.id).where(User.patient_id == patient_id)):
             errors["patient"] = "this patient already has an account"

@@ -44,7 +44,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from respira.science.spirometry import PARAMETERS, equations_version
+from respira.science.spirometry import PARAMETERS, equations_version, requires_ethnicity
 from respira.science.spirometry.interpretation import (
     BDR_RULES,
     PATTERNS,
@@ -820,7 +820,7 @@ def interpret_csv(
         raise CsvInputError(f"cannot read {input_path}: {exc.strerror or exc}") from None
     source = _open_source(data)
     header = source.header
-    required = list(REQUIRED_COLUMNS) + (["ethnicity"] if equations == "gli-2012" else [])
+    required = list(REQUIRED_COLUMNS) + (["ethnicity"] if requires_ethnicity(equations) else [])
     missing = [name for name in required if name not in header]
     if missing:
         raise CsvInputError(

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-Z_LLN = -1.645
+from respira.science.spirometry import Z_LLN
+
 Z_MIN, Z_MAX = -6.0, 3.0
 WIDTH = 640
 LEFT, RIGHT = 120, 24

@@ -34,8 +34,9 @@ from respira.diagnostics.schemas import (
 from respira.kit.actors import Actor
 from respira.kit.step import DemoContext
 from respira.kit.validation import decimal_age, today_utc
-from respira.patients.models import Patient
-from respira.science.spirometry.reference import reference_values
+from respira.patients import service as patients_service
+from respira.patients.service import Patient
+from respira.science.spirometry import reference_values, sex_code
 
 DEMO_ACTOR = Actor.system("respira-demo")
 
@@ -159,7 +160,7 @@ def _measured(pred: float, lln: float, z: float) -> float:
 
 def _spirometry(rng: random.Random, patient: Patient, on: dt.date, pic: Picture) -> SpirometryIn:
     assert patient.height_cm is not None
-    sex = "F" if patient.sex_at_birth == "female" else "M"
+    sex = sex_code(patient.sex_at_birth)
     age = decimal_age(patient.date_of_birth, on)
     kw: dict[str, Any] = {"sex": sex, "age": age, "height_cm": patient.height_cm}
     fvc_ref = reference_values("gli-global", "fvc", **kw)
@@ -275,7 +276,7 @@ def seed_demo(session: Session, rng: random.Random, patient_ids: Sequence[int]) 
     today = today_utc()
     visits = 0
     for patient_id in patient_ids:
-        patient = session.get(Patient, patient_id)
+        patient = patients_service.find(session, patient_id)
         if patient is None:
             continue
         pic = rng.choice(PICTURES)

@@ -20,6 +20,9 @@ from respira.diagnostics.schemas import (
     BIOLOGIC_LABELS,
     ETHNICITY_LABELS,
     MODALITY_LABELS,
+    QUESTIONNAIRE_BANDS,
+    QUESTIONNAIRE_ITEM_LABELS,
+    QUESTIONNAIRE_ITEMS,
     HistoryIn,
     ImagingIn,
     MarkersIn,
@@ -30,15 +33,14 @@ from respira.diagnostics.schemas import (
     VisitIn,
     VisitOut,
 )
+from respira.kit import records
 from respira.kit.actors import Actor
 from respira.kit.errors import InvalidInput
 from respira.kit.web.deps import PageAccess, get_db
 from respira.kit.web.forms import parse, posted_form
-from respira.kit.web.templating import render
-from respira.patients import pages as patient_pages
+from respira.kit.web.templating import patient_banner, render
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
-from respira.science.control import BANDS, ITEM_LABELS, ITEMS
 
 router = APIRouter(include_in_schema=False)
 
@@ -112,7 +114,7 @@ def new_visit_form(
     return render(
         request,
         "diagnostics/new_visit.html",
-        {**patient_pages.banner(patient), "form": {}, "errors": {}},
+        {**patient_banner(patient), "form": {}, "errors": {}},
     )
 
 
@@ -136,7 +138,7 @@ def create_visit(
     return render(
         request,
         "diagnostics/new_visit.html",
-        {**patient_pages.banner(patient), "form": data, "errors": errors},
+        {**patient_banner(patient), "form": data, "errors": errors},
         status_code=422,
     )
 
@@ -146,12 +148,12 @@ def create_visit(
 
 def _questionnaire_forms() -> list[dict[str, Any]]:
     forms = []
-    for instrument, items in ITEMS.items():
+    for instrument, items in QUESTIONNAIRE_ITEMS.items():
         forms.append(
             {
                 "instrument": instrument,
                 "name": INSTRUMENT_NAMES[instrument],
-                "bands": [words(b) for b in BANDS[instrument]],
+                "bands": [words(b) for b in QUESTIONNAIRE_BANDS[instrument]],
                 "items": [
                     {
                         "name": f"{instrument}_{n}",
@@ -167,10 +169,6 @@ def _questionnaire_forms() -> list[dict[str, Any]]:
     return forms
 
 
-def _live(records: list[Any]) -> Any:
-    return next((r for r in records if not r.retracted), None)
-
-
 def _key_findings(visit: VisitOut) -> dict[str, Any]:
     control = []
     seen: set[str] = set()
@@ -179,10 +177,10 @@ def _key_findings(visit: VisitOut) -> dict[str, Any]:
             seen.add(q.instrument)
             control.append(q)
     return {
-        "spirometry": _live(visit.spirometry),
-        "markers": _live(visit.markers),
-        "history": _live(visit.history),
-        "imaging": _live(visit.imaging),
+        "spirometry": records.newest_live(visit.spirometry),
+        "markers": records.newest_live(visit.markers),
+        "history": records.newest_live(visit.history),
+        "imaging": records.newest_live(visit.imaging),
         "control": control,
     }
 
@@ -228,7 +226,7 @@ def _visit_page(
         request,
         "diagnostics/visit.html",
         {
-            **patient_pages.banner(patient),
+            **patient_banner(patient),
             "visit": visit,
             "findings": findings,
             "charts": _charts(visit),
@@ -251,7 +249,7 @@ def _visit_page(
             "fmt_score": fmt_score,
             "fmt_z": chart.fmt_z,
             "result_rows": RESULT_ROWS,
-            "item_labels": ITEM_LABELS,
+            "item_labels": QUESTIONNAIRE_ITEM_LABELS,
         },
         status_code=status_code,
     )
@@ -310,7 +308,7 @@ def _markers_body(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]
 
 def _questionnaire_body(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     instrument = data.get("instrument", "")
-    items = ITEMS.get(instrument)
+    items = QUESTIONNAIRE_ITEMS.get(instrument)
     if items is None:
         return {}, {"instrument": "choose a questionnaire"}
     answers: list[Any] = []

@@ -18,6 +18,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from respira.diagnostics import units
 from respira.kit import validation as v
+from respira.science.control import BANDS, ITEM_LABELS, ITEMS
+from respira.science.spirometry import below_lln, normal_limit_flag, session_problems
+
+# The questionnaires' items, labels and bands, as the forms and pages show them (science
+# holds them; pages ask here rather than import science).
+QUESTIONNAIRE_ITEMS = ITEMS
+QUESTIONNAIRE_ITEM_LABELS = ITEM_LABELS
+QUESTIONNAIRE_BANDS = BANDS
 
 Equations = Literal["gli-global", "gli-2012"]
 Ethnicity = Literal["caucasian", "african_american", "ne_asian", "se_asian", "other"]
@@ -53,7 +61,6 @@ BIOLOGIC_LABELS: dict[str, str] = {
     "tezepelumab": "tezepelumab (anti-TSLP)",
 }
 MAX_SENSITISATIONS = 40
-TOLERANCE_FEV1_OVER_FVC_L = 0.150  # ATS/ERS 2019 repeatability limit (Graham 2019)
 
 
 def _blank_to_none(value: object) -> object:
@@ -130,39 +137,17 @@ class SpirometryIn(_In):
         return self.fev1_post_l is not None or self.fvc_post_l is not None
 
     def problems(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        if self.has_post and (self.fev1_pre_l is None or self.fvc_pre_l is None):
-            msg = (
-                "post-bronchodilator values need the pre-bronchodilator values; enter "
-                "FEV1 and FVC before the bronchodilator (L)"
-            )
-            for name in ("fev1_pre_l", "fvc_pre_l"):
-                if getattr(self, name) is None:
-                    out[name] = msg
-        if self.fev1_pre_l is None and "fev1_pre_l" not in out:
-            out["fev1_pre_l"] = "FEV1 before the bronchodilator is required (L)"
-        if self.fvc_pre_l is None and "fvc_pre_l" not in out:
-            out["fvc_pre_l"] = "FVC before the bronchodilator is required (L)"
-        if self.fev1_post_l is None and self.fvc_post_l is not None:
-            out["fev1_post_l"] = "FEV1 after the bronchodilator is missing but FVC is given (L)"
-        if self.fvc_post_l is None and self.fev1_post_l is not None:
-            out["fvc_post_l"] = "FVC after the bronchodilator is missing but FEV1 is given (L)"
-        for phase, fev1, fvc in (
-            ("before", self.fev1_pre_l, self.fvc_pre_l),
-            ("after", self.fev1_post_l, self.fvc_post_l),
-        ):
-            # 1e-9 L: decimal inputs exactly at the tolerance (3.45 vs 3.30) must pass
-            # despite binary rounding (3.30 + 0.15 = 3.4499999999999997).
-            excess = TOLERANCE_FEV1_OVER_FVC_L + 1e-9
-            if fev1 is not None and fvc is not None and fev1 > fvc + excess:
-                msg = (
-                    f"FEV1 {units.fmt(fev1)} L exceeds FVC {units.fmt(fvc)} L {phase} the "
-                    f"bronchodilator by more than {TOLERANCE_FEV1_OVER_FVC_L:g} L; check both "
-                    "values (FEV1 cannot be larger than FVC)"
-                )
-                suffix = "pre" if phase == "before" else "post"
-                out.setdefault(f"fev1_{suffix}_l", msg)
-                out.setdefault(f"fvc_{suffix}_l", msg)
+        # The spirometry rules (pre values required, post values in pairs, FEV1 not
+        # above FVC beyond the tolerance, the reference group each equation set takes)
+        # live in science; the bronchodilator name and dose are this form's own.
+        out = session_problems(
+            fev1_pre_l=self.fev1_pre_l,
+            fvc_pre_l=self.fvc_pre_l,
+            fev1_post_l=self.fev1_post_l,
+            fvc_post_l=self.fvc_post_l,
+            equations=self.equations,
+            ethnicity=self.ethnicity,
+        )
         if self.has_post:
             if self.bronchodilator is None:
                 out["bronchodilator"] = (
@@ -181,13 +166,6 @@ class SpirometryIn(_In):
                     "no post-bronchodilator values were entered; leave the dose empty or "
                     "enter FEV1 and FVC after the bronchodilator"
                 )
-        if self.equations == "gli-2012" and self.ethnicity is None:
-            out["ethnicity"] = "GLI-2012 needs the reference group (ethnicity)"
-        if self.equations == "gli-global" and self.ethnicity is not None:
-            out["ethnicity"] = (
-                "GLI Global is race-neutral and takes no ethnicity; leave it empty or choose "
-                "GLI-2012"
-            )
         return out
 
 
@@ -203,7 +181,12 @@ class ReferenceOut(BaseModel):
 
     @property
     def below_lln(self) -> bool:
-        return self.z < -1.645
+        return below_lln(self.z)
+
+    @property
+    def flag(self) -> str | None:
+        """below_lln | above_uln | within (science's normal-limit flag)."""
+        return normal_limit_flag(self.z)
 
 
 class _RecordOut(BaseModel):
@@ -486,6 +469,10 @@ class VisitSummary(BaseModel):
     phenotype: str | None
     control: list[ControlSummary]
     records: dict[str, int]
+
+    @property
+    def fev1_pre_below_lln(self) -> bool:
+        return below_lln(self.fev1_pre_z)
 
 
 class VisitList(BaseModel):

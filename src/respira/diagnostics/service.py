@@ -61,18 +61,17 @@ from respira.kit.actors import Actor, Role, require_role
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.kit.validation import decimal_age
 from respira.patients import service as patients_service
-from respira.patients.models import Patient
+from respira.patients.service import Patient
 from respira.science.control import QuestionnaireError, score_questionnaire
 from respira.science.phenotype import PhenotypeInputError, classify_phenotype
+from respira.science.spirometry import interpret_session, sex_code, takes_ethnicity
 from respira.science.spirometry.errors import SpirometryInputError
-from respira.science.spirometry.interpretation import interpret_session
 
 __all__ = ["READ_ROLES", "WRITE_ROLES", "ClinicalSnapshot", "clinical_snapshot"]
 
 WRITE_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN})
 READ_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.PATIENT})
 
-_SEX = {"female": "F", "male": "M"}
 # Science field names → the names the caller knows (the patient record's).
 _SCIENCE_FIELDS = {"sex": "sex_at_birth", "age": "visit_date"}
 
@@ -104,7 +103,7 @@ def _load_visit(
 
 
 def _patient_of(session: Session, visit: DiagnosticVisit) -> Patient:
-    patient = session.get(Patient, visit.patient_id)
+    patient = patients_service.find(session, visit.patient_id)
     assert patient is not None  # a foreign key with ON DELETE RESTRICT
     return patient
 
@@ -188,8 +187,8 @@ def get_visit(session: Session, actor: Actor, visit_id: int) -> VisitOut:
 
 
 def _summary(visit: DiagnosticVisit) -> VisitSummary:
-    spiro = next((s for s in visit.spirometry if not s.retracted), None)
-    panel = next((m for m in visit.markers if not m.retracted), None)
+    spiro = records.newest_live(visit.spirometry)
+    panel = records.newest_live(visit.markers)
     control: list[ControlSummary] = []
     seen: set[str] = set()
     for q in visit.questionnaires:
@@ -214,7 +213,7 @@ def _summary(visit: DiagnosticVisit) -> VisitSummary:
         bdr_2005=spiro.bdr_2005 if spiro else None,
         phenotype=panel.phenotype if panel else None,
         control=control,
-        records={kind: sum(1 for r in getattr(visit, kind) if not r.retracted) for kind in _KINDS},
+        records={kind: records.count_live(getattr(visit, kind)) for kind in _KINDS},
     )
 
 
@@ -250,9 +249,9 @@ def record_spirometry(
     _raise_if(errors)
     assert data.fev1_pre_l is not None and data.fvc_pre_l is not None
     assert patient.height_cm is not None
-    sex = _SEX[patient.sex_at_birth]
+    sex = sex_code(patient.sex_at_birth)
     age = decimal_age(patient.date_of_birth, visit.visit_date)
-    ethnicity = data.ethnicity if data.equations == "gli-2012" else None
+    ethnicity = data.ethnicity if takes_ethnicity(data.equations) else None
     try:
         result = interpret_session(
             data.equations,

@@ -37,8 +37,8 @@ from respira.kit.actors import Actor, Role, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.patients import service as patients_service
-from respira.patients.models import Patient
 from respira.patients.schemas import PatientIn, PatientOut
+from respira.patients.service import Patient
 
 TRIAGE_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
 MAX_PAGE_SIZE = 100

@@ -27,7 +27,7 @@ See ``docs/decisions/2026-11-23-diagnostics-immutable-records.md`` and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -72,6 +72,16 @@ def visible_items(actor: Actor, items: list[RowT]) -> list[RowT]:
     if actor.role != Role.PATIENT:
         return items
     return [item for item in items if not getattr(item, "retracted", False)]
+
+
+def newest_live(items: Iterable[RowT]) -> RowT | None:
+    """The first record not retracted, from records ordered newest first: the one that
+    counts (the newest spirometry of a visit, say)."""
+    return next((item for item in items if not getattr(item, "retracted", False)), None)
+
+
+def count_live(items: Iterable[Any]) -> int:
+    return sum(1 for item in items if not getattr(item, "retracted", False))
 
 
 # --- records that are never edited ----------------------------------------------------

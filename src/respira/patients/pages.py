@@ -19,20 +19,12 @@ from respira.kit.actors import Actor, Role
 from respira.kit.errors import Conflict, InvalidInput
 from respira.kit.web.deps import PageAccess, get_db
 from respira.kit.web.forms import parse, posted_form
-from respira.kit.web.templating import render
+from respira.kit.web.templating import patient_banner, render
 from respira.patients import service
 from respira.patients.schemas import PatientIn, PatientOut, PatientPatch
 
 router = APIRouter(include_in_schema=False)
 STAFF_READ = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR})
-
-
-def banner(patient: PatientOut) -> dict[str, Any]:
-    """What every patient page shows at the top: name, age, record number."""
-    return {
-        "patient": patient,
-        "age": validation.age_years(patient.date_of_birth, validation.today_utc()),
-    }
 
 
 def _form_context(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
@@ -103,7 +95,7 @@ def patient_page(
         request,
         "patients/detail.html",
         {
-            **banner(patient),
+            **patient_banner(patient),
             "sections": sections,
             "can_edit": actor.role in service.WRITE_ROLES,
             "flash": _flash(request),
@@ -137,7 +129,7 @@ def edit_patient_form(
         "patients/form.html",
         {
             **_form_context(_edit_values(patient), {}),
-            **banner(patient),
+            **patient_banner(patient),
             "mode": "edit",
             "version": patient.version,
         },
@@ -155,7 +147,7 @@ def edit_patient(
     patient = service.get_patient(session, actor, patient_id)
     version_text = data.pop("version", "")
     reason = data.pop("reason", "").strip()[:500] or None
-    ctx = {**banner(patient), "mode": "edit"}
+    ctx = {**patient_banner(patient), "mode": "edit"}
     # A form sends every field: blank optional fields mean "clear it".
     body, errors = parse(PatientPatch, {k: data.get(k, "") for k in PatientIn.model_fields})
     if not version_text.isdigit():
@@ -182,7 +174,7 @@ def edit_patient(
             "patients/form.html",
             {
                 **_form_context(data, errs),
-                **banner(current),
+                **patient_banner(current),
                 "mode": "edit",
                 "version": current.version if isinstance(exc, Conflict) else version_text,
                 "stale": isinstance(exc, Conflict),

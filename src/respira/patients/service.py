@@ -67,6 +67,20 @@ def snapshot(p: Patient) -> dict[str, Any]:
     return {f: getattr(p, f) for f in _FIELDS}
 
 
+# The row type other steps receive from get_visible / get_for_update / find.
+__all__ = ["Patient"]
+
+
+def find(session: Session, patient_id: int) -> Patient | None:
+    """The patient row, or None, for the operator's and the demo's own use (no actor:
+    no visibility rule; steps serving a user call get_visible or get_for_update)."""
+    return session.get(Patient, patient_id)
+
+
+def exists(session: Session, patient_id: int) -> bool:
+    return find(session, patient_id) is not None
+
+
 def get_visible(session: Session, actor: Actor, patient_id: int) -> Patient:
     """The patient row for another step's read (its visits, its screenings), after the
     visibility rule of a read (404 for a patient account's other patients)."""

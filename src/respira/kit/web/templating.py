@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
 
-from respira.kit import i18n, tokens
+from respira.kit import i18n, tokens, validation
 from respira.kit.actors import Actor
 from respira.kit.step import Nav
 
@@ -109,6 +109,15 @@ def _build_env() -> Environment:
 
 
 env = _build_env()
+
+
+def patient_banner(patient: Any) -> dict[str, Any]:
+    """What every patient page shows at the top (``patients/_banner.html``): name, age
+    and record number of a patient (anything with the patient's fields)."""
+    return {
+        "patient": patient,
+        "age": validation.age_years(patient.date_of_birth, validation.today_utc()),
+    }
 
 
 def render(

@@ -28,7 +28,7 @@ from respira.batch.spirometry_csv import (
     parse_decimal_fields,
 )
 
-EXAMPLES = Path(__file__).parent / "science" / "data" / "gli_examples.csv"
+EXAMPLES = Path(__file__).parent.parent / "science" / "data" / "gli_examples.csv"
 INPUT_COLUMNS = ("id", "sex", "age", "height_cm", "ethnicity", "fev1", "fvc", "fef2575", "fef75")
 runner = CliRunner()
 

@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po
 
 from respira.kit import i18n
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BABEL_CFG = ROOT / "babel.cfg"
 REQUIRED_LANGUAGES = {"de", "ru"}
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([sdifrxXeEgGc%])")

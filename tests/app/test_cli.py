@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from respira.accounts.models import User
-from tests.platform.test_audit import run_cli
+from tests.kit.test_audit import run_cli
 
 COMMANDS = [
     [],
