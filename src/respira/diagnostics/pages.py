@@ -37,7 +37,7 @@ from respira.kit import records
 from respira.kit.actors import Actor
 from respira.kit.errors import InvalidInput
 from respira.kit.web.deps import PageAccess, get_db
-from respira.kit.web.forms import parse, posted_form
+from respira.kit.web.forms import Refused, attempt, parse, posted_form
 from respira.kit.web.templating import patient_banner, render
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
@@ -129,12 +129,10 @@ def create_visit(
     patient = patients_service.get_patient(session, actor, patient_id)
     body, errors = parse(VisitIn, data)
     if body is not None:
-        try:
-            out = service.create_visit(session, actor, patient_id, body)
-        except InvalidInput as exc:
-            errors = exc.errors
-        else:
-            return RedirectResponse(f"/visits/{out.id}?saved=visit", status_code=303)
+        outcome = attempt(session, lambda: service.create_visit(session, actor, patient_id, body))
+        if not isinstance(outcome, Refused):
+            return RedirectResponse(f"/visits/{outcome.id}?saved=visit", status_code=303)
+        errors = outcome.errors
     return render(
         request,
         "diagnostics/new_visit.html",
@@ -418,13 +416,14 @@ def _record(
     body, errors = parse(_SCHEMAS[kind], raw)
     errors = {**errors, **pre_errors}
     if body is not None and not errors:
-        try:
-            _RECORD[kind](session, actor, visit_id, body)  # type: ignore[operator]
-        except InvalidInput as exc:
-            errors = exc.errors
-        else:
+        outcome = attempt(
+            session,
+            lambda: _RECORD[kind](session, actor, visit_id, body),  # type: ignore[operator]
+            refusals=(InvalidInput,),
+        )
+        if not isinstance(outcome, Refused):
             return RedirectResponse(f"/visits/{visit_id}?saved={kind}#{kind}", status_code=303)
-    session.rollback()
+        errors = outcome.errors
     form_key = f"{data.get('instrument', '')}" if kind == "questionnaires" else kind
     return _visit_page(
         request,

@@ -45,7 +45,7 @@ from respira.kit import audit, i18n, validation
 from respira.kit.actors import Actor, Role
 from respira.kit.errors import Conflict, Forbidden, InvalidInput, RateLimited
 from respira.kit.web.deps import PageAccess, Public, get_db
-from respira.kit.web.forms import parse, posted_form
+from respira.kit.web.forms import Refused, attempt, parse, posted_form
 from respira.kit.web.templating import gettext_for, render, request_lang
 from respira.patients.schemas import PatientIn, PatientOut
 
@@ -409,14 +409,18 @@ def _change(
     if body is None or version is None:
         current = service.get_request(session, actor, request_id)
         return _detail(request, session, current, errors=errors, form=data, status_code=422)
-    try:
-        service.update_request(session, actor, request_id, body, version)
-    except (Conflict, InvalidInput) as exc:
-        session.rollback()
+    outcome = attempt(
+        session, lambda: service.update_request(session, actor, request_id, body, version)
+    )
+    if isinstance(outcome, Refused):
         current = service.get_request(session, actor, request_id)
-        errs = exc.errors if isinstance(exc, InvalidInput) else {"__all__": exc.message}
         return _detail(
-            request, session, current, errors=errs, form=data, status_code=exc.status_code
+            request,
+            session,
+            current,
+            errors=outcome.errors,
+            form=data,
+            status_code=outcome.status_code,
         )
     return RedirectResponse(f"/consultation-requests/{request_id}?saved={what}", status_code=303)
 
@@ -504,16 +508,16 @@ def convert(
         errors["__all__"] = "the form is missing the request's version; reload the page"
     if body is None or version is None:
         return _convert_page(request, req, data, errors, 422, data.get("version", ""))
-    try:
-        out = service.convert_to_patient(
+    outcome = attempt(
+        session,
+        lambda: service.convert_to_patient(
             session, actor, consultation_request_id, body, version, reason=reason
-        )
-    except (Conflict, InvalidInput) as exc:
-        session.rollback()
+        ),
+    )
+    if isinstance(outcome, Refused):
         current = service.get_request(session, actor, consultation_request_id)
-        errs = exc.errors if isinstance(exc, InvalidInput) else {"__all__": exc.message}
-        return _convert_page(request, current, data, errs, exc.status_code, version)
-    return RedirectResponse(f"/patients/{out.patient.id}?created=1", status_code=303)
+        return _convert_page(request, current, data, outcome.errors, outcome.status_code, version)
+    return RedirectResponse(f"/patients/{outcome.patient.id}?created=1", status_code=303)
 
 
 # --- the patient's page: where the patient came from -----------------------------------

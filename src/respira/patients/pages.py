@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from respira.kit import validation
 from respira.kit.actors import Actor, Role
-from respira.kit.errors import Conflict, InvalidInput
 from respira.kit.web.deps import PageAccess, get_db
-from respira.kit.web.forms import parse, posted_form
+from respira.kit.web.forms import Refused, attempt, parse, posted_form
 from respira.kit.web.templating import patient_banner, render
 from respira.patients import service
 from respira.patients.schemas import PatientIn, PatientOut, PatientPatch
@@ -164,23 +163,26 @@ def edit_patient(
             },
             status_code=422,
         )
-    try:
-        service.update_patient(session, actor, patient_id, body, int(version_text), reason=reason)
-    except (Conflict, InvalidInput) as exc:
+    outcome = attempt(
+        session,
+        lambda: service.update_patient(
+            session, actor, patient_id, body, int(version_text), reason=reason
+        ),
+    )
+    if isinstance(outcome, Refused):
         current = service.get_patient(session, actor, patient_id)
-        errs = exc.errors if isinstance(exc, InvalidInput) else {"__all__": exc.message}
         return render(
             request,
             "patients/form.html",
             {
-                **_form_context(data, errs),
+                **_form_context(data, outcome.errors),
                 **patient_banner(current),
                 "mode": "edit",
-                "version": current.version if isinstance(exc, Conflict) else version_text,
-                "stale": isinstance(exc, Conflict),
+                "version": current.version if outcome.stale else version_text,
+                "stale": outcome.stale,
                 "current": _edit_values(current),
                 "reason": reason,
             },
-            status_code=exc.status_code,
+            status_code=outcome.status_code,
         )
     return RedirectResponse(f"/patients/{patient_id}?saved=1", status_code=303)

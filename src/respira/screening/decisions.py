@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
-from respira.diagnostics.snapshot import clinical_snapshot
+from respira.diagnostics.service import clinical_snapshot
 from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow

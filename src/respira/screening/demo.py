@@ -21,13 +21,11 @@ from sqlalchemy.orm import Session
 
 from respira.diagnostics import service as diagnostics_service
 from respira.diagnostics.schemas import HistoryIn, MarkersIn, QuestionnaireIn, VisitIn
-from respira.diagnostics.snapshot import clinical_snapshot
 from respira.kit.actors import Actor
 from respira.kit.step import DemoContext
 from respira.kit.validation import age_years, today_utc
-from respira.patients.models import Patient
+from respira.patients.service import Patient
 from respira.screening import service
-from respira.screening.models import TRI_FIELDS
 from respira.screening.schemas import FindingsIn
 
 DEMO_SCREENINGS = 12
@@ -55,7 +53,7 @@ _OPEN: list[dict[str, Any]] = [
 
 
 def _findings(patient: Patient, today: dt.date, **changes: Any) -> FindingsIn:
-    values: dict[str, Any] = {n: ("yes" if n in _GOOD_YES else "no") for n in TRI_FIELDS}
+    values: dict[str, Any] = {n: ("yes" if n in _GOOD_YES else "no") for n in service.TRI_FIELDS}
     values.update(
         assessed_on=today,
         tb_screening_result="negative",
@@ -142,7 +140,7 @@ def seed_demo(
     stored = 0
     for patient, scenario in plan:
         patient_id = patient.id
-        if clinical_snapshot(session, patient_id).gina_step is None:
+        if diagnostics_service.clinical_snapshot(session, patient_id).gina_step is None:
             _work_up(session, physician_actor, rng, patient_id, today)
         if scenario == "approve":
             changes: dict[str, Any] = {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Protocol
 
-from respira.diagnostics.snapshot import ClinicalSnapshot
+from respira.diagnostics.service import ClinicalSnapshot
 from respira.kit.validation import age_years
 from respira.screening.catalogue import FACTS, DatedFact, Fact
 from respira.screening.models import TRI_FIELDS

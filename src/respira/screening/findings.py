@@ -19,7 +19,6 @@ from respira.kit.actors import Actor, require_role
 from respira.kit.errors import InvalidInput
 from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
-from respira.patients.models import Patient
 from respira.screening.models import TRI_FIELDS, ScreeningFindings
 from respira.screening.roles import CLINICAL_ROLES, READ_ROLES
 from respira.screening.schemas import FindingsIn, FindingsOut
@@ -34,7 +33,7 @@ def newest_findings(session: Session, patient_id: int) -> ScreeningFindings | No
     ).first()
 
 
-def _check_findings(patient: Patient, data: FindingsIn) -> None:
+def _check_findings(patient: patients_service.Patient, data: FindingsIn) -> None:
     errors: dict[str, str] = {}
     if data.assessed_on < patient.date_of_birth:
         errors["assessed_on"] = "is before the patient's date of birth"

@@ -11,15 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor
-from respira.kit.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionRequired
+from respira.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from respira.kit.web.deps import PageAccess, get_db
-from respira.kit.web.forms import parse, posted_form
-from respira.kit.web.templating import render
-from respira.patients import pages as patient_pages
+from respira.kit.web.forms import Refused, attempt, parse, posted_form
+from respira.kit.web.templating import patient_banner, render
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 from respira.screening import engine, service
-from respira.screening.models import MEANINGS, TRI_FIELDS
 from respira.screening.schemas import CriteriaSetIn, FindingsIn, NoteIn, ScreeningOut, SignIn
 
 router = APIRouter(include_in_schema=False)
@@ -128,7 +126,7 @@ FINDINGS_GROUPS: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         ],
     ),
 ]
-assert sorted(n for _, items in FINDINGS_GROUPS for n, _, _ in items) == sorted(TRI_FIELDS)
+assert sorted(n for _, items in FINDINGS_GROUPS for n, _, _ in items) == sorted(service.TRI_FIELDS)
 
 
 # --- the patient's page ------------------------------------------------------------------
@@ -161,7 +159,7 @@ def _findings_form(
         request,
         "screening/findings_form.html",
         {
-            **patient_pages.banner(patient),
+            **patient_banner(patient),
             "form": form,
             "errors": errors,
             "groups": FINDINGS_GROUPS,
@@ -183,7 +181,7 @@ def findings_history(
         request,
         "screening/findings_list.html",
         {
-            **patient_pages.banner(patient),
+            **patient_banner(patient),
             "records": records,
             "groups": FINDINGS_GROUPS,
             "can_record": actor.role in service.CLINICAL_ROLES,
@@ -217,10 +215,13 @@ def record_findings(
     body, errors = parse(FindingsIn, fields)
     if body is None:
         return _findings_form(request, patient, data, errors, 422)
-    try:
-        service.record_findings(session, actor, patient_id, body)
-    except InvalidInput as exc:
-        return _findings_form(request, patient, data, exc.errors, 422)
+    outcome = attempt(
+        session,
+        lambda: service.record_findings(session, actor, patient_id, body),
+        refusals=(InvalidInput,),
+    )
+    if isinstance(outcome, Refused):
+        return _findings_form(request, patient, data, outcome.errors, outcome.status_code)
     return RedirectResponse(f"/patients/{patient_id}?findings=1#screening", status_code=303)
 
 
@@ -272,11 +273,11 @@ def _screening_page(
         request,
         "screening/screening.html",
         {
-            **patient_pages.banner(patient),
+            **patient_banner(patient),
             "screening": screening,
             "groups": _grouped(screening),
             "decision_text": DECISION_TEXT,
-            "meanings": MEANINGS,
+            "meanings": service.MEANINGS,
             "can_sign": is_physician and not screening.signed and newest,
             "can_note": is_physician and not screening.signed and newest,
             "sign_errors": sign_errors or {},
@@ -323,38 +324,23 @@ def sign_screening(
             sign_form=kept,
             status_code=422,
         )
-    try:
-        service.sign_screening(
+    outcome = attempt(
+        session,
+        lambda: service.sign_screening(
             session, actor, screening_id, password=body.password, meaning=body.meaning
-        )
-    except InvalidInput as exc:
+        ),
+        refusals=(InvalidInput, Forbidden, Conflict),
+        message_field={Forbidden: "password"},
+    )
+    if isinstance(outcome, Refused):
         return _screening_page(
             request,
             session,
             actor,
             screening_id,
-            sign_errors=exc.errors,
-            sign_form=kept,
-            status_code=422,
-        )
-    except Forbidden as exc:
-        return _screening_page(
-            request,
-            session,
-            actor,
-            screening_id,
-            sign_errors={"password": exc.message},
-            sign_form=kept,
-            status_code=403,
-        )
-    except Conflict as exc:
-        return _screening_page(
-            request,
-            session,
-            actor,
-            screening_id,
-            sign_errors={"__all__": exc.message},
-            status_code=409,
+            sign_errors=outcome.errors,
+            sign_form=None if outcome.stale else kept,
+            status_code=outcome.status_code,
         )
     return RedirectResponse(f"/screenings/{screening_id}?signed=1", status_code=303)
 
@@ -380,24 +366,25 @@ def update_note(
             note_form=form,
             status_code=422,
         )
-    try:
-        service.update_note(
+    outcome = attempt(
+        session,
+        lambda: service.update_note(
             session,
             actor,
             screening_id,
             body,
             int(version_text) if version_text.isdigit() else None,
-        )
-    except (Conflict, InvalidInput, PreconditionRequired) as exc:
-        errs = exc.errors if isinstance(exc, InvalidInput) else {"__all__": exc.message}
+        ),
+    )
+    if isinstance(outcome, Refused):
         return _screening_page(
             request,
             session,
             actor,
             screening_id,
-            note_errors=errs,
+            note_errors=outcome.errors,
             note_form=form,
-            status_code=exc.status_code,
+            status_code=outcome.status_code,
         )
     return RedirectResponse(f"/screenings/{screening_id}?noted=1", status_code=303)
 
@@ -491,13 +478,15 @@ def create_criteria_set(
     )
     if body is None:
         return _criteria_form(request, form, errors, based_on, 422)
-    try:
-        out = service.create_criteria_set(session, actor, body)
-    except InvalidInput as exc:
-        return _criteria_form(request, form, exc.errors, based_on, 422)
-    except Conflict as exc:
-        return _criteria_form(request, form, {"toml": exc.message}, based_on, 409)
-    return RedirectResponse(f"/screening/criteria/{out.id}?created=1", status_code=303)
+    outcome = attempt(
+        session,
+        lambda: service.create_criteria_set(session, actor, body),
+        refusals=(InvalidInput, Conflict),
+        message_field={Conflict: "toml"},
+    )
+    if isinstance(outcome, Refused):
+        return _criteria_form(request, form, outcome.errors, based_on, outcome.status_code)
+    return RedirectResponse(f"/screening/criteria/{outcome.id}?created=1", status_code=303)
 
 
 @router.get("/screening/criteria/{set_id}")

@@ -53,6 +53,7 @@ from respira.screening.findings import (
     newest_findings,
     record_findings,
 )
+from respira.screening.models import MEANINGS, TRI_FIELDS
 from respira.screening.roles import (
     CLINICAL_ROLES,
     CRITERIA_ADMIN_ROLES,
@@ -69,10 +70,12 @@ __all__ = [
     "CRITERIA_READ_ROLES",
     "DECLINED",
     "INSTALLER",
+    "MEANINGS",
     "READ_ROLES",
     "SHIPPED_DEFAULT",
     "SIGN_ROLES",
     "STATUS_ROLES",
+    "TRI_FIELDS",
     "activate_criteria_set",
     "active_criteria_set",
     "copy_text",

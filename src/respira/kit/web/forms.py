@@ -1,14 +1,22 @@
-"""HTML form handling: read a posted form, validate it with a Pydantic schema, and
-turn validation errors into one message per field for the template."""
+"""HTML form handling: read a posted form, validate it with a Pydantic schema, turn
+validation errors into one message per field for the template, and run the use case
+(``attempt``): a page handler then either redirects (303, post/redirect/get) or
+re-renders its form with the errors, and never rolls a transaction back itself."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from respira.kit.errors import Conflict, DomainError, InvalidInput, PreconditionRequired
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 MAX_FORM_FIELDS = 200
 
@@ -53,3 +61,41 @@ def parse(schema: type[M], data: dict[str, Any]) -> tuple[M | None, dict[str, st
         return schema.model_validate(data), {}
     except ValidationError as exc:
         return None, errors_by_field(exc)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A use case that refused what the form asked, for the page to show again with the
+    errors next to their fields: ``status_code`` 409 (``stale``: someone else changed
+    the record, or it may no longer change), 422, 428 or 403."""
+
+    errors: dict[str, str]
+    status_code: int
+    stale: bool
+
+
+def attempt(
+    session: Session,
+    use_case: Callable[[], T],
+    *,
+    refusals: tuple[type[DomainError], ...] = (Conflict, InvalidInput, PreconditionRequired),
+    message_field: Mapping[type[DomainError], str] | None = None,
+) -> T | Refused:
+    """Run a form post's use case. A refusal the user can act on rolls the request's
+    transaction back (so that the page re-rendered after it reads the current state and
+    holds no write lock) and comes back as ``Refused``; anything else propagates to the
+    error pages. ``message_field`` puts a refusal's message next to a field (a wrong
+    signature password next to the password) instead of at the top of the form."""
+    try:
+        return use_case()
+    except refusals as exc:
+        session.rollback()
+        if isinstance(exc, InvalidInput):
+            errors = dict(exc.errors)
+        else:
+            field = next(
+                (f for kind, f in (message_field or {}).items() if isinstance(exc, kind)),
+                "__all__",
+            )
+            errors = {field: exc.message}
+        return Refused(errors, exc.status_code, isinstance(exc, Conflict))
