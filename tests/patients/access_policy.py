@@ -8,10 +8,11 @@ from typing import Any
 from respira.kit.actors import Role
 
 A, PH, CO, LAB, PT = Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR, Role.LAB, Role.PATIENT
+NU = Role.NURSE
 PUBLIC = "public"
 EVERYONE_SIGNED_IN = frozenset(Role)
-STAFF_READ = frozenset({A, PH, CO})
-PATIENT_READ = frozenset({A, PH, CO, PT})
+STAFF_READ = frozenset({A, PH, NU, CO})
+PATIENT_READ = frozenset({A, PH, NU, CO, PT})
 PATIENT_WRITE = frozenset({A, PH, CO})
 
 POLICY: dict[tuple[str, str], Any] = {

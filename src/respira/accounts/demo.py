@@ -15,6 +15,7 @@ DEMO_DOMAIN = "demo.respira.example"
 STAFF = (
     (Role.ADMIN, "Ada Admin"),
     (Role.PHYSICIAN, "Dr. Paula Pulmo"),
+    (Role.NURSE, "Nina Nurse"),
     (Role.COORDINATOR, "Carla Coordinator"),
     (Role.LAB, "Leo Lab"),
 )

@@ -33,7 +33,8 @@ class User(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "role IN ('admin', 'physician', 'coordinator', 'lab', 'patient')", name="role"
+            "role IN ('admin', 'physician', 'nurse', 'coordinator', 'lab', 'patient')",
+            name="role",
         ),
         CheckConstraint("(role = 'patient') = (patient_id IS NOT NULL)", name="patient_link"),
     )

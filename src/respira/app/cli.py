@@ -114,7 +114,9 @@ def _read_password(password_stdin: bool) -> str:
 @users_app.command("create")
 def users_create(
     email: str = typer.Option(..., "--email", help="Sign-in email address."),
-    role: str = typer.Option(..., "--role", help="admin, physician, coordinator, lab or patient."),
+    role: str = typer.Option(
+        ..., "--role", help="admin, physician, nurse, coordinator, lab or patient."
+    ),
     name: str = typer.Option(..., "--name", help="The person's full name."),
     patient: str | None = typer.Option(
         None, "--patient", help="For a patient account: the patient's record number."

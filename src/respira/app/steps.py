@@ -29,6 +29,9 @@ STEPS: tuple[str, ...] = (
     "respira.intake",
     "respira.diagnostics",
     "respira.screening",
+    "respira.products",
+    "respira.protocols",
+    "respira.treatment",
     "respira.batch",
 )
 

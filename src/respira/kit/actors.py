@@ -13,13 +13,16 @@ from enum import StrEnum
 class Role(StrEnum):
     ADMIN = "admin"
     PHYSICIAN = "physician"
+    NURSE = "nurse"  # ward staff: admissions, bedside checks, administrations, vital signs
     COORDINATOR = "coordinator"
     LAB = "lab"
     PATIENT = "patient"
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
-STAFF_ROLES: frozenset[Role] = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR, Role.LAB})
+STAFF_ROLES: frozenset[Role] = frozenset(
+    {Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR, Role.LAB}
+)
 
 # The audit trail's role for an unauthenticated member of the public (a consultation
 # request from the public page) and for the command line run by an operator.

@@ -10,7 +10,12 @@ STEP = Step(
     models=("models",),
     routers=("api:router", "pages:router"),
     nav=(
-        Nav("Patients", "/patients", frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR}), 10),
+        Nav(
+            "Patients",
+            "/patients",
+            frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR}),
+            10,
+        ),
         Nav("My record", "/me", frozenset({Role.PATIENT}), 10),
     ),
     demo="demo:seed",

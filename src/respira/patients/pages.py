@@ -23,7 +23,7 @@ from respira.patients import service
 from respira.patients.schemas import PatientIn, PatientOut, PatientPatch
 
 router = APIRouter(include_in_schema=False)
-STAFF_READ = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR})
+STAFF_READ = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR})
 
 
 def _form_context(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:

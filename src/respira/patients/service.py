@@ -23,7 +23,9 @@ from respira.kit.validation import fold
 from respira.patients.models import Patient
 from respira.patients.schemas import PatientIn, PatientOut, PatientPage, PatientPatch
 
-READ_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR, Role.PATIENT})
+# Nurses read the registry (the ward needs name, birth date and record number); they do
+# not register or edit patients.
+READ_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR, Role.PATIENT})
 WRITE_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR})
 MAX_PAGE_SIZE = 100
 _FIELDS = tuple(PatientIn.model_fields)

@@ -1,0 +1,5 @@
+"""products step (being built: issue 10)."""
+
+from respira.kit.step import Step
+
+STEP = Step(name="products", package=__name__, has_templates=False)

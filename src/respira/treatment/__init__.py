@@ -1,0 +1,5 @@
+"""treatment step (being built: issue 10)."""
+
+from respira.kit.step import Step
+
+STEP = Step(name="treatment", package=__name__, has_templates=False)
