@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,8 @@ MAX_LIMIT = 1000
 
 
 class AuditRecordOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     seq: int
     at: dt.datetime
     actor_id: int | None
@@ -39,23 +41,17 @@ class AuditRecordOut(BaseModel):
     hash: str
     prev_hash: str
 
+    @field_validator("before", "after", mode="before")
+    @classmethod
+    def _decoded(cls, value: object) -> object:
+        """The stored JSON text of a record's before/after (an empty text is none)."""
+        if isinstance(value, str):
+            return json.loads(value) if value else None
+        return value
+
 
 def _out(r: audit.AuditRecord) -> AuditRecordOut:
-    return AuditRecordOut(
-        seq=r.seq,
-        at=r.at,
-        actor_id=r.actor_id,
-        actor_role=r.actor_role,
-        actor_name=r.actor_name,
-        entity_type=r.entity_type,
-        entity_id=r.entity_id,
-        action=r.action,
-        before=json.loads(r.before) if r.before else None,
-        after=json.loads(r.after) if r.after else None,
-        reason=r.reason,
-        hash=r.hash,
-        prev_hash=r.prev_hash,
-    )
+    return AuditRecordOut.model_validate(r)
 
 
 @api.get("", response_model=list[AuditRecordOut])

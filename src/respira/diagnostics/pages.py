@@ -37,7 +37,7 @@ from respira.kit import records
 from respira.kit.actors import Actor
 from respira.kit.errors import InvalidInput
 from respira.kit.web.deps import PageAccess, get_db
-from respira.kit.web.forms import Refused, attempt, parse, posted_form
+from respira.kit.web.forms import Refused, attempt, parse, posted_form, submit
 from respira.kit.web.templating import patient_banner, render
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
@@ -127,16 +127,15 @@ def create_visit(
     data: dict[str, str] = Depends(posted_form),
 ) -> Response:
     patient = patients_service.get_patient(session, actor, patient_id)
-    body, errors = parse(VisitIn, data)
-    if body is not None:
-        outcome = attempt(session, lambda: service.create_visit(session, actor, patient_id, body))
-        if not isinstance(outcome, Refused):
-            return RedirectResponse(f"/visits/{outcome.id}?saved=visit", status_code=303)
-        errors = outcome.errors
+    outcome = submit(
+        session, VisitIn, data, lambda body: service.create_visit(session, actor, patient_id, body)
+    )
+    if not isinstance(outcome, Refused):
+        return RedirectResponse(f"/visits/{outcome.id}?saved=visit", status_code=303)
     return render(
         request,
         "diagnostics/new_visit.html",
-        {**patient_banner(patient), "form": data, "errors": errors},
+        {**patient_banner(patient), "form": data, "errors": outcome.errors},
         status_code=422,
     )
 
@@ -458,6 +457,32 @@ for _kind in KINDS:
 # --- retraction -----------------------------------------------------------------------
 
 
+def _retraction(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    visit_id: int,
+    data: dict[str, str],
+    *,
+    form: str,
+    field: str,
+) -> RetractionIn | Response:
+    """The posted reason of a retraction, or the visit page again with the reason's
+    error as ``field`` of the retraction form ``form``, opened."""
+    body, errors = parse(RetractionIn, {"reason": data.get("reason", "")})
+    if body is not None:
+        return body
+    return _visit_page(
+        request,
+        session,
+        actor,
+        visit_id,
+        open_form=form,
+        errors={field: errors.get("reason", "give a reason")},
+        status_code=422,
+    )
+
+
 @router.post("/visits/{visit_id}/retract")
 def retract_visit(
     request: Request,
@@ -466,17 +491,11 @@ def retract_visit(
     actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
     data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    body, errors = parse(RetractionIn, {"reason": data.get("reason", "")})
-    if body is None:
-        return _visit_page(
-            request,
-            session,
-            actor,
-            visit_id,
-            open_form="retract-visit",
-            errors={"retract_visit_reason": errors.get("reason", "give a reason")},
-            status_code=422,
-        )
+    body = _retraction(
+        request, session, actor, visit_id, data, form="retract-visit", field="retract_visit_reason"
+    )
+    if isinstance(body, Response):
+        return body
     service.retract_visit(session, actor, visit_id, body)
     return RedirectResponse(f"/visits/{visit_id}?saved=retracted", status_code=303)
 
@@ -491,16 +510,16 @@ def retract_record(
     actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
     data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    body, errors = parse(RetractionIn, {"reason": data.get("reason", "")})
-    if body is None:
-        return _visit_page(
-            request,
-            session,
-            actor,
-            visit_id,
-            open_form=f"retract-{kind}-{record_id}",
-            errors={f"retract_{kind}_{record_id}": errors.get("reason", "give a reason")},
-            status_code=422,
-        )
+    body = _retraction(
+        request,
+        session,
+        actor,
+        visit_id,
+        data,
+        form=f"retract-{kind}-{record_id}",
+        field=f"retract_{kind}_{record_id}",
+    )
+    if isinstance(body, Response):
+        return body
     service.retract_record(session, actor, visit_id, kind, record_id, body)
     return RedirectResponse(f"/visits/{visit_id}?saved=retracted#{kind}", status_code=303)

@@ -20,6 +20,7 @@ transaction, audited in it, and raises before it writes anything.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -126,6 +127,21 @@ def _audit_after(out: Any) -> dict[str, Any]:
         exclude={"recorded_at", "retracted", "retracted_at", "retracted_by", "retraction_reason"},
     )
     return data
+
+
+def _recording_at(session: Session, actor: Actor, visit_id: int) -> tuple[DiagnosticVisit, Patient]:
+    """For a writer, the visit a new record goes into (locked, not retracted) and its
+    patient."""
+    require_role(actor, WRITE_ROLES)
+    visit = _load_visit(session, actor, visit_id, for_write=True)
+    return visit, _patient_of(session, visit)
+
+
+def _store(session: Session, actor: Actor, row: Any, entity_type: str, out: type[_OutT]) -> _OutT:
+    """Insert a new record of a visit, audited with what Respira computed."""
+    return records.store(
+        session, actor, row, entity_type=entity_type, out=out, audit_after=_audit_after
+    )
 
 
 def _raise_if(errors: dict[str, str]) -> None:
@@ -237,9 +253,7 @@ def list_visits(session: Session, actor: Actor, patient_id: int) -> VisitList:
 def record_spirometry(
     session: Session, actor: Actor, visit_id: int, data: SpirometryIn
 ) -> SpirometryOut:
-    require_role(actor, WRITE_ROLES)
-    visit = _load_visit(session, actor, visit_id, for_write=True)
-    patient = _patient_of(session, visit)
+    visit, patient = _recording_at(session, actor, visit_id)
     errors = data.problems()
     if patient.height_cm is None:
         errors["height_cm"] = (
@@ -276,14 +290,7 @@ def record_spirometry(
         raise InvalidInput({field: message}) from exc
     row = SpirometrySession(
         visit_id=visit.id,
-        fev1_pre_l=data.fev1_pre_l,
-        fvc_pre_l=data.fvc_pre_l,
-        fef2575_pre_l_s=data.fef2575_pre_l_s,
-        fev1_post_l=data.fev1_post_l,
-        fvc_post_l=data.fvc_post_l,
-        bronchodilator=data.bronchodilator,
-        bronchodilator_dose_ug=data.bronchodilator_dose_ug,
-        equations=data.equations,
+        **data.model_dump(exclude={"ethnicity"}),
         ethnicity=ethnicity,
         sex=sex,
         age_years=age,
@@ -296,37 +303,17 @@ def record_spirometry(
         bdr_fvc_pct_pred_change=result.bdr_fvc_pct_pred_change,
         bdr_2005=result.bdr_2005,
         notes=list(result.notes),
-        results=[
-            SpirometryResult(
-                key=key,
-                measured=r.measured,
-                pred=r.pred,
-                lln=r.lln,
-                uln=r.uln,
-                z=r.z,
-                pctpred=r.pctpred,
-            )
-            for key, r in result.results.items()
-        ],
+        results=[SpirometryResult(key=key, **asdict(r)) for key, r in result.results.items()],
         **records.stamp(actor),
     )
-    return records.store(
-        session,
-        actor,
-        row,
-        entity_type="spirometry_session",
-        out=SpirometryOut,
-        audit_after=_audit_after,
-    )
+    return _store(session, actor, row, "spirometry_session", SpirometryOut)
 
 
 # --- markers --------------------------------------------------------------------------
 
 
 def record_markers(session: Session, actor: Actor, visit_id: int, data: MarkersIn) -> MarkersOut:
-    require_role(actor, WRITE_ROLES)
-    visit = _load_visit(session, actor, visit_id, for_write=True)
-    patient = _patient_of(session, visit)
+    visit, patient = _recording_at(session, actor, visit_id)
     _raise_if(data.problems())
     age = decimal_age(patient.date_of_birth, visit.visit_date)
     try:
@@ -344,40 +331,27 @@ def record_markers(session: Session, actor: Actor, visit_id: int, data: MarkersI
         raise InvalidInput({field: str(exc)}) from exc
     row = MarkerPanel(
         visit_id=visit.id,
-        blood_eosinophils_per_ul=data.blood_eosinophils_per_ul,
-        feno_ppb=data.feno_ppb,
-        total_ige_iu_ml=data.total_ige_iu_ml,
-        on_maintenance_ocs=data.on_maintenance_ocs,
-        on_biologic=data.on_biologic,
+        **data.model_dump(exclude={"sensitisations"}),
         age_years=age,
         phenotype=phenotype.label,
         phenotype_detail=phenotype.as_dict(),
         phenotype_version=phenotype.version,
-        sensitisations=[
-            Sensitisation(allergen=t.allergen, positive=t.positive, method=t.method)
-            for t in data.sensitisations
-        ],
+        sensitisations=[Sensitisation(**t.model_dump()) for t in data.sensitisations],
         **records.stamp(actor),
     )
-    return records.store(
-        session, actor, row, entity_type="marker_panel", out=MarkersOut, audit_after=_audit_after
-    )
+    return _store(session, actor, row, "marker_panel", MarkersOut)
 
 
 # --- imaging --------------------------------------------------------------------------
 
 
 def record_imaging(session: Session, actor: Actor, visit_id: int, data: ImagingIn) -> ImagingOut:
-    require_role(actor, WRITE_ROLES)
-    visit = _load_visit(session, actor, visit_id, for_write=True)
-    patient = _patient_of(session, visit)
+    visit, patient = _recording_at(session, actor, visit_id)
     errors = data.problems()
     errors.update(_check_date("study_date", data.study_date, patient, "The study date"))
     _raise_if(errors)
     row = ImagingStudy(visit_id=visit.id, **data.model_dump(), **records.stamp(actor))
-    return records.store(
-        session, actor, row, entity_type="imaging_study", out=ImagingOut, audit_after=_audit_after
-    )
+    return _store(session, actor, row, "imaging_study", ImagingOut)
 
 
 # --- treatment and exacerbation history -----------------------------------------------
@@ -391,9 +365,7 @@ def _year_before(day: dt.date) -> dt.date:
 
 
 def record_history(session: Session, actor: Actor, visit_id: int, data: HistoryIn) -> HistoryOut:
-    require_role(actor, WRITE_ROLES)
-    visit = _load_visit(session, actor, visit_id, for_write=True)
-    patient = _patient_of(session, visit)
+    visit, patient = _recording_at(session, actor, visit_id)
     errors = data.problems()
     year_ago = _year_before(visit.visit_date)
     for name, value, label in (
@@ -424,14 +396,7 @@ def record_history(session: Session, actor: Actor, visit_id: int, data: HistoryI
             )
     _raise_if(errors)
     row = TreatmentHistory(visit_id=visit.id, **data.model_dump(), **records.stamp(actor))
-    return records.store(
-        session,
-        actor,
-        row,
-        entity_type="treatment_history",
-        out=HistoryOut,
-        audit_after=_audit_after,
-    )
+    return _store(session, actor, row, "treatment_history", HistoryOut)
 
 
 # --- questionnaires ------------------------------------------------------------------
@@ -444,9 +409,7 @@ _INSTRUMENT_AGES = {"act": (12.0, None), "cact": (4.0, 12.0)}
 def record_questionnaire(
     session: Session, actor: Actor, visit_id: int, data: QuestionnaireIn
 ) -> QuestionnaireOut:
-    require_role(actor, WRITE_ROLES)
-    visit = _load_visit(session, actor, visit_id, for_write=True)
-    patient = _patient_of(session, visit)
+    visit, patient = _recording_at(session, actor, visit_id)
     age = decimal_age(patient.date_of_birth, visit.visit_date)
     low, high = _INSTRUMENT_AGES.get(data.instrument, (None, None))
     if (low is not None and age < low) or (high is not None and age >= high):
@@ -473,14 +436,7 @@ def record_questionnaire(
         mode=data.mode,
         **records.stamp(actor),
     )
-    return records.store(
-        session,
-        actor,
-        row,
-        entity_type="questionnaire_response",
-        out=QuestionnaireOut,
-        audit_after=_audit_after,
-    )
+    return _store(session, actor, row, "questionnaire_response", QuestionnaireOut)
 
 
 # --- retraction -----------------------------------------------------------------------

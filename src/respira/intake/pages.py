@@ -406,23 +406,18 @@ def _change(
     version = _version(data)
     if version is None:
         errors["__all__"] = "the form is missing the request's version; reload the page"
-    if body is None or version is None:
-        current = service.get_request(session, actor, request_id)
-        return _detail(request, session, current, errors=errors, form=data, status_code=422)
-    outcome = attempt(
-        session, lambda: service.update_request(session, actor, request_id, body, version)
-    )
-    if isinstance(outcome, Refused):
-        current = service.get_request(session, actor, request_id)
-        return _detail(
-            request,
-            session,
-            current,
-            errors=outcome.errors,
-            form=data,
-            status_code=outcome.status_code,
+    status_code = 422
+    if body is not None and version is not None:
+        outcome = attempt(
+            session, lambda: service.update_request(session, actor, request_id, body, version)
         )
-    return RedirectResponse(f"/consultation-requests/{request_id}?saved={what}", status_code=303)
+        if not isinstance(outcome, Refused):
+            return RedirectResponse(
+                f"/consultation-requests/{request_id}?saved={what}", status_code=303
+            )
+        errors, status_code = outcome.errors, outcome.status_code
+    current = service.get_request(session, actor, request_id)
+    return _detail(request, session, current, errors=errors, form=data, status_code=status_code)
 
 
 @router.post("/consultation-requests/{consultation_request_id}/status")

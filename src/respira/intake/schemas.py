@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -90,6 +91,20 @@ def clean_text(
     return text
 
 
+def _optional_contact(
+    value: object, max_len: int, normalise: Callable[[str], str], code: str
+) -> str | None:
+    """An email address or phone number on one line, normalised; blank means absent and
+    one that does not ``normalise`` is the ``code`` rule's error."""
+    text = clean_text(value, max_len=max_len, required=False, one_line=True)
+    if text is None:
+        return None
+    try:
+        return normalise(text)
+    except ValueError:
+        raise rule(code) from None
+
+
 class ConsultationRequestIn(BaseModel):
     """A consultation or call-back request as the public sends it (page or API).
 
@@ -127,24 +142,12 @@ class ConsultationRequestIn(BaseModel):
     @field_validator("email", mode="before")
     @classmethod
     def _email(cls, value: object) -> str | None:
-        text = clean_text(value, max_len=EMAIL_MAX, required=False, one_line=True)
-        if text is None:
-            return None
-        try:
-            return v.email_address(text)
-        except ValueError:
-            raise rule("email") from None
+        return _optional_contact(value, EMAIL_MAX, v.email_address, "email")
 
     @field_validator("phone", mode="before")
     @classmethod
     def _phone(cls, value: object) -> str | None:
-        text = clean_text(value, max_len=PHONE_INPUT_MAX, required=False, one_line=True)
-        if text is None:
-            return None
-        try:
-            return v.phone_number(text)
-        except ValueError:
-            raise rule("phone") from None
+        return _optional_contact(value, PHONE_INPUT_MAX, v.phone_number, "phone")
 
     @field_validator("phone", mode="after")
     @classmethod

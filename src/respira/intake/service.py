@@ -146,16 +146,8 @@ def add_request(
 ) -> ConsultationRequest:
     """Insert a request in the caller's transaction (also used by the demo clinic)."""
     req = ConsultationRequest(
-        kind=data.kind,
-        name=data.name,
-        email=data.email,
-        phone=data.phone,
-        country=data.country,
+        **data.model_dump(exclude={"preferred_language"}),
         preferred_language=data.preferred_language or language,
-        preferred_contact_time=data.preferred_contact_time,
-        description=data.description,
-        consent=data.consent,
-        consent_text_version=data.consent_text_version,
         consent_language=language,
         consent_given_at=now,
         channel=channel,

@@ -291,22 +291,10 @@ def verify_chain(
             rows = cursor.fetchmany(batch_size)
             if not rows:
                 break
-            for (
-                rid,
-                seq,
-                at,
-                actor_id,
-                role,
-                name,
-                etype,
-                eid,
-                action,
-                before,
-                after,
-                reason,
-                prev_hash,
-                stored,
-            ) in rows:
+            # The columns in _VERIFY_SQL's order: between the time and the stored hash
+            # stand the rest of what is hashed, ending with the previous hash.
+            for rid, seq, at, *content, stored in rows:
+                prev_hash = content[-1]
                 if seq != expected_seq:
                     return ChainReport(
                         False,
@@ -324,22 +312,7 @@ def verify_chain(
                         rid,
                         "link broken: previous-hash does not match the record before",
                     )
-                payload = dumps(
-                    [
-                        seq,
-                        stamp(at),
-                        actor_id,
-                        role,
-                        name,
-                        etype,
-                        eid,
-                        action,
-                        before,
-                        after,
-                        reason,
-                        prev_hash,
-                    ]
-                )
+                payload = dumps([seq, stamp(at), *content])
                 if sha256(payload.encode()).hexdigest() != stored:
                     return ChainReport(
                         False,

@@ -9,11 +9,12 @@ short-lived sessions. Tests and benchmarks set the same variables; nothing reads
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,6 +50,25 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     demo: bool = Field(default=False, description="seed a demo clinic on start")
+
+    # The cell laboratory's ISBT 128 Facility Identification Number (assigned by
+    # ICCBBA: one letter and four letters or digits); the first five characters of every
+    # Donation Identification Number it issues. "W9999" is a placeholder for the demo.
+    facility_code: str = "W9999"
+    # How long a thawed unit may wait for its infusion (from the product's stability
+    # data; clinical.md §5.2 "post-thaw").
+    thaw_expiry_hours: float = Field(default=4.0, gt=0, le=72)
+
+    @field_validator("facility_code")
+    @classmethod
+    def _facility_code_is_a_fin(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z][A-Z0-9]{4}", code):
+            raise ValueError(
+                "facility_code must be an ISBT 128 Facility Identification Number: "
+                "one letter followed by four letters or digits, such as W1234"
+            )
+        return code
 
     def resolved_secret_key(self) -> str:
         if self.secret_key:

@@ -146,43 +146,37 @@ def edit_patient(
     patient = service.get_patient(session, actor, patient_id)
     version_text = data.pop("version", "")
     reason = data.pop("reason", "").strip()[:500] or None
-    ctx = {**patient_banner(patient), "mode": "edit"}
     # A form sends every field: blank optional fields mean "clear it".
     body, errors = parse(PatientPatch, {k: data.get(k, "") for k in PatientIn.model_fields})
     if not version_text.isdigit():
         errors["version"] = "the form is missing the record's version; reload the page"
-    if body is None or errors:
-        return render(
-            request,
-            "patients/form.html",
-            {
-                **_form_context(data, errors),
-                **ctx,
-                "version": version_text,
-                "reason": reason,
-            },
-            status_code=422,
+    shown, status_code = patient, 422
+    extra: dict[str, Any] = {"version": version_text}
+    if body is not None and not errors:
+        outcome = attempt(
+            session,
+            lambda: service.update_patient(
+                session, actor, patient_id, body, int(version_text), reason=reason
+            ),
         )
-    outcome = attempt(
-        session,
-        lambda: service.update_patient(
-            session, actor, patient_id, body, int(version_text), reason=reason
-        ),
+        if not isinstance(outcome, Refused):
+            return RedirectResponse(f"/patients/{patient_id}?saved=1", status_code=303)
+        errors, status_code = outcome.errors, outcome.status_code
+        shown = service.get_patient(session, actor, patient_id)
+        extra = {
+            "version": shown.version if outcome.stale else version_text,
+            "stale": outcome.stale,
+            "current": _edit_values(shown),
+        }
+    return render(
+        request,
+        "patients/form.html",
+        {
+            **_form_context(data, errors),
+            **patient_banner(shown),
+            "mode": "edit",
+            **extra,
+            "reason": reason,
+        },
+        status_code=status_code,
     )
-    if isinstance(outcome, Refused):
-        current = service.get_patient(session, actor, patient_id)
-        return render(
-            request,
-            "patients/form.html",
-            {
-                **_form_context(data, outcome.errors),
-                **patient_banner(current),
-                "mode": "edit",
-                "version": current.version if outcome.stale else version_text,
-                "stale": outcome.stale,
-                "current": _edit_values(current),
-                "reason": reason,
-            },
-            status_code=outcome.status_code,
-        )
-    return RedirectResponse(f"/patients/{patient_id}?saved=1", status_code=303)

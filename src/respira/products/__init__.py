@@ -1,5 +1,15 @@
-"""products step (being built: issue 10)."""
+"""Cell product: donors and harvests, lots with passages, quality control against
+versioned release specifications, the e-signed release (and recall), units with their
+ISBT 128 DIN and printable label, and the chain of custody of every unit."""
 
-from respira.kit.step import Step
+from respira.kit.actors import Role
+from respira.kit.step import Nav, Step
 
-STEP = Step(name="products", package=__name__, has_templates=False)
+STEP = Step(
+    name="products",
+    package=__name__,
+    models=("models",),
+    routers=("api:router", "pages:router"),
+    nav=(Nav("Laboratory", "/lab", frozenset({Role.LAB, Role.ADMIN, Role.PHYSICIAN}), 70),),
+    demo="demo:seed",
+)

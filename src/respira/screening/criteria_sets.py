@@ -82,11 +82,9 @@ def ensure_default(session: Session) -> None:
         select(ScreeningCriteriaSet.id).where(ScreeningCriteriaSet.is_active.is_(True))
     )
     now = utcnow()
-    row = ScreeningCriteriaSet(
-        version=parsed.version,
-        title=parsed.title,
-        toml_text=text,
-        text_sha256=sha256_text(text),
+    row = _new_set(
+        text,
+        parsed,
         created_at=now,
         created_by_id=None,
         created_by_name="Respira (shipped default)",
@@ -100,14 +98,41 @@ def ensure_default(session: Session) -> None:
             session.flush()
     except IntegrityError:
         return  # installed by another transaction at the same moment
-    audit.record(
+    _audit_created(
         session,
         INSTALLER,
+        row,
+        parsed,
+        reason="the criteria set shipped with Respira, installed on first use",
+    )
+
+
+def _new_set(text: str, parsed: engine.CriteriaSet, **columns: Any) -> ScreeningCriteriaSet:
+    """A new criteria set of the TOML ``text`` (parsed), with who created it and when."""
+    return ScreeningCriteriaSet(
+        version=parsed.version,
+        title=parsed.title,
+        toml_text=text,
+        text_sha256=sha256_text(text),
+        **columns,
+    )
+
+
+def _audit_created(
+    session: Session,
+    actor: Actor,
+    row: ScreeningCriteriaSet,
+    parsed: engine.CriteriaSet,
+    reason: str | None = None,
+) -> None:
+    audit.record(
+        session,
+        actor,
         entity_type="screening_criteria_set",
         entity_id=row.id,
         action="create",
         after=_set_audit(row, parsed),
-        reason="the criteria set shipped with Respira, installed on first use",
+        reason=reason,
     )
 
 
@@ -248,11 +273,9 @@ def create_criteria_set(session: Session, actor: Actor, data: CriteriaSetIn) -> 
             f"version {parsed.version!r} exists already; versions are kept for ever, so give "
             "the changed set a new version"
         )
-    row = ScreeningCriteriaSet(
-        version=parsed.version,
-        title=parsed.title,
-        toml_text=text,
-        text_sha256=sha256_text(text),
+    row = _new_set(
+        text,
+        parsed,
         based_on_id=data.based_on_id,
         created_at=utcnow(),
         created_by_id=actor.user_id,
@@ -261,14 +284,7 @@ def create_criteria_set(session: Session, actor: Actor, data: CriteriaSetIn) -> 
     )
     session.add(row)
     records.flush(session, f"version {parsed.version!r} was created at the same moment")
-    audit.record(
-        session,
-        actor,
-        entity_type="screening_criteria_set",
-        entity_id=row.id,
-        action="create",
-        after=_set_audit(row, parsed),
-    )
+    _audit_created(session, actor, row, parsed)
     if data.activate:
         _activate(session, actor, row)
     session.commit()

@@ -33,7 +33,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, MappedColumn, mapped_column
 
 from respira.kit.db import Base, UTCDateTime, utcnow
 
@@ -70,6 +70,11 @@ def _in(column: str, values: tuple[str, ...], *, nullable: bool = False) -> str:
     listed = ", ".join(f"'{v}'" for v in values)
     rule = f"{column} IN ({listed})"
     return f"{column} IS NULL OR {rule}" if nullable else rule
+
+
+def _tri_state() -> MappedColumn[str]:
+    """A required yes/no/unknown answer of the findings (one of ``TRI_STATE``)."""
+    return mapped_column(String(8), nullable=False)
 
 
 def _paired(a: str, b: str) -> str:
@@ -118,35 +123,35 @@ class ScreeningFindings(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     recorded_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
 
-    pneumonia: Mapped[str] = mapped_column(String(8), nullable=False)
-    active_tuberculosis: Mapped[str] = mapped_column(String(8), nullable=False)
-    other_active_infection: Mapped[str] = mapped_column(String(8), nullable=False)
+    pneumonia: Mapped[str] = _tri_state()
+    active_tuberculosis: Mapped[str] = _tri_state()
+    other_active_infection: Mapped[str] = _tri_state()
     tb_screening_result: Mapped[str | None] = mapped_column(String(16))
     tb_screening_on: Mapped[dt.date | None] = mapped_column(Date)
-    respiratory_infection_4w: Mapped[str] = mapped_column(String(8), nullable=False)
+    respiratory_infection_4w: Mapped[str] = _tri_state()
     heart_failure_nyha: Mapped[str | None] = mapped_column(String(4))
-    unstable_cardiac_disease: Mapped[str] = mapped_column(String(8), nullable=False)
+    unstable_cardiac_disease: Mapped[str] = _tri_state()
     egfr_ml_min_1_73m2: Mapped[float | None] = mapped_column(Float)
     egfr_measured_on: Mapped[dt.date | None] = mapped_column(Date)
-    dialysis: Mapped[str] = mapped_column(String(8), nullable=False)
-    hepatic_impairment: Mapped[str] = mapped_column(String(8), nullable=False)
-    pregnant: Mapped[str] = mapped_column(String(8), nullable=False)
-    lactating: Mapped[str] = mapped_column(String(8), nullable=False)
+    dialysis: Mapped[str] = _tri_state()
+    hepatic_impairment: Mapped[str] = _tri_state()
+    pregnant: Mapped[str] = _tri_state()
+    lactating: Mapped[str] = _tri_state()
     pregnancy_test_result: Mapped[str | None] = mapped_column(String(8))
     pregnancy_test_on: Mapped[dt.date | None] = mapped_column(Date)
-    malignancy_active_or_within_5y: Mapped[str] = mapped_column(String(8), nullable=False)
-    alternative_diagnosis: Mapped[str] = mapped_column(String(8), nullable=False)
+    malignancy_active_or_within_5y: Mapped[str] = _tri_state()
+    alternative_diagnosis: Mapped[str] = _tri_state()
     alternative_diagnosis_detail: Mapped[str | None] = mapped_column(String(500))
-    immunosuppressant_30d: Mapped[str] = mapped_column(String(8), nullable=False)
-    investigational_product_30d: Mapped[str] = mapped_column(String(8), nullable=False)
-    excipient_allergy: Mapped[str] = mapped_column(String(8), nullable=False)
+    immunosuppressant_30d: Mapped[str] = _tri_state()
+    investigational_product_30d: Mapped[str] = _tri_state()
+    excipient_allergy: Mapped[str] = _tri_state()
     excipient_allergy_detail: Mapped[str | None] = mapped_column(String(500))
-    thrombosis_risk: Mapped[str] = mapped_column(String(8), nullable=False)
-    current_smoker: Mapped[str] = mapped_column(String(8), nullable=False)
-    airflow_variability_documented: Mapped[str] = mapped_column(String(8), nullable=False)
-    stable_general_health: Mapped[str] = mapped_column(String(8), nullable=False)
-    informed_consent: Mapped[str] = mapped_column(String(8), nullable=False)
-    decision_capacity: Mapped[str] = mapped_column(String(8), nullable=False)
+    thrombosis_risk: Mapped[str] = _tri_state()
+    current_smoker: Mapped[str] = _tri_state()
+    airflow_variability_documented: Mapped[str] = _tri_state()
+    stable_general_health: Mapped[str] = _tri_state()
+    informed_consent: Mapped[str] = _tri_state()
+    decision_capacity: Mapped[str] = _tri_state()
     notes: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from respira.kit.actors import Actor
 from respira.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from respira.kit.web.deps import PageAccess, get_db
-from respira.kit.web.forms import Refused, attempt, parse, posted_form
+from respira.kit.web.forms import Refused, posted_form, submit
 from respira.kit.web.templating import patient_banner, render
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
@@ -212,12 +212,11 @@ def record_findings(
 ) -> Response:
     patient = patients_service.get_patient(session, actor, patient_id)
     fields = {k: v for k, v in data.items() if k in FindingsIn.model_fields}
-    body, errors = parse(FindingsIn, fields)
-    if body is None:
-        return _findings_form(request, patient, data, errors, 422)
-    outcome = attempt(
+    outcome = submit(
         session,
-        lambda: service.record_findings(session, actor, patient_id, body),
+        FindingsIn,
+        fields,
+        lambda body: service.record_findings(session, actor, patient_id, body),
         refusals=(InvalidInput,),
     )
     if isinstance(outcome, Refused):
@@ -311,22 +310,11 @@ def sign_screening(
     data: dict[str, str] = Depends(posted_form),
 ) -> Response:
     kept = {"meaning": data.get("meaning", "")}
-    body, errors = parse(
-        SignIn, {"password": data.get("password", ""), "meaning": data.get("meaning", "")}
-    )
-    if body is None:
-        return _screening_page(
-            request,
-            session,
-            actor,
-            screening_id,
-            sign_errors=errors,
-            sign_form=kept,
-            status_code=422,
-        )
-    outcome = attempt(
+    outcome = submit(
         session,
-        lambda: service.sign_screening(
+        SignIn,
+        {"password": data.get("password", ""), "meaning": data.get("meaning", "")},
+        lambda body: service.sign_screening(
             session, actor, screening_id, password=body.password, meaning=body.meaning
         ),
         refusals=(InvalidInput, Forbidden, Conflict),
@@ -355,26 +343,12 @@ def update_note(
 ) -> Response:
     form = {"physician_note": data.get("physician_note", "")}
     version_text = data.get("version", "")
-    body, errors = parse(NoteIn, form)
-    if body is None:
-        return _screening_page(
-            request,
-            session,
-            actor,
-            screening_id,
-            note_errors=errors,
-            note_form=form,
-            status_code=422,
-        )
-    outcome = attempt(
+    version = int(version_text) if version_text.isdigit() else None
+    outcome = submit(
         session,
-        lambda: service.update_note(
-            session,
-            actor,
-            screening_id,
-            body,
-            int(version_text) if version_text.isdigit() else None,
-        ),
+        NoteIn,
+        form,
+        lambda body: service.update_note(session, actor, screening_id, body, version),
     )
     if isinstance(outcome, Refused):
         return _screening_page(
@@ -468,19 +442,15 @@ def create_criteria_set(
             based_on = service.get_criteria_set(session, actor, int(based_text))
         except NotFound:
             based_on = None
-    body, errors = parse(
+    outcome = submit(
+        session,
         CriteriaSetIn,
         {
             "toml": form["toml"],
             "based_on_id": based_text or None,
             "activate": form["activate"] == "yes",
         },
-    )
-    if body is None:
-        return _criteria_form(request, form, errors, based_on, 422)
-    outcome = attempt(
-        session,
-        lambda: service.create_criteria_set(session, actor, body),
+        lambda body: service.create_criteria_set(session, actor, body),
         refusals=(InvalidInput, Conflict),
         message_field={Conflict: "toml"},
     )

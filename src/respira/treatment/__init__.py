@@ -1,5 +1,23 @@
-"""treatment step (being built: issue 10)."""
+"""The stay: admission for an approved course, the ward board of the day, the bedside
+check of wristband and unit (go / no-go with the reasons), the administration record
+with vital signs, operator and witness, supporting sessions, and discharge."""
 
-from respira.kit.step import Step
+from respira.kit.actors import Role
+from respira.kit.step import Nav, Section, Step
 
-STEP = Step(name="treatment", package=__name__, has_templates=False)
+STEP = Step(
+    name="treatment",
+    package=__name__,
+    models=("models",),
+    routers=("api:router", "pages:router"),
+    sections=(Section(60, "treatment/_section.html", "pages:patient_section"),),
+    nav=(
+        Nav(
+            "Ward",
+            "/ward",
+            frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR}),
+            55,
+        ),
+    ),
+    demo="demo:seed",
+)

@@ -24,20 +24,12 @@ def _page(
 ) -> Response:
     if status == 401:
         nxt = request.url.path if request.method == "GET" else "/"
-        return render(
-            request,
-            "accounts/login.html",
-            {"next": nxt, "error": None, "notice": message},
-            status,
-            headers,
-        )
-    return render(
-        request,
-        "error.html",
-        {"status": status, "title": title, "message": message},
-        status,
-        headers,
-    )
+        template = "accounts/login.html"
+        context: dict[str, Any] = {"next": nxt, "error": None, "notice": message}
+    else:
+        template = "error.html"
+        context = {"status": status, "title": title, "message": message}
+    return render(request, template, context, status, headers)
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:

@@ -99,3 +99,21 @@ def attempt(
             )
             errors = {field: exc.message}
         return Refused(errors, exc.status_code, isinstance(exc, Conflict))
+
+
+def submit(
+    session: Session,
+    schema: type[M],
+    data: dict[str, Any],
+    use_case: Callable[[M], T],
+    *,
+    refusals: tuple[type[DomainError], ...] = (Conflict, InvalidInput, PreconditionRequired),
+    message_field: Mapping[type[DomainError], str] | None = None,
+) -> T | Refused:
+    """Validate a form with ``schema`` and ``attempt`` the use case on what it parsed.
+    A form that does not parse is ``Refused`` with its errors by field and 422, before
+    the use case runs."""
+    body, errors = parse(schema, data)
+    if body is None:
+        return Refused(errors, 422, False)
+    return attempt(session, lambda: use_case(body), refusals=refusals, message_field=message_field)

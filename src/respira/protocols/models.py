@@ -1,0 +1,266 @@
+"""Tables of the protocol step: the programme's limits (versioned data) and the
+treatment courses with their IV infusions, nebulised doses and supporting modalities.
+
+- Programme limits are never edited: a change is a new row with the next ``version``,
+  and the newest version is the one in force. A course names the version it was
+  checked against (``limits_id``).
+- A course is a plan for one stay. Its identity for people is the patient's course
+  ``number`` (1, 2, ... per patient; a repeat course is a new number, linked with
+  ``repeat_of_id``) and its ``version`` (a revision of an approved course is a new row
+  of the same number with the next version, pointing at it with ``revises_id``, unique:
+  a course is revised at most once). ``status`` is ``draft``, ``approved`` or
+  ``superseded``; an approved row never changes except to become ``superseded`` when its
+  revision is approved (a revised draft is superseded at once: it was in force nowhere).
+- Each IV infusion stores the dose per kg and the absolute cell count computed from the
+  plan's weight, with the weight and its date on the course (clinical.md §5.3 "Dose
+  normalisation": store both, with the weight used and its date).
+- Day-of-stay columns keep their calendar date too (``on_date``), so that the infusion
+  room's daily capacity and the ward's board query one indexed column.
+- Self-references have no ON DELETE action (as in screening): the database checks them
+  at the end of each statement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from respira.kit.db import Base, UTCDateTime, utcnow
+
+SOURCES = ("allogeneic_cord", "autologous_bone_marrow", "autologous_adipose")
+STATUSES = ("draft", "approved", "superseded")
+MODALITIES = (
+    "physiotherapy",
+    "kinesiotherapy",
+    "electrotherapy",
+    "ultrasound",
+    "lymphatic_drainage",
+    "low_level_laser",
+    "imr_infusions",
+    "plasmapheresis",
+    "hypoxy_hyperoxy",
+    "mesodiencephalic_modulation",
+)
+APPROVAL_MEANING = "approved protocol"
+OVERRIDE_MEANING = "approved limit override"
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class ProgrammeLimits(Base):
+    """One version of the programme's limits."""
+
+    __tablename__ = "programme_limits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True, nullable=False)
+    dose_min_million_cells_per_kg: Mapped[float] = mapped_column(Float, nullable=False)
+    dose_max_million_cells_per_kg: Mapped[float] = mapped_column(Float, nullable=False)
+    max_infusions_per_course: Mapped[int] = mapped_column(Integer, nullable=False)
+    stay_min_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    stay_max_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    lead_time_bone_marrow_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    lead_time_adipose_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    infusion_chairs_per_day: Mapped[int] = mapped_column(Integer, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(
+            "dose_min_million_cells_per_kg > 0 AND "
+            "dose_min_million_cells_per_kg <= dose_max_million_cells_per_kg",
+            name="dose_range",
+        ),
+        CheckConstraint("max_infusions_per_course >= 1", name="max_infusions"),
+        CheckConstraint("stay_min_days >= 1 AND stay_min_days <= stay_max_days", name="stay"),
+        CheckConstraint(
+            "lead_time_bone_marrow_days >= 0 AND lead_time_adipose_days >= 0", name="lead_times"
+        ),
+        CheckConstraint("infusion_chairs_per_day >= 1", name="chairs"),
+    )
+
+
+class Course(Base):
+    """One version of a patient's treatment course."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
+    )
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    source: Mapped[str] = mapped_column(String(32), nullable=False)
+    harvest_id: Mapped[int | None] = mapped_column(
+        ForeignKey("harvests.id", ondelete="RESTRICT"), index=True
+    )
+    start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    stay_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    end_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    weight_kg: Mapped[float] = mapped_column(Float, nullable=False)
+    weight_measured_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    premedication: Mapped[str | None] = mapped_column(Text)
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))
+    revises_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), unique=True)
+    limits_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_limits.id", ondelete="RESTRICT"), nullable=False
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # A second physician's e-signed override of the limits the plan is outside of.
+    override_limits: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    override_by_name: Mapped[str | None] = mapped_column(String(200))
+    override_signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signatures.id", ondelete="RESTRICT"), unique=True
+    )
+    # The approving physician's e-signature.
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    approved_by_name: Mapped[str | None] = mapped_column(String(200))
+    approval_signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signatures.id", ondelete="RESTRICT"), unique=True
+    )
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    medication_at_approval: Mapped[str | None] = mapped_column(Text)
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    infusions: Mapped[list[CourseInfusion]] = relationship(
+        order_by="CourseInfusion.day", cascade="all, delete-orphan", lazy="selectin"
+    )
+    nebulisations: Mapped[list[CourseNebulisation]] = relationship(
+        order_by=lambda: [CourseNebulisation.day, CourseNebulisation.id],
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    supporting: Mapped[list[CourseSupporting]] = relationship(
+        order_by="CourseSupporting.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("patient_id", "number", "version"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("source", SOURCES), name="source"),
+        CheckConstraint(
+            "(source = 'allogeneic_cord' AND harvest_id IS NULL) OR "
+            "(source <> 'allogeneic_cord' AND harvest_id IS NOT NULL)",
+            name="harvest_for_autologous",
+        ),
+        CheckConstraint("number >= 1 AND version >= 1", name="numbering"),
+        CheckConstraint("stay_days >= 1", name="stay_days"),
+        CheckConstraint("weight_kg > 0", name="weight"),
+        CheckConstraint(
+            "(override_signature_id IS NULL AND override_by_id IS NULL "
+            "AND override_by_name IS NULL AND override_reason IS NULL "
+            "AND override_limits IS NULL) OR "
+            "(override_signature_id IS NOT NULL AND override_by_id IS NOT NULL "
+            "AND override_by_name IS NOT NULL AND override_reason IS NOT NULL "
+            "AND override_limits IS NOT NULL)",
+            name="override_whole",
+        ),
+        CheckConstraint(
+            "override_by_id IS NULL OR override_by_id <> created_by_id", name="override_second"
+        ),
+        CheckConstraint(
+            "(approval_signature_id IS NULL AND approved_at IS NULL AND approved_by_id IS NULL "
+            "AND approved_by_name IS NULL AND content_hash IS NULL "
+            "AND medication_at_approval IS NULL) OR "
+            "(approval_signature_id IS NOT NULL AND approved_at IS NOT NULL "
+            "AND approved_by_id IS NOT NULL AND approved_by_name IS NOT NULL "
+            "AND content_hash IS NOT NULL AND medication_at_approval IS NOT NULL)",
+            name="approval_whole",
+        ),
+        CheckConstraint(
+            "(status = 'approved' AND approval_signature_id IS NOT NULL) OR "
+            "(status = 'draft' AND approval_signature_id IS NULL) OR status = 'superseded'",
+            name="approval_status",
+        ),
+        CheckConstraint(
+            "(status = 'superseded') = (superseded_at IS NOT NULL)", name="superseded_dated"
+        ),
+        Index("ix_courses_stay", "status", "start_date", "end_date"),
+    )
+
+
+class CourseInfusion(Base):
+    """One IV infusion of a course: day of the stay, dose per kg and the cells."""
+
+    __tablename__ = "course_infusions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), nullable=False
+    )
+    day: Mapped[int] = mapped_column(Integer, nullable=False)
+    on_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    dose_million_cells_per_kg: Mapped[float] = mapped_column(Float, nullable=False)
+    cells_total: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("course_id", "day"),
+        CheckConstraint("day >= 1", name="day"),
+        CheckConstraint("dose_million_cells_per_kg > 0 AND cells_total > 0", name="dose"),
+    )
+
+
+class CourseNebulisation(Base):
+    """One nebulised dose of a course (amount in 10^6 cells)."""
+
+    __tablename__ = "course_nebulisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    day: Mapped[int] = mapped_column(Integer, nullable=False)
+    on_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    amount_million_cells: Mapped[float] = mapped_column(Float, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("day >= 1", name="day"),
+        CheckConstraint("amount_million_cells > 0", name="amount"),
+    )
+
+
+class CourseSupporting(Base):
+    """A supporting modality of a course: how many sessions, on which days of the stay
+    (``days``: a JSON list of day numbers, ascending)."""
+
+    __tablename__ = "course_supporting"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), nullable=False
+    )
+    modality: Mapped[str] = mapped_column(String(32), nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    days: Mapped[list[int]] = mapped_column(JSON, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("course_id", "modality"),
+        CheckConstraint(_in("modality", MODALITIES), name="modality"),
+        CheckConstraint("count >= 1", name="count"),
+    )

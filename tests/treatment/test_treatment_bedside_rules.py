@@ -1,0 +1,134 @@
+"""The bedside go / no-go as a pure function of the facts (no database): one test per
+refusal reason, each at its cut-off, and a go when everything is right."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from respira.treatment import bedside
+
+NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
+PATIENT = 7
+OTHER = 8
+
+
+@dataclass(frozen=True)
+class Facts:
+    unit_id: int = 1
+    din: str = "G123498654321"
+    lot_id: int = 1
+    lot_status: str = "released"
+    lot_expiry: dt.date | None = dt.date(2026, 12, 31)
+    unit_status: str = "thawed"
+    autologous_patient_id: int | None = None
+    course_id: int | None = 3
+    infusion_day: int | None = 0
+    thawed_at: dt.datetime | None = NOW - dt.timedelta(hours=1)
+    thaw_expires_at: dt.datetime | None = NOW + dt.timedelta(hours=3)
+
+
+def judge(
+    facts: Facts | None = Facts(),
+    *,
+    patient_id: int | None = PATIENT,
+    course_patient_id: int | None = PATIENT,
+    now: dt.datetime = NOW,
+) -> bedside.Verdict:
+    return bedside.verdict(
+        patient_id=patient_id,
+        patient_code="RSP-1234567-4",
+        unit=facts,
+        din="G123498654321",
+        course_patient_id=course_patient_id,
+        now=now,
+    )
+
+
+def test_go_when_unit_is_this_patients_released_allocated_and_in_date():
+    v = judge()
+    assert v.ok and v.codes == () and v.reasons == ()
+
+
+def test_go_for_the_patients_own_autologous_unit():
+    assert judge(Facts(autologous_patient_id=PATIENT)).ok
+
+
+def test_no_go_for_an_unknown_wristband_code():
+    v = judge(patient_id=None)
+    assert not v.ok and bedside.UNKNOWN_PATIENT in v.codes
+
+
+def test_no_go_for_an_unknown_din():
+    v = judge(None)
+    assert not v.ok and v.codes == (bedside.UNKNOWN_UNIT,)
+
+
+def test_no_go_for_another_patients_autologous_unit():
+    v = judge(Facts(autologous_patient_id=OTHER))
+    assert not v.ok and bedside.OTHER_PATIENTS_AUTOLOGOUS in v.codes
+    assert any("another patient's autologous unit" in r for r in v.reasons)
+
+
+def test_no_go_for_a_unit_allocated_to_no_course():
+    v = judge(Facts(course_id=None), course_patient_id=None)
+    assert v.codes == (bedside.NOT_ALLOCATED,)
+
+
+def test_no_go_for_a_unit_allocated_to_another_patients_course():
+    v = judge(course_patient_id=OTHER)
+    assert v.codes == (bedside.NOT_ALLOCATED,)
+    assert "another patient's course" in v.reasons[0]
+
+
+def test_no_go_for_a_lot_in_quarantine():
+    v = judge(Facts(lot_status="quarantine"))
+    assert v.codes == (bedside.NOT_RELEASED,)
+
+
+def test_no_go_for_a_recalled_lot():
+    v = judge(Facts(lot_status="recalled"))
+    assert v.codes == (bedside.RECALLED,)
+
+
+def test_no_go_for_a_discarded_unit():
+    assert judge(Facts(unit_status="discarded")).codes == (bedside.DISCARDED,)
+
+
+def test_lot_usable_on_its_expiry_date_and_refused_the_day_after():
+    on_expiry = Facts(lot_expiry=NOW.date())
+    assert judge(on_expiry).ok
+    v = judge(Facts(lot_expiry=NOW.date() - dt.timedelta(days=1)))
+    assert v.codes == (bedside.EXPIRED,)
+
+
+def test_no_go_once_the_post_thaw_time_has_run_out():
+    assert judge(Facts(thaw_expires_at=NOW + dt.timedelta(seconds=1))).ok
+    v = judge(Facts(thaw_expires_at=NOW))
+    assert v.codes == (bedside.THAW_EXPIRED,)
+
+
+def test_no_go_for_a_unit_already_given():
+    v = judge(Facts(unit_status="administered"))
+    assert v.codes == (bedside.ALREADY_GIVEN,)
+
+
+def test_every_reason_that_applies_is_given_in_a_fixed_order():
+    facts = replace(
+        Facts(),
+        autologous_patient_id=OTHER,
+        lot_status="recalled",
+        lot_expiry=NOW.date() - dt.timedelta(days=2),
+        thaw_expires_at=NOW - dt.timedelta(minutes=1),
+        unit_status="administered",
+    )
+    v = judge(facts, course_patient_id=OTHER)
+    assert v.codes == (
+        bedside.OTHER_PATIENTS_AUTOLOGOUS,
+        bedside.NOT_ALLOCATED,
+        bedside.RECALLED,
+        bedside.EXPIRED,
+        bedside.THAW_EXPIRED,
+        bedside.ALREADY_GIVEN,
+    )
+    assert len(v.reasons) == len(v.codes)
