@@ -44,6 +44,7 @@ test: lint
 bench: install-dev
 	$(BIN)/python bench/spirometry.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/ward.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
