@@ -196,9 +196,11 @@ def consultation_thanks(
 
 def rate_limited_page(request: Request, exc: RateLimited) -> Response:
     lang = request_lang(request)
+    # threshold 0.9: a wait of 54 minutes or more reads "in 1 hour", so that the page
+    # does not say "60 minutes" when the window has one second less to run.
     wait = format_timedelta(
         dt.timedelta(seconds=exc.retry_after_s),
-        threshold=1.0,
+        threshold=0.9,
         add_direction=True,
         locale=lang,
     )
