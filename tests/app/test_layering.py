@@ -16,7 +16,12 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = SRC / "respira"
 STEP_NAMES = {name.rsplit(".", 1)[1] for name in STEPS}
 PUBLIC_FACE = {"service", "schemas"}
-ROUTE_MODULES = {"pages", "api", "routes"}
+ROUTE_MODULES = {"pages", "api", "routes", "page_router"}
+
+
+def _is_route_module(leaf: str) -> bool:
+    """pages.py, api.py, routes.py and a step's split page modules (``lot_pages.py``)."""
+    return leaf in ROUTE_MODULES or leaf.endswith("_pages")
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ def violations(modules: list[Module]) -> list[str]:
                 problems.append(
                     f"{where}: another step is used through its service or schemas only"
                 )
-            if layer == "step" and leaf in ROUTE_MODULES:
+            if layer == "step" and _is_route_module(leaf):
                 if t_layer == "science":
                     problems.append(f"{where}: pages and API ask their service, not science")
                 elif target.endswith(".models"):
@@ -130,6 +135,9 @@ def test_the_layering_check_catches_each_kind_of_wrong_arrow():
         ),
         "an API imports its own tables": _fake(
             "respira.intake.api", "from respira.intake import models"
+        ),
+        "a split page module imports tables": _fake(
+            "respira.products.lot_pages", "from respira.products.models import Lot"
         ),
         "a step imports the app": _fake("respira.intake.fake", "from respira.app import steps"),
     }

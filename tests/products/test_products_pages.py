@@ -12,6 +12,7 @@ from sqlalchemy import select
 from respira.kit import audit
 from respira.kit.validation import today_utc
 from respira.products import demo, service
+from respira.products.donors import donor_out
 from respira.products.models import Donor, Lot, Unit
 from tests.products.helpers import lot_body, qc_body
 
@@ -194,7 +195,7 @@ def test_demo_laboratory_has_released_lots_a_lot_in_qc_a_held_lot_and_a_culture(
     assert counts == {"lots": 5, "units": 28}
     with db.session() as session:
         lots = {lot.code: lot for lot in session.scalars(select(Lot))}
-        donors = [service._donor_out(d) for d in session.scalars(select(Donor))]
+        donors = [donor_out(d) for d in session.scalars(select(Donor))]
         assert sorted(d.eligible for d in donors) == [False, True]
         assert lots["UC14-L01"].status == lots["UC14-L02"].status == "released"
         board = service.lab_board(session, lab.actor)

@@ -213,12 +213,7 @@ def record_custody(
 def unit_label(
     din: str, session: Session = Depends(get_db), actor: Actor = Depends(LAB)
 ) -> Response:
-    facts = service.label_facts(session, actor, din)
-    return Response(
-        label.render_label(facts),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{facts["din"]}.pdf"'},
-    )
+    return label.pdf_response(service.label_facts(session, actor, din))
 
 
 @router.get("/patients/{patient_id}/unit-chains", response_model=list[ChainOut])

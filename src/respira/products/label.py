@@ -16,12 +16,23 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from fastapi.responses import Response
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas
 
 SIZE = (100 * mm, 100 * mm)
+
+
+def pdf_response(facts: dict[str, Any]) -> Response:
+    """The label as a PDF shown inline, its file named by the DIN (the API and the
+    pages answer it alike)."""
+    return Response(
+        render_label(facts),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{facts["din"]}.pdf"'},
+    )
 
 
 def render_label(facts: dict[str, Any]) -> bytes:

@@ -42,7 +42,10 @@ from respira.products.models import (
     Lot,
     Unit,
 )
-from respira.products.schemas import DosePreparationIn, DosePreparationOut, UnitOut
+from respira.products.roles import LAB_ROLES, READ_ROLES
+from respira.products.rows import append_event, unit_out
+from respira.products.schemas import DosePreparationIn, DosePreparationOut
+from respira.products.specifications import current_viability_minimum
 from respira.protocols import service as protocols_service
 
 # A dose is met when the viable cells are within this fraction of the prescription.
@@ -71,23 +74,6 @@ def units_of_patient(session: Session, patient_id: int) -> list[int]:
     )
 
 
-def _unit_out(unit: Unit, lot_code: str) -> UnitOut:
-    return UnitOut(
-        id=unit.id,
-        din=unit.din,
-        check_character=unit.check_character,
-        eye_readable=dins.format_din(unit.din),
-        lot_id=unit.lot_id,
-        lot_code=lot_code,
-        status=unit.status,
-        cells_million=unit.cells_million,
-        volume_ml=unit.volume_ml,
-        thawed_at=unit.thawed_at,
-        thaw_expires_at=unit.thaw_expires_at,
-        post_thaw_viability_pct=unit.post_thaw_viability_pct,
-    )
-
-
 def _out(session: Session, row: DosePreparation) -> DosePreparationOut:
     units = session.scalars(
         select(Unit)
@@ -105,7 +91,7 @@ def _out(session: Session, row: DosePreparation) -> DosePreparationOut:
         weight_kg=row.weight_kg,
         dose_cells_million=row.dose_cells_total / 1e6,
         dose_cells_per_kg=row.dose_million_cells_per_kg,
-        units=[_unit_out(u, lot.code) for u in units],
+        units=[unit_out(u, lot.code) for u in units],
         thawed_at=row.thawed_at,
         thaw_expires_at=row.thaw_expires_at,
         post_thaw_viability_pct=row.post_thaw_viability_pct,
@@ -115,8 +101,6 @@ def _out(session: Session, row: DosePreparation) -> DosePreparationOut:
 
 
 def list_for_course(session: Session, actor: Actor, course_id: int) -> list[DosePreparationOut]:
-    from respira.products.service import READ_ROLES
-
     require_role(actor, READ_ROLES)
     rows = session.scalars(
         select(DosePreparation)
@@ -129,8 +113,6 @@ def list_for_course(session: Session, actor: Actor, course_id: int) -> list[Dose
 def prepare_dose(
     session: Session, actor: Actor, course_id: int, data: DosePreparationIn
 ) -> DosePreparationOut:
-    from respira.products.service import LAB_ROLES, current_viability_minimum
-
     require_role(actor, LAB_ROLES)
     course = protocols_service.get_course(session, actor, course_id)
     if course.status != "approved":
@@ -277,10 +259,8 @@ def prepare_dose(
             unit.thawed_at = row.thawed_at
             unit.thaw_expires_at = row.thaw_expires_at
             unit.post_thaw_viability_pct = data.post_thaw_viability_pct
-    from respira.products.service import _append
-
     for unit in units:
-        _append(
+        append_event(
             session,
             actor,
             unit.id,
@@ -289,7 +269,7 @@ def prepare_dose(
             f"{data.infusion_day}",
             at=row.thawed_at,
         )
-        _append(
+        append_event(
             session,
             actor,
             unit.id,

@@ -23,7 +23,7 @@ treatment courses with their IV infusions, nebulised doses and supporting modali
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import (
     JSON,
@@ -41,21 +41,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from respira.kit.db import Base, UTCDateTime, utcnow
+from respira.protocols.schemas import Modality, Source, Status
 
-SOURCES = ("allogeneic_cord", "autologous_bone_marrow", "autologous_adipose")
-STATUSES = ("draft", "approved", "superseded")
-MODALITIES = (
-    "physiotherapy",
-    "kinesiotherapy",
-    "electrotherapy",
-    "ultrasound",
-    "lymphatic_drainage",
-    "low_level_laser",
-    "imr_infusions",
-    "plasmapheresis",
-    "hypoxy_hyperoxy",
-    "mesodiencephalic_modulation",
-)
+# The values the API accepts (``respira.protocols.schemas``) are the values the tables hold.
+SOURCES: tuple[str, ...] = get_args(Source)
+STATUSES: tuple[str, ...] = get_args(Status)
+MODALITIES: tuple[str, ...] = get_args(Modality)
 APPROVAL_MEANING = "approved protocol"
 OVERRIDE_MEANING = "approved limit override"
 

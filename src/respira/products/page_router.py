@@ -1,0 +1,28 @@
+"""What the laboratory's page modules share: the router every one of them declares its
+routes on (``respira.products.pages`` hands it to the app), who may open them, and a
+posted form read into the fields of a schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from respira.kit.web.deps import PageAccess
+from respira.products import service
+
+router = APIRouter(include_in_schema=False)
+
+LAB = PageAccess(*service.LAB_ROLES)
+READ = PageAccess(*service.READ_ROLES)
+
+
+def blank(data: dict[str, str]) -> dict[str, Any]:
+    """Form values with empty strings as None, so optional fields stay optional."""
+    return {k: (v.strip() or None) for k, v in data.items()}
+
+
+def form_fields(data: dict[str, str], schema: type[BaseModel]) -> dict[str, Any]:
+    """The posted values the schema has a field for, leaving out the empty ones."""
+    return {k: v for k, v in blank(data).items() if k in schema.model_fields and v is not None}

@@ -1,0 +1,172 @@
+"""Quality control and the QA decisions: QC results of a lot in quarantine, the e-signed
+release for clinical use (only when every specification passes, the donor is eligible
+and the lot has not expired) and the e-signed recall that blocks every unit at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from respira.kit import audit, records
+from respira.kit.actors import Actor, require_role
+from respira.kit.db import utcnow
+from respira.kit.errors import Conflict, InvalidInput
+from respira.kit.validation import today_utc
+from respira.products import specs
+from respira.products.lots import lot_out, save_lot
+from respira.products.models import Lot, QcResult
+from respira.products.roles import LAB_ROLES, RECALL_MEANING, RELEASE_MEANING
+from respira.products.rows import append_event, load_lot, lot_units
+from respira.products.schemas import LotOut, QcIn, QcResultOut
+from respira.products.specifications import current_spec, install_default, qc_out
+
+
+def record_qc(session: Session, actor: Actor, lot_id: int, data: QcIn) -> QcResultOut:
+    """One QC result (the newest per attribute counts): method, operator (the signed-in
+    user) and date are kept with it."""
+    require_role(actor, LAB_ROLES)
+    lot = load_lot(session, lot_id, lock=True)
+    if lot.status != "quarantine":
+        raise Conflict(f"the lot is {lot.status}; its quality control is closed")
+    spec = current_spec(session)
+    items = {i.attribute: i for i in spec.items}
+    attribute = data.attribute.strip().lower()
+    item = items.get(attribute)
+    if item is None:
+        raise InvalidInput(
+            {"attribute": "must be one of the release specifications: " + ", ".join(items)}
+        )
+    if item.unit and data.unit and data.unit != item.unit:
+        raise InvalidInput({"unit": f"{attribute} is specified in {item.unit!r}"})
+    problem = specs.valid_value(item.model_dump(), data.value)
+    if problem:
+        raise InvalidInput({"value": problem})
+    tested_on = data.tested_on or today_utc()
+    if tested_on > today_utc():
+        raise InvalidInput({"tested_on": "cannot be in the future"})
+    row = QcResult(
+        lot_id=lot_id,
+        attribute=attribute,
+        value=data.value,
+        unit=item.unit,
+        method=data.method,
+        tested_on=tested_on,
+        recorded_at=utcnow(),
+        recorded_by_name=actor.name,
+    )
+    session.add(row)
+    session.flush()
+    out = qc_out(row)
+    audit.record(
+        session,
+        actor,
+        entity_type="qc_result",
+        entity_id=row.id,
+        action="create",
+        after={"lot_id": lot_id, **out.model_dump(mode="json")},
+    )
+    session.commit()
+    return out
+
+
+def _release_content(lot: Lot, out: LotOut) -> dict[str, Any]:
+    """Exactly what the release signature covers."""
+    return {
+        "lot_id": lot.id,
+        "lot_code": lot.code,
+        "origin": lot.origin,
+        "donor_id": lot.donor_id,
+        "harvest_id": lot.harvest_id,
+        "expiry": lot.expiry.isoformat(),
+        "spec_version": out.spec_version,
+        "results": [
+            {
+                "attribute": c.attribute,
+                "result_id": c.result.id if c.result else None,
+                "value": c.result.value if c.result else None,
+                "outcome": c.outcome,
+            }
+            for c in out.qc
+        ],
+    }
+
+
+def release_lot(
+    session: Session, actor: Actor, lot_id: int, *, password: str, meaning: str
+) -> LotOut:
+    """The QA e-signature "released for clinical use": only a lot in quarantine whose
+    every specification passes (newest result per attribute), not on hold, not expired,
+    and, for a donor lot, of an eligible donor."""
+    require_role(actor, LAB_ROLES)
+    lot = load_lot(session, lot_id, lock=True)
+    if lot.status != "quarantine":
+        raise Conflict(f"the lot is {lot.status}; only a lot in quarantine can be released")
+    install_default(session, actor)
+    out = lot_out(session, lot)
+    if out.blocking:
+        raise Conflict("the lot cannot be released: " + "; ".join(out.blocking))
+    signature = audit.esign(
+        session,
+        actor,
+        password=password,
+        meaning=meaning,
+        allowed_meanings=[RELEASE_MEANING],
+        entity_type="lot",
+        entity_id=lot.id,
+        content=_release_content(lot, out),
+    )
+    lot.status = "released"
+    lot.released_at = signature.signed_at
+    lot.released_by_name = actor.name
+    lot.release_signature_id = signature.id
+    lot.release_spec_version = out.spec_version
+    records.flush(session, "the lot was released or changed by someone else at this moment")
+    return save_lot(
+        session,
+        actor,
+        lot,
+        "release",
+        before={"status": "quarantine"},
+        after={"status": "released", "signature_id": signature.id, "spec": out.spec_version},
+    )
+
+
+def recall_lot(
+    session: Session, actor: Actor, lot_id: int, *, password: str, reason: str
+) -> LotOut:
+    """The e-signed recall of a released lot: from this moment every unit of it is
+    blocked (its lot status is what the bedside check reads)."""
+    require_role(actor, LAB_ROLES)
+    lot = load_lot(session, lot_id, lock=True)
+    if lot.status != "released":
+        raise Conflict(f"the lot is {lot.status}; only a released lot can be recalled")
+    signature = audit.esign(
+        session,
+        actor,
+        password=password,
+        meaning=RECALL_MEANING,
+        allowed_meanings=[RECALL_MEANING],
+        entity_type="lot",
+        entity_id=lot.id,
+        content={"lot_id": lot.id, "lot_code": lot.code, "reason": reason},
+    )
+    lot.status = "recalled"
+    lot.recalled_at = signature.signed_at
+    lot.recalled_by_name = actor.name
+    lot.recall_signature_id = signature.id
+    lot.recall_reason = reason
+    units = lot_units(session, lot_id)
+    for unit in units:
+        if unit.status != "administered":
+            append_event(session, actor, unit.id, "recalled", f"lot recalled: {reason}")
+    records.flush(session, "the lot was changed by someone else at this moment")
+    return save_lot(
+        session,
+        actor,
+        lot,
+        "recall",
+        before={"status": "released"},
+        after={"status": "recalled", "signature_id": signature.id},
+        reason=reason,
+    )
