@@ -23,19 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    CheckConstraint,
-    Date,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from respira.kit.db import Base
@@ -45,11 +33,11 @@ from respira.kit.records import RETRACTION_CONSISTENT, Recorded
 class DiagnosticVisit(Recorded, Base):
     __tablename__ = "diagnostic_visits"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
+        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
     )
-    visit_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    visit_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
 
     spirometry: Mapped[list[SpirometrySession]] = relationship(
         back_populates="visit", order_by="SpirometrySession.id.desc()"
@@ -68,8 +56,8 @@ class DiagnosticVisit(Recorded, Base):
     )
 
     __table_args__ = (
-        CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
-        Index("ix_diagnostic_visits_patient_id_visit_date", "patient_id", "visit_date"),
+        sa.CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
+        sa.Index("ix_diagnostic_visits_patient_id_visit_date", "patient_id", "visit_date"),
     )
 
 
@@ -85,35 +73,35 @@ class SpirometrySession(Recorded, Base):
 
     __tablename__ = "spirometry_sessions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     visit_id: Mapped[int] = mapped_column(
-        ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     # What was measured and given.
-    fev1_pre_l: Mapped[float] = mapped_column(Float, nullable=False)
-    fvc_pre_l: Mapped[float] = mapped_column(Float, nullable=False)
-    fef2575_pre_l_s: Mapped[float | None] = mapped_column(Float)
-    fev1_post_l: Mapped[float | None] = mapped_column(Float)
-    fvc_post_l: Mapped[float | None] = mapped_column(Float)
-    bronchodilator: Mapped[str | None] = mapped_column(String(100))
-    bronchodilator_dose_ug: Mapped[float | None] = mapped_column(Float)
+    fev1_pre_l: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    fvc_pre_l: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    fef2575_pre_l_s: Mapped[float | None] = mapped_column(sa.Float)
+    fev1_post_l: Mapped[float | None] = mapped_column(sa.Float)
+    fvc_post_l: Mapped[float | None] = mapped_column(sa.Float)
+    bronchodilator: Mapped[str | None] = mapped_column(sa.String(100))
+    bronchodilator_dose_ug: Mapped[float | None] = mapped_column(sa.Float)
     # The inputs of the reference equations, as used.
-    equations: Mapped[str] = mapped_column(String(16), nullable=False)
-    ethnicity: Mapped[str | None] = mapped_column(String(32))
-    sex: Mapped[str] = mapped_column(String(1), nullable=False)
-    age_years: Mapped[float] = mapped_column(Float, nullable=False)
-    height_cm: Mapped[float] = mapped_column(Float, nullable=False)
-    equations_version: Mapped[str] = mapped_column(String(500), nullable=False)
+    equations: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    ethnicity: Mapped[str | None] = mapped_column(sa.String(32))
+    sex: Mapped[str] = mapped_column(sa.String(1), nullable=False)
+    age_years: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    height_cm: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    equations_version: Mapped[str] = mapped_column(sa.String(500), nullable=False)
     # The interpretation (ATS/ERS 2022; BDR also by the 2005 rule).
-    pattern: Mapped[str] = mapped_column(String(64), nullable=False)
-    severity: Mapped[str | None] = mapped_column(String(64))
-    bdr: Mapped[bool | None] = mapped_column(Boolean)
-    bdr_fev1_pct_pred_change: Mapped[float | None] = mapped_column(Float)
-    bdr_fvc_pct_pred_change: Mapped[float | None] = mapped_column(Float)
-    bdr_2005: Mapped[bool | None] = mapped_column(Boolean)
+    pattern: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    severity: Mapped[str | None] = mapped_column(sa.String(64))
+    bdr: Mapped[bool | None] = mapped_column(sa.Boolean)
+    bdr_fev1_pct_pred_change: Mapped[float | None] = mapped_column(sa.Float)
+    bdr_fvc_pct_pred_change: Mapped[float | None] = mapped_column(sa.Float)
+    bdr_2005: Mapped[bool | None] = mapped_column(sa.Boolean)
     # What the science module noted but did not compute (e.g. no FEF25-75 equations in
     # GLI Global), shown beside the results.
-    notes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    notes: Mapped[list[str]] = mapped_column(sa.JSON, nullable=False, default=list)
 
     visit: Mapped[DiagnosticVisit] = relationship(back_populates="spirometry")
     results: Mapped[list[SpirometryResult]] = relationship(
@@ -121,16 +109,16 @@ class SpirometrySession(Recorded, Base):
     )
 
     __table_args__ = (
-        CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
-        CheckConstraint("equations IN ('gli-global', 'gli-2012')", name="equations"),
-        CheckConstraint("sex IN ('M', 'F')", name="sex"),
-        CheckConstraint(_range("fev1_pre_l", 0.2, 8, nullable=False), name="fev1_pre_range"),
-        CheckConstraint(_range("fvc_pre_l", 0.2, 10, nullable=False), name="fvc_pre_range"),
-        CheckConstraint(_range("fev1_post_l", 0.2, 8), name="fev1_post_range"),
-        CheckConstraint(_range("fvc_post_l", 0.2, 10), name="fvc_post_range"),
-        CheckConstraint(_range("fef2575_pre_l_s", 0.05, 15), name="fef2575_pre_range"),
-        CheckConstraint(_range("bronchodilator_dose_ug", 0, 1000), name="bd_dose_range"),
-        CheckConstraint("(fev1_post_l IS NULL) = (fvc_post_l IS NULL)", name="post_pair"),
+        sa.CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
+        sa.CheckConstraint("equations IN ('gli-global', 'gli-2012')", name="equations"),
+        sa.CheckConstraint("sex IN ('M', 'F')", name="sex"),
+        sa.CheckConstraint(_range("fev1_pre_l", 0.2, 8, nullable=False), name="fev1_pre_range"),
+        sa.CheckConstraint(_range("fvc_pre_l", 0.2, 10, nullable=False), name="fvc_pre_range"),
+        sa.CheckConstraint(_range("fev1_post_l", 0.2, 8), name="fev1_post_range"),
+        sa.CheckConstraint(_range("fvc_post_l", 0.2, 10), name="fvc_post_range"),
+        sa.CheckConstraint(_range("fef2575_pre_l_s", 0.05, 15), name="fef2575_pre_range"),
+        sa.CheckConstraint(_range("bronchodilator_dose_ug", 0, 1000), name="bd_dose_range"),
+        sa.CheckConstraint("(fev1_post_l IS NULL) = (fvc_post_l IS NULL)", name="post_pair"),
     )
 
 
@@ -141,21 +129,21 @@ class SpirometryResult(Base):
 
     __tablename__ = "spirometry_results"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     session_id: Mapped[int] = mapped_column(
-        ForeignKey("spirometry_sessions.id", ondelete="CASCADE"), nullable=False
+        sa.ForeignKey("spirometry_sessions.id", ondelete="CASCADE"), nullable=False
     )
-    key: Mapped[str] = mapped_column(String(16), nullable=False)
-    measured: Mapped[float] = mapped_column(Float, nullable=False)
-    pred: Mapped[float] = mapped_column(Float, nullable=False)
-    lln: Mapped[float] = mapped_column(Float, nullable=False)
-    uln: Mapped[float] = mapped_column(Float, nullable=False)
-    z: Mapped[float] = mapped_column(Float, nullable=False)
-    pctpred: Mapped[float] = mapped_column(Float, nullable=False)
+    key: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    measured: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    pred: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    lln: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    uln: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    z: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    pctpred: Mapped[float] = mapped_column(sa.Float, nullable=False)
 
     session: Mapped[SpirometrySession] = relationship(back_populates="results")
 
-    __table_args__ = (UniqueConstraint("session_id", "key"),)
+    __table_args__ = (sa.UniqueConstraint("session_id", "key"),)
 
 
 class MarkerPanel(Recorded, Base):
@@ -164,19 +152,19 @@ class MarkerPanel(Recorded, Base):
 
     __tablename__ = "marker_panels"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     visit_id: Mapped[int] = mapped_column(
-        ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
     )
-    blood_eosinophils_per_ul: Mapped[float | None] = mapped_column(Float)
-    feno_ppb: Mapped[float | None] = mapped_column(Float)
-    total_ige_iu_ml: Mapped[float | None] = mapped_column(Float)
-    on_maintenance_ocs: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    on_biologic: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    age_years: Mapped[float] = mapped_column(Float, nullable=False)
-    phenotype: Mapped[str] = mapped_column(String(64), nullable=False)
-    phenotype_detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
-    phenotype_version: Mapped[str] = mapped_column(String(200), nullable=False)
+    blood_eosinophils_per_ul: Mapped[float | None] = mapped_column(sa.Float)
+    feno_ppb: Mapped[float | None] = mapped_column(sa.Float)
+    total_ige_iu_ml: Mapped[float | None] = mapped_column(sa.Float)
+    on_maintenance_ocs: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    on_biologic: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    age_years: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    phenotype: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    phenotype_detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, nullable=False)
+    phenotype_version: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
     visit: Mapped[DiagnosticVisit] = relationship(back_populates="markers")
     sensitisations: Mapped[list[Sensitisation]] = relationship(
@@ -184,51 +172,51 @@ class MarkerPanel(Recorded, Base):
     )
 
     __table_args__ = (
-        CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
-        CheckConstraint(_range("blood_eosinophils_per_ul", 0, 20000), name="eosinophils_range"),
-        CheckConstraint(_range("feno_ppb", 0, 300), name="feno_range"),
-        CheckConstraint(_range("total_ige_iu_ml", 0, 20000), name="ige_range"),
+        sa.CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
+        sa.CheckConstraint(_range("blood_eosinophils_per_ul", 0, 20000), name="eosinophils_range"),
+        sa.CheckConstraint(_range("feno_ppb", 0, 300), name="feno_range"),
+        sa.CheckConstraint(_range("total_ige_iu_ml", 0, 20000), name="ige_range"),
     )
 
 
 class Sensitisation(Base):
     __tablename__ = "sensitisations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     panel_id: Mapped[int] = mapped_column(
-        ForeignKey("marker_panels.id", ondelete="CASCADE"), nullable=False, index=True
+        sa.ForeignKey("marker_panels.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    allergen: Mapped[str] = mapped_column(String(100), nullable=False)
-    positive: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    method: Mapped[str | None] = mapped_column(String(16))
+    allergen: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    positive: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    method: Mapped[str | None] = mapped_column(sa.String(16))
 
     panel: Mapped[MarkerPanel] = relationship(back_populates="sensitisations")
 
     __table_args__ = (
-        CheckConstraint("method IS NULL OR method IN ('skin_prick', 'sige')", name="method"),
+        sa.CheckConstraint("method IS NULL OR method IN ('skin_prick', 'sige')", name="method"),
     )
 
 
 class ImagingStudy(Recorded, Base):
     __tablename__ = "imaging_studies"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     visit_id: Mapped[int] = mapped_column(
-        ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
     )
-    modality: Mapped[str] = mapped_column(String(16), nullable=False)
-    study_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    findings: Mapped[str] = mapped_column(Text, nullable=False)
-    abnormal: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    clinically_indicated: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    indication: Mapped[str | None] = mapped_column(Text)
+    modality: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    study_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    findings: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    abnormal: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    clinically_indicated: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    indication: Mapped[str | None] = mapped_column(sa.Text)
 
     visit: Mapped[DiagnosticVisit] = relationship(back_populates="imaging")
 
     __table_args__ = (
-        CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
-        CheckConstraint("modality IN ('chest_xray', 'ct', 'hrct', 'other')", name="modality"),
-        CheckConstraint("clinically_indicated OR indication IS NULL", name="indication"),
+        sa.CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
+        sa.CheckConstraint("modality IN ('chest_xray', 'ct', 'hrct', 'other')", name="modality"),
+        sa.CheckConstraint("clinically_indicated OR indication IS NULL", name="indication"),
     )
 
 
@@ -238,30 +226,30 @@ class QuestionnaireResponse(Recorded, Base):
 
     __tablename__ = "questionnaire_responses"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     visit_id: Mapped[int] = mapped_column(
-        ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
     )
-    instrument: Mapped[str] = mapped_column(String(8), nullable=False)
-    answers: Mapped[list[Any]] = mapped_column(JSON, nullable=False)
-    score: Mapped[float] = mapped_column(Float, nullable=False)
-    band: Mapped[str] = mapped_column(String(64), nullable=False)
-    algorithm_version: Mapped[str] = mapped_column(String(200), nullable=False)
-    respondent: Mapped[str | None] = mapped_column(String(16))
-    mode: Mapped[str | None] = mapped_column(String(16))
+    instrument: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    answers: Mapped[list[Any]] = mapped_column(sa.JSON, nullable=False)
+    score: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    band: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    algorithm_version: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    respondent: Mapped[str | None] = mapped_column(sa.String(16))
+    mode: Mapped[str | None] = mapped_column(sa.String(16))
 
     visit: Mapped[DiagnosticVisit] = relationship(back_populates="questionnaires")
 
     __table_args__ = (
-        CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
-        CheckConstraint(
+        sa.CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
+        sa.CheckConstraint(
             "instrument IN ('act', 'cact', 'acq5', 'acq6', 'acq7', 'gina')", name="instrument"
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             "respondent IS NULL OR respondent IN ('self', 'caregiver', 'interviewer')",
             name="respondent",
         ),
-        CheckConstraint("mode IS NULL OR mode IN ('paper', 'web', 'interview')", name="mode"),
+        sa.CheckConstraint("mode IS NULL OR mode IN ('paper', 'web', 'interview')", name="mode"),
     )
 
 
@@ -271,53 +259,53 @@ class TreatmentHistory(Recorded, Base):
 
     __tablename__ = "treatment_histories"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     visit_id: Mapped[int] = mapped_column(
-        ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
     )
-    ics_dose_level: Mapped[str] = mapped_column(String(8), nullable=False)
-    laba: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    lama: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    maintenance_ocs: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    ocs_dose_mg_per_day: Mapped[float | None] = mapped_column(Float)
-    biologic: Mapped[str] = mapped_column(String(16), nullable=False)
-    gina_step: Mapped[int] = mapped_column(Integer, nullable=False)
-    gina_track: Mapped[int | None] = mapped_column(Integer)
-    severe_exacerbations_12m: Mapped[int] = mapped_column(Integer, nullable=False)
-    hospitalisations_12m: Mapped[int] = mapped_column(Integer, nullable=False)
-    last_exacerbation_date: Mapped[dt.date | None] = mapped_column(Date)
-    last_systemic_cs_date: Mapped[dt.date | None] = mapped_column(Date)
-    rescue_puffs_per_week: Mapped[float] = mapped_column(Float, nullable=False)
-    adherence_confirmed: Mapped[str] = mapped_column(String(8), nullable=False)
-    inhaler_technique_confirmed: Mapped[str] = mapped_column(String(8), nullable=False)
+    ics_dose_level: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    laba: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    lama: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    maintenance_ocs: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    ocs_dose_mg_per_day: Mapped[float | None] = mapped_column(sa.Float)
+    biologic: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    gina_step: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    gina_track: Mapped[int | None] = mapped_column(sa.Integer)
+    severe_exacerbations_12m: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    hospitalisations_12m: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    last_exacerbation_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    last_systemic_cs_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    rescue_puffs_per_week: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    adherence_confirmed: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    inhaler_technique_confirmed: Mapped[str] = mapped_column(sa.String(8), nullable=False)
 
     visit: Mapped[DiagnosticVisit] = relationship(back_populates="history")
 
     __table_args__ = (
-        CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
-        CheckConstraint("ics_dose_level IN ('none', 'low', 'medium', 'high')", name="ics"),
-        CheckConstraint(
+        sa.CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
+        sa.CheckConstraint("ics_dose_level IN ('none', 'low', 'medium', 'high')", name="ics"),
+        sa.CheckConstraint(
             "biologic IN ('none', 'omalizumab', 'mepolizumab', 'reslizumab', "
             "'benralizumab', 'dupilumab', 'tezepelumab')",
             name="biologic",
         ),
-        CheckConstraint("gina_step >= 1 AND gina_step <= 5", name="gina_step"),
-        CheckConstraint("gina_track IS NULL OR gina_track IN (1, 2)", name="gina_track"),
-        CheckConstraint(
+        sa.CheckConstraint("gina_step >= 1 AND gina_step <= 5", name="gina_step"),
+        sa.CheckConstraint("gina_track IS NULL OR gina_track IN (1, 2)", name="gina_track"),
+        sa.CheckConstraint(
             "(maintenance_ocs AND ocs_dose_mg_per_day > 0 AND ocs_dose_mg_per_day <= 100) OR "
             "(NOT maintenance_ocs AND ocs_dose_mg_per_day IS NULL)",
             name="ocs_dose",
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             "severe_exacerbations_12m >= 0 AND severe_exacerbations_12m <= 52", name="exac_range"
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             "hospitalisations_12m >= 0 AND hospitalisations_12m <= severe_exacerbations_12m",
             name="hosp_range",
         ),
-        CheckConstraint(_range("rescue_puffs_per_week", 0, 200, nullable=False), name="puffs"),
-        CheckConstraint("adherence_confirmed IN ('yes', 'no', 'unknown')", name="adherence"),
-        CheckConstraint(
+        sa.CheckConstraint(_range("rescue_puffs_per_week", 0, 200, nullable=False), name="puffs"),
+        sa.CheckConstraint("adherence_confirmed IN ('yes', 'no', 'unknown')", name="adherence"),
+        sa.CheckConstraint(
             "inhaler_technique_confirmed IN ('yes', 'no', 'unknown')", name="inhaler_technique"
         ),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from respira.kit.db import Base, UTCDateTime, utcnow
@@ -32,50 +32,54 @@ NOTES_MAX = 2000
 class ConsultationRequest(Base):
     __tablename__ = "consultation_requests"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), nullable=False)
-    name: Mapped[str] = mapped_column(String(NAME_MAX), nullable=False)
-    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
-    phone: Mapped[str | None] = mapped_column(String(PHONE_STORED_MAX))
-    country: Mapped[str] = mapped_column(String(2), nullable=False)
-    preferred_language: Mapped[str] = mapped_column(String(LANGUAGE_MAX), nullable=False)
-    preferred_contact_time: Mapped[str | None] = mapped_column(String(CONTACT_TIME_MAX))
-    description: Mapped[str | None] = mapped_column(Text)
-    consent: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    consent_text_version: Mapped[str] = mapped_column(String(CONSENT_VERSION_MAX), nullable=False)
-    consent_language: Mapped[str] = mapped_column(String(LANGUAGE_MAX), nullable=False)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(NAME_MAX), nullable=False)
+    email: Mapped[str | None] = mapped_column(sa.String(EMAIL_MAX))
+    phone: Mapped[str | None] = mapped_column(sa.String(PHONE_STORED_MAX))
+    country: Mapped[str] = mapped_column(sa.String(2), nullable=False)
+    preferred_language: Mapped[str] = mapped_column(sa.String(LANGUAGE_MAX), nullable=False)
+    preferred_contact_time: Mapped[str | None] = mapped_column(sa.String(CONTACT_TIME_MAX))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    consent: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    consent_text_version: Mapped[str] = mapped_column(
+        sa.String(CONSENT_VERSION_MAX), nullable=False
+    )
+    consent_language: Mapped[str] = mapped_column(sa.String(LANGUAGE_MAX), nullable=False)
     consent_given_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     # "web" (the public page) or "api" (POST /api/v1/consultation-requests).
-    channel: Mapped[str] = mapped_column(String(8), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="new")
-    decline_reason: Mapped[str | None] = mapped_column(Text)
-    notes: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="new")
+    decline_reason: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
     patient_id: Mapped[int | None] = mapped_column(
-        ForeignKey("patients.id", ondelete="RESTRICT"), unique=True
+        sa.ForeignKey("patients.id", ondelete="RESTRICT"), unique=True
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy idiom)
     __table_args__ = (
-        CheckConstraint("kind IN ('consultation', 'callback')", name="kind"),
-        CheckConstraint(
+        sa.CheckConstraint("kind IN ('consultation', 'callback')", name="kind"),
+        sa.CheckConstraint(
             "status IN ('new', 'contacted', 'scheduled', 'converted', 'declined')",
             name="status",
         ),
-        CheckConstraint("channel IN ('web', 'api')", name="channel"),
-        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="contact"),
-        CheckConstraint("kind <> 'callback' OR phone IS NOT NULL", name="callback_phone"),
-        CheckConstraint("consent", name="consent_given"),
-        CheckConstraint(
+        sa.CheckConstraint("channel IN ('web', 'api')", name="channel"),
+        sa.CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="contact"),
+        sa.CheckConstraint("kind <> 'callback' OR phone IS NOT NULL", name="callback_phone"),
+        sa.CheckConstraint("consent", name="consent_given"),
+        sa.CheckConstraint(
             "(status = 'declined') = (decline_reason IS NOT NULL)", name="decline_reason"
         ),
-        CheckConstraint("(status = 'converted') = (patient_id IS NOT NULL)", name="patient_link"),
-        Index("ix_consultation_requests_status_created", "status", "created_at"),
-        Index("ix_consultation_requests_created_at", "created_at"),
-        Index("ix_consultation_requests_country", "country"),
-        Index("ix_consultation_requests_preferred_language", "preferred_language"),
+        sa.CheckConstraint(
+            "(status = 'converted') = (patient_id IS NOT NULL)", name="patient_link"
+        ),
+        sa.Index("ix_consultation_requests_status_created", "status", "created_at"),
+        sa.Index("ix_consultation_requests_created_at", "created_at"),
+        sa.Index("ix_consultation_requests_country", "country"),
+        sa.Index("ix_consultation_requests_preferred_language", "preferred_language"),
     )
 
 
@@ -85,12 +89,12 @@ class PublicRateHit(Base):
 
     __tablename__ = "public_rate_hits"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    scope: Mapped[str] = mapped_column(String(32), nullable=False)
-    client_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    client_key: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (
-        Index("ix_public_rate_hits_scope_client_at", "scope", "client_key", "at"),
-        Index("ix_public_rate_hits_at", "at"),
+        sa.Index("ix_public_rate_hits_scope_client_at", "scope", "client_key", "at"),
+        sa.Index("ix_public_rate_hits_at", "at"),
     )

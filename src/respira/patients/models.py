@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Date, Float, Index, Integer, String
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from respira.kit.db import Base, UTCDateTime, utcnow
@@ -13,34 +13,34 @@ from respira.kit.db import Base, UTCDateTime, utcnow
 class Patient(Base):
     __tablename__ = "patients"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    medical_record_number: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
-    first_name: Mapped[str] = mapped_column(String(100), nullable=False)
-    last_name: Mapped[str] = mapped_column(String(100), nullable=False)
-    date_of_birth: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    sex_at_birth: Mapped[str] = mapped_column(String(8), nullable=False)
-    country: Mapped[str] = mapped_column(String(2), nullable=False)
-    preferred_language: Mapped[str] = mapped_column(String(35), nullable=False)
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(20))
-    height_cm: Mapped[float | None] = mapped_column(Float)
-    weight_kg: Mapped[float | None] = mapped_column(Float)
-    smoking_pack_years: Mapped[float | None] = mapped_column(Float)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    medical_record_number: Mapped[str] = mapped_column(sa.String(16), unique=True, nullable=False)
+    first_name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    last_name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    date_of_birth: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    sex_at_birth: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    country: Mapped[str] = mapped_column(sa.String(2), nullable=False)
+    preferred_language: Mapped[str] = mapped_column(sa.String(35), nullable=False)
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    height_cm: Mapped[float | None] = mapped_column(sa.Float)
+    weight_kg: Mapped[float | None] = mapped_column(sa.Float)
+    smoking_pack_years: Mapped[float | None] = mapped_column(sa.Float)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     # First name, last name and record number folded for search (see
     # respira.kit.validation.fold); kept by the service whenever those change.
-    search_key: Mapped[str] = mapped_column(String(400), nullable=False)
+    search_key: Mapped[str] = mapped_column(sa.String(400), nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy idiom)
     __table_args__ = (
-        CheckConstraint("sex_at_birth IN ('female', 'male')", name="sex_at_birth"),
-        CheckConstraint(
+        sa.CheckConstraint("sex_at_birth IN ('female', 'male')", name="sex_at_birth"),
+        sa.CheckConstraint(
             "height_cm IS NULL OR (height_cm >= 40 AND height_cm <= 250)", name="height_range"
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             "weight_kg IS NULL OR (weight_kg >= 2 AND weight_kg <= 400)", name="weight_range"
         ),
-        Index("ix_patients_last_name_first_name", "last_name", "first_name"),
+        sa.Index("ix_patients_last_name_first_name", "last_name", "first_name"),
     )

@@ -22,19 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    Date,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from respira.kit.db import Base, UTCDateTime, utcnow
@@ -56,92 +44,92 @@ def _in(column: str, values: tuple[str, ...], *, nullable: bool = False) -> str:
 class Donor(Base):
     __tablename__ = "donors"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
-    consent: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    hiv: Mapped[str | None] = mapped_column(String(16))
-    hbv: Mapped[str | None] = mapped_column(String(16))
-    hcv: Mapped[str | None] = mapped_column(String(16))
-    htlv: Mapped[str | None] = mapped_column(String(16))
-    syphilis: Mapped[str | None] = mapped_column(String(16))
-    cmv: Mapped[str | None] = mapped_column(String(16))
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False)
+    consent: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    hiv: Mapped[str | None] = mapped_column(sa.String(16))
+    hbv: Mapped[str | None] = mapped_column(sa.String(16))
+    hcv: Mapped[str | None] = mapped_column(sa.String(16))
+    htlv: Mapped[str | None] = mapped_column(sa.String(16))
+    syphilis: Mapped[str | None] = mapped_column(sa.String(16))
+    cmv: Mapped[str | None] = mapped_column(sa.String(16))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    recorded_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    recorded_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
     __table_args__ = tuple(
-        CheckConstraint(_in(m, MARKER_RESULTS, nullable=True), name=m) for m in MARKERS
+        sa.CheckConstraint(_in(m, MARKER_RESULTS, nullable=True), name=m) for m in MARKERS
     )
 
 
 class Harvest(Base):
     __tablename__ = "harvests"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
     )
-    tissue: Mapped[str] = mapped_column(String(16), nullable=False)
-    harvested_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    volume_ml: Mapped[float] = mapped_column(Float, nullable=False)
-    operator: Mapped[str] = mapped_column(String(200), nullable=False)
+    tissue: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    harvested_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    volume_ml: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    operator: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    recorded_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    recorded_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
     __table_args__ = (
-        CheckConstraint(_in("tissue", TISSUES), name="tissue"),
-        CheckConstraint("volume_ml > 0", name="volume_positive"),
+        sa.CheckConstraint(_in("tissue", TISSUES), name="tissue"),
+        sa.CheckConstraint("volume_ml > 0", name="volume_positive"),
     )
 
 
 class Lot(Base):
     __tablename__ = "lots"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
-    origin: Mapped[str] = mapped_column(String(8), nullable=False)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False)
+    origin: Mapped[str] = mapped_column(sa.String(8), nullable=False)
     donor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("donors.id", ondelete="RESTRICT"), index=True
+        sa.ForeignKey("donors.id", ondelete="RESTRICT"), index=True
     )
     harvest_id: Mapped[int | None] = mapped_column(
-        ForeignKey("harvests.id", ondelete="RESTRICT"), index=True
+        sa.ForeignKey("harvests.id", ondelete="RESTRICT"), index=True
     )
-    medium: Mapped[str | None] = mapped_column(String(120))
-    cryoprotectant: Mapped[str] = mapped_column(String(120), nullable=False)
-    cryopreserved_on: Mapped[dt.date | None] = mapped_column(Date)
-    freezer: Mapped[str | None] = mapped_column(String(40))
-    rack: Mapped[str | None] = mapped_column(String(40))
-    box: Mapped[str | None] = mapped_column(String(40))
-    position: Mapped[str | None] = mapped_column(String(40))
-    expiry: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="quarantine")
-    quarantine_reason: Mapped[str | None] = mapped_column(Text)
+    medium: Mapped[str | None] = mapped_column(sa.String(120))
+    cryoprotectant: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    cryopreserved_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    freezer: Mapped[str | None] = mapped_column(sa.String(40))
+    rack: Mapped[str | None] = mapped_column(sa.String(40))
+    box: Mapped[str | None] = mapped_column(sa.String(40))
+    position: Mapped[str | None] = mapped_column(sa.String(40))
+    expiry: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="quarantine")
+    quarantine_reason: Mapped[str | None] = mapped_column(sa.Text)
     released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    released_by_name: Mapped[str | None] = mapped_column(String(200))
-    release_signature_id: Mapped[int | None] = mapped_column(ForeignKey("signatures.id"))
-    release_spec_version: Mapped[str | None] = mapped_column(String(64))
+    released_by_name: Mapped[str | None] = mapped_column(sa.String(200))
+    release_signature_id: Mapped[int | None] = mapped_column(sa.ForeignKey("signatures.id"))
+    release_spec_version: Mapped[str | None] = mapped_column(sa.String(64))
     recalled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    recalled_by_name: Mapped[str | None] = mapped_column(String(200))
-    recall_signature_id: Mapped[int | None] = mapped_column(ForeignKey("signatures.id"))
-    recall_reason: Mapped[str | None] = mapped_column(Text)
+    recalled_by_name: Mapped[str | None] = mapped_column(sa.String(200))
+    recall_signature_id: Mapped[int | None] = mapped_column(sa.ForeignKey("signatures.id"))
+    recall_reason: Mapped[str | None] = mapped_column(sa.Text)
     discarded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    discard_reason: Mapped[str | None] = mapped_column(Text)
+    discard_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    created_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy idiom)
     __table_args__ = (
-        CheckConstraint(_in("origin", ORIGINS), name="origin"),
-        CheckConstraint(_in("status", LOT_STATUSES), name="status"),
-        CheckConstraint(
+        sa.CheckConstraint(_in("origin", ORIGINS), name="origin"),
+        sa.CheckConstraint(_in("status", LOT_STATUSES), name="status"),
+        sa.CheckConstraint(
             "(origin = 'donor' AND donor_id IS NOT NULL AND harvest_id IS NULL) OR "
             "(origin = 'harvest' AND harvest_id IS NOT NULL AND donor_id IS NULL)",
             name="one_origin",
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             "status != 'released' OR release_signature_id IS NOT NULL", name="released_signed"
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             "status != 'recalled' OR (recall_signature_id IS NOT NULL "
             "AND recall_reason IS NOT NULL)",
             name="recalled_signed",
@@ -152,78 +140,80 @@ class Lot(Base):
 class LotPassage(Base):
     __tablename__ = "lot_passages"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     lot_id: Mapped[int] = mapped_column(
-        ForeignKey("lots.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("lots.id", ondelete="RESTRICT"), nullable=False, index=True
     )
-    passage: Mapped[int] = mapped_column(Integer, nullable=False)
-    passaged_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    viable_cells_million: Mapped[float] = mapped_column(Float, nullable=False)
-    population_doublings: Mapped[float | None] = mapped_column(Float)
+    passage: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    passaged_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    viable_cells_million: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    population_doublings: Mapped[float | None] = mapped_column(sa.Float)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    recorded_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    recorded_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
     __table_args__ = (
-        UniqueConstraint("lot_id", "passage"),
-        CheckConstraint("passage >= 0", name="passage_not_negative"),
-        CheckConstraint("viable_cells_million >= 0", name="cells_not_negative"),
+        sa.UniqueConstraint("lot_id", "passage"),
+        sa.CheckConstraint("passage >= 0", name="passage_not_negative"),
+        sa.CheckConstraint("viable_cells_million >= 0", name="cells_not_negative"),
     )
 
 
 class ReleaseSpecification(Base):
     __tablename__ = "release_specifications"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    version: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    items_json: Mapped[str] = mapped_column(Text, nullable=False)
-    passage_limit: Mapped[int] = mapped_column(Integer, nullable=False)
-    source: Mapped[str] = mapped_column(Text, nullable=False)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    items_json: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    passage_limit: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    source: Mapped[str] = mapped_column(sa.Text, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    created_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
 
 class QcResult(Base):
     __tablename__ = "qc_results"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="RESTRICT"), nullable=False)
-    attribute: Mapped[str] = mapped_column(String(40), nullable=False)
-    value: Mapped[str] = mapped_column(String(64), nullable=False)
-    unit: Mapped[str] = mapped_column(String(16), nullable=False)
-    method: Mapped[str] = mapped_column(String(200), nullable=False)
-    tested_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("lots.id", ondelete="RESTRICT"), nullable=False
+    )
+    attribute: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    value: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    unit: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    method: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    tested_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    recorded_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    recorded_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
-    __table_args__ = (Index("ix_qc_results_lot_attribute", "lot_id", "attribute", "id"),)
+    __table_args__ = (sa.Index("ix_qc_results_lot_attribute", "lot_id", "attribute", "id"),)
 
 
 class Unit(Base):
     __tablename__ = "units"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     lot_id: Mapped[int] = mapped_column(
-        ForeignKey("lots.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("lots.id", ondelete="RESTRICT"), nullable=False, index=True
     )
-    din: Mapped[str] = mapped_column(String(13), unique=True, nullable=False)
-    check_character: Mapped[str] = mapped_column(String(1), nullable=False)
-    facility_code: Mapped[str] = mapped_column(String(5), nullable=False)
-    year: Mapped[int] = mapped_column(Integer, nullable=False)
-    serial: Mapped[int] = mapped_column(Integer, nullable=False)
-    cells_million: Mapped[float] = mapped_column(Float, nullable=False)
-    volume_ml: Mapped[float] = mapped_column(Float, nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="available")
+    din: Mapped[str] = mapped_column(sa.String(13), unique=True, nullable=False)
+    check_character: Mapped[str] = mapped_column(sa.String(1), nullable=False)
+    facility_code: Mapped[str] = mapped_column(sa.String(5), nullable=False)
+    year: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    serial: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    cells_million: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    volume_ml: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="available")
     thawed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     thaw_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    post_thaw_viability_pct: Mapped[float | None] = mapped_column(Float)
-    administration_id: Mapped[int | None] = mapped_column(Integer)
+    post_thaw_viability_pct: Mapped[float | None] = mapped_column(sa.Float)
+    administration_id: Mapped[int | None] = mapped_column(sa.Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy idiom)
     __table_args__ = (
-        UniqueConstraint("facility_code", "year", "serial"),
-        CheckConstraint(_in("status", UNIT_STATUSES), name="status"),
+        sa.UniqueConstraint("facility_code", "year", "serial"),
+        sa.CheckConstraint(_in("status", UNIT_STATUSES), name="status"),
     )
 
 
@@ -232,19 +222,19 @@ class CustodyEvent(Base):
 
     __tablename__ = "custody_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(
-        ForeignKey("units.id", ondelete="RESTRICT"), nullable=False
+        sa.ForeignKey("units.id", ondelete="RESTRICT"), nullable=False
     )
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    kind: Mapped[str] = mapped_column(String(32), nullable=False)
-    actor_id: Mapped[int | None] = mapped_column(Integer)
-    actor_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    detail: Mapped[str] = mapped_column(Text, nullable=False)
-    location: Mapped[str | None] = mapped_column(String(200))
-    temperature_c: Mapped[float | None] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(sa.Integer)
+    actor_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    detail: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    location: Mapped[str | None] = mapped_column(sa.String(200))
+    temperature_c: Mapped[float | None] = mapped_column(sa.Float)
 
-    __table_args__ = (Index("ix_custody_events_unit_at", "unit_id", "at", "id"),)
+    __table_args__ = (sa.Index("ix_custody_events_unit_at", "unit_id", "at", "id"),)
 
 
 class DosePreparation(Base):
@@ -254,30 +244,34 @@ class DosePreparation(Base):
 
     __tablename__ = "dose_preparations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     course_id: Mapped[int] = mapped_column(
-        ForeignKey("courses.id", ondelete="RESTRICT"), nullable=False
+        sa.ForeignKey("courses.id", ondelete="RESTRICT"), nullable=False
     )
-    infusion_day: Mapped[int] = mapped_column(Integer, nullable=False)
+    infusion_day: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
     )
-    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="RESTRICT"), nullable=False)
-    weight_kg: Mapped[float] = mapped_column(Float, nullable=False)
-    dose_million_cells_per_kg: Mapped[float] = mapped_column(Float, nullable=False)
-    dose_cells_total: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    viable_cells_million: Mapped[float] = mapped_column(Float, nullable=False)
+    lot_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("lots.id", ondelete="RESTRICT"), nullable=False
+    )
+    weight_kg: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    dose_million_cells_per_kg: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    dose_cells_total: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    viable_cells_million: Mapped[float] = mapped_column(sa.Float, nullable=False)
     thawed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     thaw_expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
-    post_thaw_viability_pct: Mapped[float] = mapped_column(Float, nullable=False)
-    post_thaw_cells_million: Mapped[float | None] = mapped_column(Float)
+    post_thaw_viability_pct: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    post_thaw_cells_million: Mapped[float | None] = mapped_column(sa.Float)
     prepared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    prepared_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    prepared_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    prepared_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
     __table_args__ = (
-        UniqueConstraint("course_id", "infusion_day"),
-        CheckConstraint(
+        sa.UniqueConstraint("course_id", "infusion_day"),
+        sa.CheckConstraint(
             "post_thaw_viability_pct >= 0 AND post_thaw_viability_pct <= 100", name="viability"
         ),
     )
@@ -286,10 +280,10 @@ class DosePreparation(Base):
 class DosePreparationUnit(Base):
     __tablename__ = "dose_preparation_units"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     preparation_id: Mapped[int] = mapped_column(
-        ForeignKey("dose_preparations.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("dose_preparations.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     unit_id: Mapped[int] = mapped_column(
-        ForeignKey("units.id", ondelete="RESTRICT"), nullable=False, unique=True
+        sa.ForeignKey("units.id", ondelete="RESTRICT"), nullable=False, unique=True
     )

@@ -25,19 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, get_args
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    CheckConstraint,
-    Date,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from respira.kit.db import Base, UTCDateTime, utcnow
@@ -60,33 +48,35 @@ class ProgrammeLimits(Base):
 
     __tablename__ = "programme_limits"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, unique=True, nullable=False)
-    dose_min_million_cells_per_kg: Mapped[float] = mapped_column(Float, nullable=False)
-    dose_max_million_cells_per_kg: Mapped[float] = mapped_column(Float, nullable=False)
-    max_infusions_per_course: Mapped[int] = mapped_column(Integer, nullable=False)
-    stay_min_days: Mapped[int] = mapped_column(Integer, nullable=False)
-    stay_max_days: Mapped[int] = mapped_column(Integer, nullable=False)
-    lead_time_bone_marrow_days: Mapped[int] = mapped_column(Integer, nullable=False)
-    lead_time_adipose_days: Mapped[int] = mapped_column(Integer, nullable=False)
-    infusion_chairs_per_day: Mapped[int] = mapped_column(Integer, nullable=False)
-    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(sa.Integer, unique=True, nullable=False)
+    dose_min_million_cells_per_kg: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    dose_max_million_cells_per_kg: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    max_infusions_per_course: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    stay_min_days: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    stay_max_days: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    lead_time_bone_marrow_days: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    lead_time_adipose_days: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    infusion_chairs_per_day: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    created_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    created_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
     __table_args__ = (
-        CheckConstraint(
+        sa.CheckConstraint(
             "dose_min_million_cells_per_kg > 0 AND "
             "dose_min_million_cells_per_kg <= dose_max_million_cells_per_kg",
             name="dose_range",
         ),
-        CheckConstraint("max_infusions_per_course >= 1", name="max_infusions"),
-        CheckConstraint("stay_min_days >= 1 AND stay_min_days <= stay_max_days", name="stay"),
-        CheckConstraint(
+        sa.CheckConstraint("max_infusions_per_course >= 1", name="max_infusions"),
+        sa.CheckConstraint("stay_min_days >= 1 AND stay_min_days <= stay_max_days", name="stay"),
+        sa.CheckConstraint(
             "lead_time_bone_marrow_days >= 0 AND lead_time_adipose_days >= 0", name="lead_times"
         ),
-        CheckConstraint("infusion_chairs_per_day >= 1", name="chairs"),
+        sa.CheckConstraint("infusion_chairs_per_day >= 1", name="chairs"),
     )
 
 
@@ -95,48 +85,54 @@ class Course(Base):
 
     __tablename__ = "courses"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
+        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
     )
-    number: Mapped[int] = mapped_column(Integer, nullable=False)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)
-    source: Mapped[str] = mapped_column(String(32), nullable=False)
+    number: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    source: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     harvest_id: Mapped[int | None] = mapped_column(
-        ForeignKey("harvests.id", ondelete="RESTRICT"), index=True
+        sa.ForeignKey("harvests.id", ondelete="RESTRICT"), index=True
     )
-    start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    stay_days: Mapped[int] = mapped_column(Integer, nullable=False)
-    end_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    weight_kg: Mapped[float] = mapped_column(Float, nullable=False)
-    weight_measured_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    premedication: Mapped[str | None] = mapped_column(Text)
-    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))
-    revises_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), unique=True)
+    start_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    stay_days: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    end_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    weight_kg: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    weight_measured_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    premedication: Mapped[str | None] = mapped_column(sa.Text)
+    repeat_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id"))
+    revises_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id"), unique=True)
     limits_id: Mapped[int] = mapped_column(
-        ForeignKey("programme_limits.id", ondelete="RESTRICT"), nullable=False
+        sa.ForeignKey("programme_limits.id", ondelete="RESTRICT"), nullable=False
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    created_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    created_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     # A second physician's e-signed override of the limits the plan is outside of.
-    override_limits: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
-    override_reason: Mapped[str | None] = mapped_column(Text)
-    override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    override_by_name: Mapped[str | None] = mapped_column(String(200))
+    override_limits: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
+    override_reason: Mapped[str | None] = mapped_column(sa.Text)
+    override_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    override_by_name: Mapped[str | None] = mapped_column(sa.String(200))
     override_signature_id: Mapped[int | None] = mapped_column(
-        ForeignKey("signatures.id", ondelete="RESTRICT"), unique=True
+        sa.ForeignKey("signatures.id", ondelete="RESTRICT"), unique=True
     )
     # The approving physician's e-signature.
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    approved_by_name: Mapped[str | None] = mapped_column(String(200))
-    approval_signature_id: Mapped[int | None] = mapped_column(
-        ForeignKey("signatures.id", ondelete="RESTRICT"), unique=True
+    approved_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
     )
-    content_hash: Mapped[str | None] = mapped_column(String(64))
-    medication_at_approval: Mapped[str | None] = mapped_column(Text)
+    approved_by_name: Mapped[str | None] = mapped_column(sa.String(200))
+    approval_signature_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("signatures.id", ondelete="RESTRICT"), unique=True
+    )
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    medication_at_approval: Mapped[str | None] = mapped_column(sa.Text)
     superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     infusions: Mapped[list[CourseInfusion]] = relationship(
@@ -152,18 +148,18 @@ class Course(Base):
     )
 
     __table_args__ = (
-        UniqueConstraint("patient_id", "number", "version"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("source", SOURCES), name="source"),
-        CheckConstraint(
+        sa.UniqueConstraint("patient_id", "number", "version"),
+        sa.CheckConstraint(_in("status", STATUSES), name="status"),
+        sa.CheckConstraint(_in("source", SOURCES), name="source"),
+        sa.CheckConstraint(
             "(source = 'allogeneic_cord' AND harvest_id IS NULL) OR "
             "(source <> 'allogeneic_cord' AND harvest_id IS NOT NULL)",
             name="harvest_for_autologous",
         ),
-        CheckConstraint("number >= 1 AND version >= 1", name="numbering"),
-        CheckConstraint("stay_days >= 1", name="stay_days"),
-        CheckConstraint("weight_kg > 0", name="weight"),
-        CheckConstraint(
+        sa.CheckConstraint("number >= 1 AND version >= 1", name="numbering"),
+        sa.CheckConstraint("stay_days >= 1", name="stay_days"),
+        sa.CheckConstraint("weight_kg > 0", name="weight"),
+        sa.CheckConstraint(
             "(override_signature_id IS NULL AND override_by_id IS NULL "
             "AND override_by_name IS NULL AND override_reason IS NULL "
             "AND override_limits IS NULL) OR "
@@ -172,10 +168,10 @@ class Course(Base):
             "AND override_limits IS NOT NULL)",
             name="override_whole",
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             "override_by_id IS NULL OR override_by_id <> created_by_id", name="override_second"
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             "(approval_signature_id IS NULL AND approved_at IS NULL AND approved_by_id IS NULL "
             "AND approved_by_name IS NULL AND content_hash IS NULL "
             "AND medication_at_approval IS NULL) OR "
@@ -184,15 +180,15 @@ class Course(Base):
             "AND content_hash IS NOT NULL AND medication_at_approval IS NOT NULL)",
             name="approval_whole",
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             "(status = 'approved' AND approval_signature_id IS NOT NULL) OR "
             "(status = 'draft' AND approval_signature_id IS NULL) OR status = 'superseded'",
             name="approval_status",
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             "(status = 'superseded') = (superseded_at IS NOT NULL)", name="superseded_dated"
         ),
-        Index("ix_courses_stay", "status", "start_date", "end_date"),
+        sa.Index("ix_courses_stay", "status", "start_date", "end_date"),
     )
 
 
@@ -201,19 +197,19 @@ class CourseInfusion(Base):
 
     __tablename__ = "course_infusions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     course_id: Mapped[int] = mapped_column(
-        ForeignKey("courses.id", ondelete="CASCADE"), nullable=False
+        sa.ForeignKey("courses.id", ondelete="CASCADE"), nullable=False
     )
-    day: Mapped[int] = mapped_column(Integer, nullable=False)
-    on_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
-    dose_million_cells_per_kg: Mapped[float] = mapped_column(Float, nullable=False)
-    cells_total: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    day: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    on_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, index=True)
+    dose_million_cells_per_kg: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    cells_total: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
 
     __table_args__ = (
-        UniqueConstraint("course_id", "day"),
-        CheckConstraint("day >= 1", name="day"),
-        CheckConstraint("dose_million_cells_per_kg > 0 AND cells_total > 0", name="dose"),
+        sa.UniqueConstraint("course_id", "day"),
+        sa.CheckConstraint("day >= 1", name="day"),
+        sa.CheckConstraint("dose_million_cells_per_kg > 0 AND cells_total > 0", name="dose"),
     )
 
 
@@ -222,17 +218,17 @@ class CourseNebulisation(Base):
 
     __tablename__ = "course_nebulisations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     course_id: Mapped[int] = mapped_column(
-        ForeignKey("courses.id", ondelete="CASCADE"), nullable=False, index=True
+        sa.ForeignKey("courses.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    day: Mapped[int] = mapped_column(Integer, nullable=False)
-    on_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    amount_million_cells: Mapped[float] = mapped_column(Float, nullable=False)
+    day: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    on_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    amount_million_cells: Mapped[float] = mapped_column(sa.Float, nullable=False)
 
     __table_args__ = (
-        CheckConstraint("day >= 1", name="day"),
-        CheckConstraint("amount_million_cells > 0", name="amount"),
+        sa.CheckConstraint("day >= 1", name="day"),
+        sa.CheckConstraint("amount_million_cells > 0", name="amount"),
     )
 
 
@@ -242,16 +238,16 @@ class CourseSupporting(Base):
 
     __tablename__ = "course_supporting"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     course_id: Mapped[int] = mapped_column(
-        ForeignKey("courses.id", ondelete="CASCADE"), nullable=False
+        sa.ForeignKey("courses.id", ondelete="CASCADE"), nullable=False
     )
-    modality: Mapped[str] = mapped_column(String(32), nullable=False)
-    count: Mapped[int] = mapped_column(Integer, nullable=False)
-    days: Mapped[list[int]] = mapped_column(JSON, nullable=False)
+    modality: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    count: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    days: Mapped[list[int]] = mapped_column(sa.JSON, nullable=False)
 
     __table_args__ = (
-        UniqueConstraint("course_id", "modality"),
-        CheckConstraint(_in("modality", MODALITIES), name="modality"),
-        CheckConstraint("count >= 1", name="count"),
+        sa.UniqueConstraint("course_id", "modality"),
+        sa.CheckConstraint(_in("modality", MODALITIES), name="modality"),
+        sa.CheckConstraint("count >= 1", name="count"),
     )

@@ -21,18 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    Date,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    text,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, MappedColumn, mapped_column
 
 from respira.kit.db import Base, UTCDateTime, utcnow
@@ -74,7 +63,7 @@ def _in(column: str, values: tuple[str, ...], *, nullable: bool = False) -> str:
 
 def _tri_state() -> MappedColumn[str]:
     """A required yes/no/unknown answer of the findings (one of ``TRI_STATE``)."""
-    return mapped_column(String(8), nullable=False)
+    return mapped_column(sa.String(8), nullable=False)
 
 
 def _paired(a: str, b: str) -> str:
@@ -84,26 +73,28 @@ def _paired(a: str, b: str) -> str:
 class ScreeningCriteriaSet(Base):
     __tablename__ = "screening_criteria_sets"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    version: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    title: Mapped[str] = mapped_column(String(200), nullable=False)
-    toml_text: Mapped[str] = mapped_column(Text, nullable=False)
-    text_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
-    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("screening_criteria_sets.id"))
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    toml_text: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    text_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    based_on_id: Mapped[int | None] = mapped_column(sa.ForeignKey("screening_criteria_sets.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    created_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    created_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    activated_by_name: Mapped[str | None] = mapped_column(String(200))
+    activated_by_name: Mapped[str | None] = mapped_column(sa.String(200))
 
     __table_args__ = (
-        Index(
+        sa.Index(
             "uq_screening_criteria_sets_one_active",
             "is_active",
             unique=True,
-            sqlite_where=text("is_active"),
-            postgresql_where=text("is_active"),
+            sqlite_where=sa.text("is_active"),
+            postgresql_where=sa.text("is_active"),
         ),
     )
 
@@ -113,71 +104,73 @@ class ScreeningFindings(Base):
 
     __tablename__ = "screening_findings"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
+        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
     )
-    assessed_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("screening_findings.id"))
+    assessed_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("screening_findings.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    recorded_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    recorded_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
     pneumonia: Mapped[str] = _tri_state()
     active_tuberculosis: Mapped[str] = _tri_state()
     other_active_infection: Mapped[str] = _tri_state()
-    tb_screening_result: Mapped[str | None] = mapped_column(String(16))
-    tb_screening_on: Mapped[dt.date | None] = mapped_column(Date)
+    tb_screening_result: Mapped[str | None] = mapped_column(sa.String(16))
+    tb_screening_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     respiratory_infection_4w: Mapped[str] = _tri_state()
-    heart_failure_nyha: Mapped[str | None] = mapped_column(String(4))
+    heart_failure_nyha: Mapped[str | None] = mapped_column(sa.String(4))
     unstable_cardiac_disease: Mapped[str] = _tri_state()
-    egfr_ml_min_1_73m2: Mapped[float | None] = mapped_column(Float)
-    egfr_measured_on: Mapped[dt.date | None] = mapped_column(Date)
+    egfr_ml_min_1_73m2: Mapped[float | None] = mapped_column(sa.Float)
+    egfr_measured_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     dialysis: Mapped[str] = _tri_state()
     hepatic_impairment: Mapped[str] = _tri_state()
     pregnant: Mapped[str] = _tri_state()
     lactating: Mapped[str] = _tri_state()
-    pregnancy_test_result: Mapped[str | None] = mapped_column(String(8))
-    pregnancy_test_on: Mapped[dt.date | None] = mapped_column(Date)
+    pregnancy_test_result: Mapped[str | None] = mapped_column(sa.String(8))
+    pregnancy_test_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     malignancy_active_or_within_5y: Mapped[str] = _tri_state()
     alternative_diagnosis: Mapped[str] = _tri_state()
-    alternative_diagnosis_detail: Mapped[str | None] = mapped_column(String(500))
+    alternative_diagnosis_detail: Mapped[str | None] = mapped_column(sa.String(500))
     immunosuppressant_30d: Mapped[str] = _tri_state()
     investigational_product_30d: Mapped[str] = _tri_state()
     excipient_allergy: Mapped[str] = _tri_state()
-    excipient_allergy_detail: Mapped[str | None] = mapped_column(String(500))
+    excipient_allergy_detail: Mapped[str | None] = mapped_column(sa.String(500))
     thrombosis_risk: Mapped[str] = _tri_state()
     current_smoker: Mapped[str] = _tri_state()
     airflow_variability_documented: Mapped[str] = _tri_state()
     stable_general_health: Mapped[str] = _tri_state()
     informed_consent: Mapped[str] = _tri_state()
     decision_capacity: Mapped[str] = _tri_state()
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
 
     __table_args__ = (
-        *(CheckConstraint(_in(f, TRI_STATE), name=f"tri_{f}") for f in TRI_FIELDS),
-        CheckConstraint(
+        *(sa.CheckConstraint(_in(f, TRI_STATE), name=f"tri_{f}") for f in TRI_FIELDS),
+        sa.CheckConstraint(
             _in("tb_screening_result", ("negative", "positive", "indeterminate"), nullable=True),
             name="tb_result",
         ),
-        CheckConstraint(_paired("tb_screening_result", "tb_screening_on"), name="tb_dated"),
-        CheckConstraint(
+        sa.CheckConstraint(_paired("tb_screening_result", "tb_screening_on"), name="tb_dated"),
+        sa.CheckConstraint(
             _in("heart_failure_nyha", ("none", "I", "II", "III", "IV"), nullable=True),
             name="nyha",
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             "egfr_ml_min_1_73m2 IS NULL OR (egfr_ml_min_1_73m2 >= 1 AND egfr_ml_min_1_73m2 <= 200)",
             name="egfr_range",
         ),
-        CheckConstraint(_paired("egfr_ml_min_1_73m2", "egfr_measured_on"), name="egfr_dated"),
-        CheckConstraint(
+        sa.CheckConstraint(_paired("egfr_ml_min_1_73m2", "egfr_measured_on"), name="egfr_dated"),
+        sa.CheckConstraint(
             _in("pregnancy_test_result", ("negative", "positive"), nullable=True),
             name="pregnancy_test",
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             _paired("pregnancy_test_result", "pregnancy_test_on"), name="pregnancy_test_dated"
         ),
-        Index("ix_screening_findings_patient_newest", "patient_id", "assessed_on", "id"),
+        sa.Index("ix_screening_findings_patient_newest", "patient_id", "assessed_on", "id"),
     )
 
 
@@ -186,43 +179,45 @@ class Screening(Base):
 
     __tablename__ = "screenings"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
+        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
     )
     criteria_set_id: Mapped[int] = mapped_column(
-        ForeignKey("screening_criteria_sets.id", ondelete="RESTRICT"), nullable=False
+        sa.ForeignKey("screening_criteria_sets.id", ondelete="RESTRICT"), nullable=False
     )
-    criteria_version: Mapped[str] = mapped_column(String(64), nullable=False)
-    screening_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    decision: Mapped[str] = mapped_column(String(16), nullable=False)
+    criteria_version: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    screening_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    decision: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     # Canonical JSON (sorted keys): the reasons for the decision and every criterion's
     # result with its evidence, exactly as evaluated and shown.
-    reasons_json: Mapped[str] = mapped_column(Text, nullable=False)
-    results_json: Mapped[str] = mapped_column(Text, nullable=False)
+    reasons_json: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    results_json: Mapped[str] = mapped_column(sa.Text, nullable=False)
     findings_id: Mapped[int | None] = mapped_column(
-        ForeignKey("screening_findings.id", ondelete="RESTRICT")
+        sa.ForeignKey("screening_findings.id", ondelete="RESTRICT")
     )
     evaluated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    evaluated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    evaluated_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("screenings.id"), unique=True)
-    physician_note: Mapped[str | None] = mapped_column(Text)
-    signature_id: Mapped[int | None] = mapped_column(
-        ForeignKey("signatures.id", ondelete="RESTRICT"), unique=True
+    evaluated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
     )
-    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    signed_by_name: Mapped[str | None] = mapped_column(String(200))
+    evaluated_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("screenings.id"), unique=True)
+    physician_note: Mapped[str | None] = mapped_column(sa.Text)
+    signature_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("signatures.id", ondelete="RESTRICT"), unique=True
+    )
+    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    signed_by_name: Mapped[str | None] = mapped_column(sa.String(200))
     signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    meaning: Mapped[str | None] = mapped_column(String(64))
-    content_hash: Mapped[str | None] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    meaning: Mapped[str | None] = mapped_column(sa.String(64))
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy idiom)
     __table_args__ = (
-        CheckConstraint(_in("decision", DECISIONS), name="decision"),
-        CheckConstraint(_in("meaning", MEANINGS, nullable=True), name="meaning"),
-        CheckConstraint(
+        sa.CheckConstraint(_in("decision", DECISIONS), name="decision"),
+        sa.CheckConstraint(_in("meaning", MEANINGS, nullable=True), name="meaning"),
+        sa.CheckConstraint(
             "(signature_id IS NULL AND signed_by_id IS NULL AND signed_by_name IS NULL "
             "AND signed_at IS NULL AND meaning IS NULL AND content_hash IS NULL) OR "
             "(signature_id IS NOT NULL AND signed_by_id IS NOT NULL "
@@ -230,9 +225,9 @@ class Screening(Base):
             "AND meaning IS NOT NULL AND content_hash IS NOT NULL)",
             name="signed_whole",
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             "meaning IS NULL OR meaning <> 'approved eligibility' OR decision = 'eligible'",
             name="approval_needs_eligible",
         ),
-        Index("ix_screenings_patient_newest", "patient_id", "id"),
+        sa.Index("ix_screenings_patient_newest", "patient_id", "id"),
     )

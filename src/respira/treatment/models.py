@@ -21,19 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    CheckConstraint,
-    Date,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from respira.kit.db import Base, UTCDateTime
@@ -53,24 +41,24 @@ VITAL_RANGES: dict[str, tuple[float, float]] = {
 class Admission(Recorded, Base):
     __tablename__ = "admissions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     course_id: Mapped[int] = mapped_column(
-        ForeignKey("courses.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("courses.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     admitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     discharged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     discharged_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="RESTRICT")
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
     )
-    discharged_by_name: Mapped[str | None] = mapped_column(String(200))
-    discharge_note: Mapped[str | None] = mapped_column(Text)
+    discharged_by_name: Mapped[str | None] = mapped_column(sa.String(200))
+    discharge_note: Mapped[str | None] = mapped_column(sa.Text)
 
     __table_args__ = (
-        CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
-        CheckConstraint(
+        sa.CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
+        sa.CheckConstraint(
             "(discharged_at IS NULL AND discharged_by_name IS NULL) OR "
             "(discharged_at IS NOT NULL AND discharged_by_name IS NOT NULL "
             "AND discharged_at >= admitted_at)",
@@ -85,26 +73,28 @@ class BedsideCheck(Base):
 
     __tablename__ = "bedside_checks"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
-    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    checked_by_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    patient_code: Mapped[str] = mapped_column(String(64), nullable=False)
+    checked_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    checked_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    patient_code: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     patient_id: Mapped[int | None] = mapped_column(
-        ForeignKey("patients.id", ondelete="RESTRICT"), index=True
+        sa.ForeignKey("patients.id", ondelete="RESTRICT"), index=True
     )
-    din: Mapped[str] = mapped_column(String(13), nullable=False)
-    din_entered: Mapped[str] = mapped_column(String(32), nullable=False)
+    din: Mapped[str] = mapped_column(sa.String(13), nullable=False)
+    din_entered: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     unit_id: Mapped[int | None] = mapped_column(
-        ForeignKey("units.id", ondelete="RESTRICT"), index=True
+        sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True
     )
-    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="RESTRICT"))
-    ok: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    reason_codes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
-    reasons: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id", ondelete="RESTRICT"))
+    ok: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    reason_codes: Mapped[list[str]] = mapped_column(sa.JSON, nullable=False, default=list)
+    reasons: Mapped[list[str]] = mapped_column(sa.JSON, nullable=False, default=list)
 
     __table_args__ = (
-        Index("ix_bedside_checks_unit_patient_at", "unit_id", "patient_id", "checked_at"),
+        sa.Index("ix_bedside_checks_unit_patient_at", "unit_id", "patient_id", "checked_at"),
     )
 
 
@@ -119,71 +109,71 @@ class Administration(Recorded, Base):
 
     __tablename__ = "administrations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(
-        ForeignKey("units.id", ondelete="RESTRICT"), nullable=False, unique=True
+        sa.ForeignKey("units.id", ondelete="RESTRICT"), nullable=False, unique=True
     )
-    din: Mapped[str] = mapped_column(String(13), nullable=False)
+    din: Mapped[str] = mapped_column(sa.String(13), nullable=False)
     patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     course_id: Mapped[int] = mapped_column(
-        ForeignKey("courses.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("courses.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     admission_id: Mapped[int | None] = mapped_column(
-        ForeignKey("admissions.id", ondelete="RESTRICT")
+        sa.ForeignKey("admissions.id", ondelete="RESTRICT")
     )
     bedside_check_id: Mapped[int] = mapped_column(
-        ForeignKey("bedside_checks.id", ondelete="RESTRICT"), nullable=False
+        sa.ForeignKey("bedside_checks.id", ondelete="RESTRICT"), nullable=False
     )
-    infusion_day: Mapped[int | None] = mapped_column(Integer)
-    route: Mapped[str] = mapped_column(String(16), nullable=False)
+    infusion_day: Mapped[int | None] = mapped_column(sa.Integer)
+    route: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     ended_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
-    volume_ml: Mapped[float] = mapped_column(Float, nullable=False)
-    rate_ml_per_h: Mapped[float] = mapped_column(Float, nullable=False)
+    volume_ml: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    rate_ml_per_h: Mapped[float] = mapped_column(sa.Float, nullable=False)
     witness_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="RESTRICT"), nullable=False
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), nullable=False
     )
-    witness_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    reactions: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
-    reaction_notes: Mapped[str | None] = mapped_column(Text)
+    witness_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    reactions: Mapped[list[str]] = mapped_column(sa.JSON, nullable=False, default=list)
+    reaction_notes: Mapped[str | None] = mapped_column(sa.Text)
 
     vitals: Mapped[list[VitalSigns]] = relationship(
         back_populates="administration", order_by="VitalSigns.id", cascade="all, delete-orphan"
     )
 
     __table_args__ = (
-        CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
-        CheckConstraint("route IN ('iv', 'nebulised')", name="route"),
-        CheckConstraint("ended_at >= started_at", name="times"),
-        CheckConstraint("volume_ml > 0 AND volume_ml <= 1000", name="volume"),
-        CheckConstraint("rate_ml_per_h > 0 AND rate_ml_per_h <= 2000", name="rate"),
-        CheckConstraint("witness_id <> recorded_by_id", name="witness_not_operator"),
+        sa.CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
+        sa.CheckConstraint("route IN ('iv', 'nebulised')", name="route"),
+        sa.CheckConstraint("ended_at >= started_at", name="times"),
+        sa.CheckConstraint("volume_ml > 0 AND volume_ml <= 1000", name="volume"),
+        sa.CheckConstraint("rate_ml_per_h > 0 AND rate_ml_per_h <= 2000", name="rate"),
+        sa.CheckConstraint("witness_id <> recorded_by_id", name="witness_not_operator"),
     )
 
 
 class VitalSigns(Base):
     __tablename__ = "vital_signs"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     administration_id: Mapped[int] = mapped_column(
-        ForeignKey("administrations.id", ondelete="CASCADE"), nullable=False, index=True
+        sa.ForeignKey("administrations.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    phase: Mapped[str] = mapped_column(String(8), nullable=False)
-    temperature_c: Mapped[float | None] = mapped_column(Float)
-    heart_rate_bpm: Mapped[float | None] = mapped_column(Float)
-    systolic_mmhg: Mapped[float | None] = mapped_column(Float)
-    diastolic_mmhg: Mapped[float | None] = mapped_column(Float)
-    spo2_pct: Mapped[float | None] = mapped_column(Float)
-    respiratory_rate_per_min: Mapped[float | None] = mapped_column(Float)
+    phase: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    temperature_c: Mapped[float | None] = mapped_column(sa.Float)
+    heart_rate_bpm: Mapped[float | None] = mapped_column(sa.Float)
+    systolic_mmhg: Mapped[float | None] = mapped_column(sa.Float)
+    diastolic_mmhg: Mapped[float | None] = mapped_column(sa.Float)
+    spo2_pct: Mapped[float | None] = mapped_column(sa.Float)
+    respiratory_rate_per_min: Mapped[float | None] = mapped_column(sa.Float)
 
     administration: Mapped[Administration] = relationship(back_populates="vitals")
 
     __table_args__ = (
-        CheckConstraint("phase IN ('before', 'during', 'after')", name="phase"),
-        *(CheckConstraint(_range(c), name=f"{c}_range") for c in VITAL_RANGES),
-        CheckConstraint(
+        sa.CheckConstraint("phase IN ('before', 'during', 'after')", name="phase"),
+        *(sa.CheckConstraint(_range(c), name=f"{c}_range") for c in VITAL_RANGES),
+        sa.CheckConstraint(
             "systolic_mmhg IS NULL OR diastolic_mmhg IS NULL OR systolic_mmhg > diastolic_mmhg",
             name="pressure_pair",
         ),
@@ -193,20 +183,20 @@ class VitalSigns(Base):
 class SupportingSession(Recorded, Base):
     __tablename__ = "supporting_sessions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     course_id: Mapped[int] = mapped_column(
-        ForeignKey("courses.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("courses.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
     )
-    modality: Mapped[str] = mapped_column(String(64), nullable=False)
-    day: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    done: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    reason: Mapped[str | None] = mapped_column(Text)
+    modality: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    day: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    done: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
 
     __table_args__ = (
-        CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
-        CheckConstraint("done OR reason IS NOT NULL", name="skipped_with_reason"),
-        UniqueConstraint("course_id", "modality", "day"),
+        sa.CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
+        sa.CheckConstraint("done OR reason IS NOT NULL", name="skipped_with_reason"),
+        sa.UniqueConstraint("course_id", "modality", "day"),
     )

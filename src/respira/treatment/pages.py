@@ -6,11 +6,13 @@ administration's page, admission, discharge and supporting-session buttons, and 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor
@@ -37,6 +39,7 @@ from respira.treatment.schemas import (
 )
 
 router = APIRouter(include_in_schema=False)
+M = TypeVar("M", bound=BaseModel)
 
 
 def _day(value: str | None) -> dt.date:
@@ -82,6 +85,29 @@ def _back_to_ward(day: str | None, **params: str) -> RedirectResponse:
     return RedirectResponse(f"/ward?{query}", status_code=303)
 
 
+def _on_the_ward(
+    session: Session,
+    data: dict[str, str],
+    schema: type[M],
+    fields: tuple[str, ...],
+    use_case: Callable[[M], object],
+    done: str,
+    *,
+    name_fields: bool = True,
+) -> RedirectResponse:
+    """A button of the ward board: parse the form's ``fields``, run the use case, and go
+    back to the board of the day with ``done`` or the errors (a form that does not parse
+    names its fields when ``name_fields``)."""
+    body, errors = parse(schema, {k: data.get(k, "") for k in fields})
+    if body is None:
+        messages = (f"{k}: {v}" for k, v in errors.items()) if name_fields else errors.values()
+        return _back_to_ward(data.get("day"), error="; ".join(messages))
+    outcome = attempt(session, lambda: use_case(body), refusals=(Conflict, InvalidInput, NotFound))
+    if isinstance(outcome, Refused):
+        return _back_to_ward(data.get("day"), error="; ".join(outcome.errors.values()))
+    return _back_to_ward(data.get("day"), done=done)
+
+
 @router.post("/patients/{patient_id}/admissions")
 def admit(
     patient_id: int,
@@ -89,22 +115,14 @@ def admit(
     actor: Actor = Depends(PageAccess(*service.WARD_ROLES)),
     data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    body, errors = parse(
-        AdmissionIn,
-        {"course_id": data.get("course_id", ""), "admitted_at": data.get("admitted_at", "")},
-    )
-    if body is None:
-        return _back_to_ward(
-            data.get("day"), error="; ".join(f"{k}: {v}" for k, v in errors.items())
-        )
-    outcome = attempt(
+    return _on_the_ward(
         session,
-        lambda: service.admit(session, actor, patient_id, body),
-        refusals=(Conflict, InvalidInput, NotFound),
+        data,
+        AdmissionIn,
+        ("course_id", "admitted_at"),
+        lambda body: service.admit(session, actor, patient_id, body),
+        "Admitted.",
     )
-    if isinstance(outcome, Refused):
-        return _back_to_ward(data.get("day"), error="; ".join(outcome.errors.values()))
-    return _back_to_ward(data.get("day"), done="Admitted.")
 
 
 @router.post("/admissions/{admission_id}/discharge")
@@ -114,17 +132,15 @@ def discharge(
     actor: Actor = Depends(PageAccess(*service.WARD_ROLES)),
     data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    body, errors = parse(DischargeIn, {"note": data.get("note", "")})
-    if body is None:
-        return _back_to_ward(data.get("day"), error="; ".join(errors.values()))
-    outcome = attempt(
+    return _on_the_ward(
         session,
-        lambda: service.discharge(session, actor, admission_id, body),
-        refusals=(Conflict, InvalidInput, NotFound),
+        data,
+        DischargeIn,
+        ("note",),
+        lambda body: service.discharge(session, actor, admission_id, body),
+        "Discharged.",
+        name_fields=False,
     )
-    if isinstance(outcome, Refused):
-        return _back_to_ward(data.get("day"), error="; ".join(outcome.errors.values()))
-    return _back_to_ward(data.get("day"), done="Discharged.")
 
 
 @router.post("/ward/supporting-sessions")
@@ -133,21 +149,14 @@ def supporting_session(
     actor: Actor = Depends(PageAccess(*service.WARD_ROLES)),
     data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    fields = {k: data.get(k, "") for k in ("course_id", "modality", "day", "reason")}
-    fields["done"] = data.get("done", "")
-    body, errors = parse(SupportingSessionIn, fields)
-    if body is None:
-        return _back_to_ward(
-            data.get("day"), error="; ".join(f"{k}: {v}" for k, v in errors.items())
-        )
-    outcome = attempt(
+    return _on_the_ward(
         session,
-        lambda: service.record_supporting_session(session, actor, body),
-        refusals=(Conflict, InvalidInput, NotFound),
+        data,
+        SupportingSessionIn,
+        ("course_id", "modality", "day", "reason", "done"),
+        lambda body: service.record_supporting_session(session, actor, body),
+        "Session recorded.",
     )
-    if isinstance(outcome, Refused):
-        return _back_to_ward(data.get("day"), error="; ".join(outcome.errors.values()))
-    return _back_to_ward(data.get("day"), done="Session recorded.")
 
 
 # --- the bedside check ----------------------------------------------------------------
