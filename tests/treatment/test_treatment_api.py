@@ -15,26 +15,13 @@ from respira.kit.db import utcnow
 from respira.products import din as dins
 from respira.treatment import bedside
 from respira.treatment.models import BedsideCheck
+from tests.treatment.treatment_helpers import vitals
 
 # --- helpers ----------------------------------------------------------------------------
 
 
 def scan(client: Any, patient_code: str, din: str) -> Any:
     return client.post("/api/v1/bedside-checks", json={"patient_code": patient_code, "din": din})
-
-
-def vitals(phase: str = "before", **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "phase": phase,
-        "temperature_c": 36.8,
-        "heart_rate_bpm": 72,
-        "systolic_mmhg": 122,
-        "diastolic_mmhg": 78,
-        "spo2_pct": 97,
-        "respiratory_rate_per_min": 14,
-    }
-    data.update(overrides)
-    return data
 
 
 def administration(ready: Any, witness_email: str, **overrides: Any) -> dict[str, Any]:

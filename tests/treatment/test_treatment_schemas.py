@@ -10,20 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from respira.treatment.schemas import AdministrationIn, SupportingSessionIn, VitalsIn
-
-
-def vitals(**overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "phase": "before",
-        "temperature_c": 36.8,
-        "heart_rate_bpm": 72,
-        "systolic_mmhg": 122,
-        "diastolic_mmhg": 78,
-        "spo2_pct": 97,
-        "respiratory_rate_per_min": 14,
-    }
-    data.update(overrides)
-    return data
+from tests.treatment.treatment_helpers import vitals
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,21 @@ GOOD_QC: dict[str, str] = {
 COURSE_STAY_DAYS = 7
 
 
+def vitals(phase: str = "before", **overrides: Any) -> dict[str, Any]:
+    """A row of vital signs, all within range, as the API takes it."""
+    data: dict[str, Any] = {
+        "phase": phase,
+        "temperature_c": 36.8,
+        "heart_rate_bpm": 72,
+        "systolic_mmhg": 122,
+        "diastolic_mmhg": 78,
+        "spo2_pct": 97,
+        "respiratory_rate_per_min": 14,
+    }
+    data.update(overrides)
+    return data
+
+
 class Clinic:
     def __init__(
         self,

@@ -17,7 +17,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from respira.diagnostics import units
-from respira.kit import validation as v
+from respira.kit.validation import ClinicalIn as _In
+from respira.kit.validation import PastDate
+from respira.kit.validation import required_text as _text
 from respira.science.control import BANDS, ITEM_LABELS, ITEMS
 from respira.science.spirometry import below_lln, normal_limit_flag, session_problems
 
@@ -65,32 +67,6 @@ MAX_SENSITISATIONS = 40
 
 def _blank_to_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
-
-
-def _not_future(value: dt.date) -> dt.date:
-    if value > v.today_utc():
-        raise ValueError("cannot be in the future")
-    return value
-
-
-def _text(max_len: int) -> Any:
-    def check(value: str) -> str:
-        text = v.plain_text(value, field_max=max_len)
-        if not text:
-            raise ValueError("is required")
-        return text
-
-    return AfterValidator(check)
-
-
-PastDate = Annotated[dt.date, AfterValidator(_not_future)]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
-
-    def problems(self) -> dict[str, str]:
-        return {}
 
 
 # --- visits ---------------------------------------------------------------------------

@@ -13,9 +13,11 @@ import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Annotated, Any
 
 from babel import Locale, UnknownLocaleError
 from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 # CLDR "territories" that are not ISO 3166-1 countries, or are only exceptionally
 # reserved there (Ascension, Clipperton, Sark, Diego Garcia, Ceuta & Melilla, Canary
@@ -118,3 +120,45 @@ def decimal_age(date_of_birth: dt.date, on: dt.date) -> float:
 
 def today_utc() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
+
+
+# --- what every step's input schemas share --------------------------------------------
+
+
+class ClinicalIn(BaseModel):
+    """The base of a step's input schemas: unknown fields are refused (a misspelt field
+    must not be dropped silently), text is stripped, NaN and infinity are not numbers.
+    ``problems()`` answers the checks across fields (``{field: message}``)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    def problems(self) -> dict[str, str]:
+        return {}
+
+
+def required_text(max_len: int) -> Any:
+    """A text field that must hold something other than white space, at most
+    ``max_len`` characters, with control characters refused (see ``plain_text``)."""
+
+    def check(value: str) -> str:
+        text = plain_text(value, field_max=max_len)
+        if not text:
+            raise ValueError("is required")
+        return text
+
+    return AfterValidator(check)
+
+
+def not_future(value: dt.date) -> dt.date:
+    if value > today_utc():
+        raise ValueError("cannot be in the future")
+    return value
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    """Times without a zone are read as UTC (the API's times are UTC)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+PastDate = Annotated[dt.date, AfterValidator(not_future)]
+UTCDatetime = Annotated[dt.datetime, AfterValidator(_as_utc)]

@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from respira.kit import validation as v
+from respira.kit.validation import ClinicalIn as _In
+from respira.kit.validation import UTCDatetime as AwareDatetime
+from respira.kit.validation import required_text as _text
 from respira.treatment.models import VITAL_RANGES
 
 Route = Literal["iv", "nebulised"]
@@ -59,31 +61,6 @@ def _in_range(name: str) -> Any:
         return value
 
     return AfterValidator(check)
-
-
-def _text(max_len: int) -> Any:
-    def check(value: str) -> str:
-        text = v.plain_text(value, field_max=max_len)
-        if not text:
-            raise ValueError("is required")
-        return text
-
-    return AfterValidator(check)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """Times without a zone are read as UTC (the API's times are UTC)."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-AwareDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
-
-    def problems(self) -> dict[str, str]:
-        return {}
 
 
 # --- bedside checks -------------------------------------------------------------------
