@@ -14,6 +14,12 @@ from respira.protocols.schemas import ApproveIn, CourseIn, CourseOut, LimitsIn, 
 router = APIRouter(prefix="/api/v1", tags=["protocols"])
 
 
+def _created(response: Response, out: CourseOut) -> CourseOut:
+    """A stored course version, with its address in the ``Location`` header."""
+    response.headers["Location"] = f"/api/v1/courses/{out.id}"
+    return out
+
+
 @router.post("/patients/{patient_id}/courses", response_model=CourseOut, status_code=201)
 def draft_course(
     patient_id: int,
@@ -22,9 +28,7 @@ def draft_course(
     session: Session = Depends(get_db),
     actor: Actor = Depends(ApiAccess(*service.WRITE_ROLES)),
 ) -> CourseOut:
-    out = service.draft_course(session, actor, patient_id, body)
-    response.headers["Location"] = f"/api/v1/courses/{out.id}"
-    return out
+    return _created(response, service.draft_course(session, actor, patient_id, body))
 
 
 @router.get("/patients/{patient_id}/courses", response_model=list[CourseOut])
@@ -65,9 +69,7 @@ def revise_course(
     session: Session = Depends(get_db),
     actor: Actor = Depends(ApiAccess(*service.WRITE_ROLES)),
 ) -> CourseOut:
-    out = service.revise_course(session, actor, course_id, body)
-    response.headers["Location"] = f"/api/v1/courses/{out.id}"
-    return out
+    return _created(response, service.revise_course(session, actor, course_id, body))
 
 
 @router.get("/programme-limits/current", response_model=LimitsOut)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from respira.kit.actors import Actor
 from respira.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from respira.kit.web.deps import PageAccess, get_db
-from respira.kit.web.forms import Refused, attempt, parse, posted_form
+from respira.kit.web.forms import Refused, attempt, posted_form, submit
 from respira.kit.web.templating import patient_banner, render
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
@@ -176,6 +176,14 @@ def create_course(
     return _submit(request, session, actor, patient, data, draft, _plan_args(patient_id, first))
 
 
+def _course_and_patient(
+    session: Session, actor: Actor, course_id: int
+) -> tuple[CourseOut, PatientOut]:
+    """The course to revise and its patient, from the registry (the physician's view)."""
+    course = service.get_course(session, actor, course_id)
+    return course, patients_service.get_patient(session, actor, course.patient_id)
+
+
 @router.get("/courses/{course_id}/revise")
 def revise_form(
     request: Request,
@@ -183,8 +191,7 @@ def revise_form(
     session: Session = Depends(get_db),
     actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
 ) -> Response:
-    course = service.get_course(session, actor, course_id)
-    patient = patients_service.get_patient(session, actor, course.patient_id)
+    course, patient = _course_and_patient(session, actor, course_id)
     form = service.form_values(course)
     return _course_form(request, session, actor, patient, form, {}, **_revise_args(course))
 
@@ -197,8 +204,7 @@ def revise_course(
     actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
     data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    course = service.get_course(session, actor, course_id)
-    patient = patients_service.get_patient(session, actor, course.patient_id)
+    course, patient = _course_and_patient(session, actor, course_id)
 
     def revise(body: CourseIn) -> CourseOut:
         return service.revise_course(session, actor, course_id, body)
@@ -207,6 +213,23 @@ def revise_course(
 
 
 # --- the course page ----------------------------------------------------------------------
+
+
+def _course_view(
+    session: Session, actor: Actor, course_id: int
+) -> tuple[CourseOut, dict[str, Any]]:
+    """The course and what both its page and its printable schedule show: the patient's
+    banner, the labels, the course and its day-by-day schedule."""
+    course = service.get_course(session, actor, course_id)
+    # The laboratory reads courses (dose preparation) but not the registry: the banner
+    # comes from the patient row the course names, after the visibility rule.
+    patient = patients_service.get_visible(session, actor, course.patient_id)
+    return course, {
+        **patient_banner(patient),
+        **common(),
+        "course": course,
+        "schedule": service.day_by_day(course),
+    }
 
 
 def _course_page(
@@ -218,10 +241,7 @@ def _course_page(
     approve_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    course = service.get_course(session, actor, course_id)
-    # The laboratory reads courses (dose preparation) but not the registry: the banner
-    # comes from the patient row the course names, after the visibility rule.
-    patient = patients_service.get_visible(session, actor, course.patient_id)
+    course, shown = _course_view(session, actor, course_id)
     is_physician = actor.role in service.WRITE_ROLES
     flash = None
     if request.query_params.get("approved"):
@@ -232,10 +252,7 @@ def _course_page(
         request,
         "protocols/course.html",
         {
-            **patient_banner(patient),
-            **common(),
-            "course": course,
-            "schedule": service.day_by_day(course),
+            **shown,
             "can_approve": is_physician and course.status == "draft",
             "can_revise": is_physician
             and course.status != "superseded"
@@ -292,16 +309,11 @@ def approve_course(
     actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
     data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    body, errors = parse(
-        ApproveIn, {"password": data.get("password", ""), "meaning": data.get("meaning", "")}
-    )
-    if body is None:
-        return _course_page(
-            request, session, actor, course_id, approve_errors=errors, status_code=422
-        )
-    outcome = attempt(
+    outcome = submit(
         session,
-        lambda: service.approve_course(
+        ApproveIn,
+        {"password": data.get("password", ""), "meaning": data.get("meaning", "")},
+        lambda body: service.approve_course(
             session, actor, course_id, password=body.password, meaning=body.meaning
         ),
         refusals=(InvalidInput, Forbidden, Conflict),
@@ -326,15 +338,5 @@ def schedule_page(
     session: Session = Depends(get_db),
     actor: Actor = Depends(PageAccess(*service.READ_ROLES)),
 ) -> Response:
-    course = service.get_course(session, actor, course_id)
-    patient = patients_service.get_visible(session, actor, course.patient_id)
-    return render(
-        request,
-        "protocols/schedule.html",
-        {
-            **patient_banner(patient),
-            **common(),
-            "course": course,
-            "schedule": service.day_by_day(course),
-        },
-    )
+    _, shown = _course_view(session, actor, course_id)
+    return render(request, "protocols/schedule.html", shown)

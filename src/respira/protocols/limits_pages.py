@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor
 from respira.kit.web.deps import PageAccess, get_db
-from respira.kit.web.forms import Refused, attempt, parse, posted_form
+from respira.kit.web.forms import Refused, posted_form, submit
 from respira.kit.web.templating import render
 from respira.protocols import service
 from respira.protocols.page_router import router
@@ -77,10 +77,12 @@ def store_limits(
 ) -> Response:
     form = {name: data.get(name, "") for name, _, _ in LIMIT_FIELDS}
     form["reason"] = data.get("reason", "")
-    body, errors = parse(LimitsIn, {k: (v.strip() or None) for k, v in form.items()})
-    if body is None:
-        return _limits_page(request, session, actor, form, errors, 422)
-    outcome = attempt(session, lambda: service.create_limits(session, actor, body))
+    outcome = submit(
+        session,
+        LimitsIn,
+        {k: (v.strip() or None) for k, v in form.items()},
+        lambda body: service.create_limits(session, actor, body),
+    )
     if isinstance(outcome, Refused):
         return _limits_page(request, session, actor, form, outcome.errors, outcome.status_code)
     return RedirectResponse("/programme-limits?stored=1", status_code=303)

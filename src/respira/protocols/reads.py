@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from respira.kit import records
-from respira.kit.actors import Actor, Role, require_role
+from respira.kit.actors import Actor, require_role
 from respira.kit.errors import NotFound
 from respira.patients import service as patients_service
 from respira.protocols.limits import fmt_dose
@@ -196,10 +196,9 @@ def course_out(session: Session, row: Course, *, with_changes: bool = True) -> C
 
 
 def _hidden(actor: Actor, row: Course) -> bool:
-    """A patient sees only their own approved courses."""
-    if actor.role != Role.PATIENT:
-        return False
-    return actor.patient_id != row.patient_id or row.status != "approved"
+    """A patient sees only their own approved courses: a draft or a superseded version is
+    hidden from them as a retracted record is."""
+    return records.hidden_from(actor, row.patient_id, row.status != "approved")
 
 
 def load_course(session: Session, actor: Actor, course_id: int, *, lock: bool = False) -> Course:

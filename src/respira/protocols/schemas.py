@@ -21,6 +21,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from respira.kit import validation as v
+from respira.kit.validation import ClinicalIn as _In
+from respira.kit.validation import required_text as _required_text
 from respira.patients.schemas import WeightKg
 
 Source = Literal["allogeneic_cord", "autologous_bone_marrow", "autologous_adipose"]
@@ -71,21 +73,7 @@ def _text(limit: int) -> AfterValidator:
     return AfterValidator(lambda s: v.plain_text(s, field_max=limit))
 
 
-def _required_text(limit: int) -> AfterValidator:
-    def check(s: str) -> str:
-        text = v.plain_text(s, field_max=limit)
-        if not text:
-            raise ValueError("is required")
-        return text
-
-    return AfterValidator(check)
-
-
 Day = Annotated[int, Field(ge=1, le=MAX_STAY_DAYS)]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class InfusionIn(_In):
