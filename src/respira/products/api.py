@@ -171,14 +171,7 @@ def discard_lot(
 def create_units(
     lot_id: int, body: UnitsIn, session: Session = Depends(get_db), actor: Actor = Depends(LAB)
 ) -> list[UnitOut]:
-    return service.create_units(
-        session,
-        actor,
-        lot_id,
-        body.count,
-        cells_million=body.cells_million,
-        volume_ml=body.volume_ml,
-    )
+    return service.make_units(session, actor, lot_id, body)
 
 
 @router.get("/units/{din}", response_model=UnitOut)

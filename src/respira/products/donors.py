@@ -6,14 +6,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from respira.kit import audit, records
+from respira.kit import records
 from respira.kit.actors import Actor, require_role
-from respira.kit.db import utcnow
 from respira.kit.errors import InvalidInput, NotFound
 from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 from respira.products.models import MARKERS, Donor, Harvest
 from respira.products.roles import DONOR_READ_ROLES, LAB_ROLES, READ_ROLES
+from respira.products.rows import audit_created, stamp
 from respira.products.schemas import DonorIn, DonorOut, HarvestIn, HarvestOut, ScreeningPanel
 
 MARKER_NAMES = {
@@ -66,21 +66,13 @@ def create_donor(session: Session, actor: Actor, data: DonorIn) -> DonorOut:
     row = Donor(
         code=data.code,
         consent=data.consent,
-        recorded_at=utcnow(),
-        recorded_by_name=actor.name,
+        **stamp(actor),
         **data.screening.model_dump(),
     )
     with records.flush_or_conflict(session, "the donor code was taken at this moment"):
         session.add(row)
     out = donor_out(row)
-    audit.record(
-        session,
-        actor,
-        entity_type="donor",
-        entity_id=row.id,
-        action="create",
-        after=out.model_dump(mode="json"),
-    )
+    audit_created(session, actor, "donor", row.id, out.model_dump(mode="json"))
     session.commit()
     return out
 
@@ -104,7 +96,7 @@ def create_harvest(session: Session, actor: Actor, data: HarvestIn) -> HarvestOu
         raise InvalidInput({"patient_id": "no patient has this id"})
     if data.harvested_on > today_utc():
         raise InvalidInput({"harvested_on": "a harvest date cannot be in the future"})
-    row = Harvest(**data.model_dump(), recorded_at=utcnow(), recorded_by_name=actor.name)
+    row = Harvest(**data.model_dump(), **stamp(actor))
     return records.store(session, actor, row, entity_type="harvest", out=HarvestOut)
 
 

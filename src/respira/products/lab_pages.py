@@ -137,10 +137,10 @@ def _specs_page(
     session: Session,
     actor: Actor,
     *,
-    errors: dict[str, str] | None = None,
+    refused: Refused | None = None,
     form: dict[str, Any] | None = None,
-    status_code: int = 200,
 ) -> Response:
+    """The page; after a refused form, with the form as posted and its errors."""
     versions = service.list_specifications(session, actor)
     current = versions[0]
     if form is None:
@@ -161,11 +161,11 @@ def _specs_page(
             "versions": versions,
             "current": current,
             "can_admin": actor.role in service.SPEC_ADMIN_ROLES,
-            "errors": errors or {},
+            "errors": refused.errors if refused else {},
             "form": form,
             "flash": "New version stored." if request.query_params.get("created") else None,
         },
-        status_code,
+        refused.status_code if refused else 200,
     )
 
 
@@ -191,9 +191,8 @@ def create_specification(
             request,
             session,
             actor,
-            errors={"items": f"not valid JSON: {exc.msg}"},
+            refused=Refused({"items": f"not valid JSON: {exc.msg}"}, 422, False),
             form=form,
-            status_code=422,
         )
     outcome = submit(
         session,
@@ -202,12 +201,5 @@ def create_specification(
         lambda body: service.create_specification(session, actor, body),
     )
     if isinstance(outcome, Refused):
-        return _specs_page(
-            request,
-            session,
-            actor,
-            errors=outcome.errors,
-            form=form,
-            status_code=outcome.status_code,
-        )
+        return _specs_page(request, session, actor, refused=outcome, form=form)
     return RedirectResponse("/lab/specifications?created=1", status_code=303)

@@ -19,7 +19,7 @@ from respira.kit.web.deps import get_db
 from respira.kit.web.forms import Refused, posted_form, submit
 from respira.kit.web.templating import render
 from respira.products import service
-from respira.products.page_router import LAB, READ, blank, form_fields, router
+from respira.products.page_router import LAB, READ, form_fields, router
 from respira.products.schemas import (
     LotIn,
     PassageIn,
@@ -88,12 +88,11 @@ def create_lot(
     actor: Actor = Depends(LAB),
     data: dict[str, str] = Depends(posted_form),
 ) -> Response:
-    fields = {k: v for k, v in blank(data).items() if k in LotIn.model_fields}
+    fields = form_fields(data, LotIn)
     if fields.get("origin") == "donor":
         fields.pop("harvest_id", None)
     elif fields.get("origin") == "harvest":
         fields.pop("donor_id", None)
-    fields = {k: v for k, v in fields.items() if v is not None}
     outcome = submit(session, LotIn, fields, lambda body: service.create_lot(session, actor, body))
     if isinstance(outcome, Refused):
         return _lot_form(request, session, actor, data, outcome.errors, outcome.status_code)
@@ -110,10 +109,11 @@ def _lot_page(
     lot_id: int,
     *,
     form_name: str | None = None,
-    errors: dict[str, str] | None = None,
+    refused: Refused | None = None,
     form: dict[str, Any] | None = None,
-    status_code: int = 200,
 ) -> Response:
+    """The lot page; after a refused form ``form_name``, with that form as posted and its
+    errors."""
     lot = service.get_lot(session, actor, lot_id)
     flash = next((text for key, text in FLASH.items() if request.query_params.get(key)), None)
     spec = service.current_specification(session, actor)
@@ -126,12 +126,12 @@ def _lot_page(
             "can_edit": actor.role in service.LAB_ROLES,
             "can_chain": actor.role in service.CHAIN_ROLES,
             "form_name": form_name,
-            "errors": errors or {},
+            "errors": refused.errors if refused else {},
             "form": form or {},
             "flash": flash,
             "release_meaning": service.RELEASE_MEANING,
         },
-        status_code,
+        refused.status_code if refused else 200,
     )
 
 
@@ -185,9 +185,8 @@ class LotPost:
                 self.actor,
                 self.lot_id,
                 form_name=name,
-                errors=outcome.errors,
+                refused=outcome,
                 form=kept if kept is not None else fields,
-                status_code=outcome.status_code,
             )
         return RedirectResponse(f"/lab/lots/{self.lot_id}?{done or name}=1", status_code=303)
 
@@ -272,15 +271,4 @@ def discard_lot(post: LotPost = Depends(lot_post)) -> Response:
 
 @router.post("/lab/lots/{lot_id}/units")
 def create_units(post: LotPost = Depends(lot_post)) -> Response:
-    return post.submit(
-        "units",
-        UnitsIn,
-        lambda session, actor, lot_id, body: service.create_units(
-            session,
-            actor,
-            lot_id,
-            body.count,
-            cells_million=body.cells_million,
-            volume_ml=body.volume_ml,
-        ),
-    )
+    return post.submit("units", UnitsIn, service.make_units)

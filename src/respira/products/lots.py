@@ -18,7 +18,15 @@ from respira.kit.validation import today_utc
 from respira.products.donors import ineligible_reasons
 from respira.products.models import Donor, Harvest, Lot, LotPassage, Unit
 from respira.products.roles import LAB_ROLES, READ_ROLES
-from respira.products.rows import append_event, load_lot, lot_passages, lot_units, unit_out
+from respira.products.rows import (
+    append_event,
+    load_lot,
+    lock_lot_in,
+    lot_passages,
+    lot_units,
+    stamp,
+    unit_out,
+)
 from respira.products.schemas import (
     LotIn,
     LotOut,
@@ -198,9 +206,7 @@ def create_lot(session: Session, actor: Actor, data: LotIn) -> LotOut:
 
 def record_passage(session: Session, actor: Actor, lot_id: int, data: PassageIn) -> LotOut:
     require_role(actor, LAB_ROLES)
-    lot = load_lot(session, lot_id, lock=True)
-    if lot.status != "quarantine":
-        raise Conflict(f"the lot is {lot.status}; its culture record is closed")
+    lot = lock_lot_in(session, lot_id, ("quarantine",), "its culture record is closed")
     passages = lot_passages(session, lot_id)
     if passages and data.passage <= passages[-1].passage:
         raise InvalidInput(
@@ -210,9 +216,7 @@ def record_passage(session: Session, actor: Actor, lot_id: int, data: PassageIn)
         raise InvalidInput({"passaged_on": "cannot be in the future"})
     if passages and data.passaged_on < passages[-1].passaged_on:
         raise InvalidInput({"passaged_on": "cannot be before the last passage's date"})
-    row = LotPassage(
-        lot_id=lot_id, **data.model_dump(), recorded_at=utcnow(), recorded_by_name=actor.name
-    )
+    row = LotPassage(lot_id=lot_id, **data.model_dump(), **stamp(actor))
     with records.flush_or_conflict(session, "this passage was recorded at this moment"):
         session.add(row)
     return save_lot(session, actor, lot, "passage", after=data.model_dump(mode="json"))
@@ -317,9 +321,9 @@ def quarantine_lot(session: Session, actor: Actor, lot_id: int, reason: str) -> 
     """Put a lot on quarantine hold (out of specification, a deviation): it cannot be
     released while held; it may be discarded."""
     require_role(actor, LAB_ROLES)
-    lot = load_lot(session, lot_id, lock=True)
-    if lot.status != "quarantine":
-        raise Conflict(f"the lot is {lot.status}; a released lot is recalled, not quarantined")
+    lot = lock_lot_in(
+        session, lot_id, ("quarantine",), "a released lot is recalled, not quarantined"
+    )
     if lot.quarantine_reason:
         raise Conflict("the lot is on quarantine hold already")
     lot.quarantine_reason = reason
@@ -333,9 +337,7 @@ def discard_lot(session: Session, actor: Actor, lot_id: int, reason: str) -> Lot
     """Discard a lot that was never released (out of specification, expired): its
     units are discarded with it."""
     require_role(actor, LAB_ROLES)
-    lot = load_lot(session, lot_id, lock=True)
-    if lot.status != "quarantine":
-        raise Conflict(f"the lot is {lot.status}; only an unreleased lot is discarded")
+    lot = lock_lot_in(session, lot_id, ("quarantine",), "only an unreleased lot is discarded")
     now = utcnow()
     lot.status = "discarded"
     lot.discarded_at = now

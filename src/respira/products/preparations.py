@@ -29,7 +29,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from respira.kit import audit, records
+from respira.kit import records
 from respira.kit.actors import Actor, require_role
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
@@ -43,7 +43,7 @@ from respira.products.models import (
     Unit,
 )
 from respira.products.roles import LAB_ROLES, READ_ROLES
-from respira.products.rows import append_event, unit_out
+from respira.products.rows import append_event, audit_created, unit_out
 from respira.products.schemas import DosePreparationIn, DosePreparationOut
 from respira.products.specifications import current_viability_minimum
 from respira.protocols import service as protocols_service
@@ -279,14 +279,7 @@ def prepare_dose(
             at=row.thawed_at,
         )
     out = _out(session, row)
-    audit.record(
-        session,
-        actor,
-        entity_type="dose_preparation",
-        entity_id=row.id,
-        action="create",
-        after=out.model_dump(mode="json"),
-    )
+    audit_created(session, actor, "dose_preparation", row.id, out.model_dump(mode="json"))
     session.commit()
     return out
 

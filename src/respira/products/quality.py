@@ -10,14 +10,13 @@ from sqlalchemy.orm import Session
 
 from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
-from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput
 from respira.kit.validation import today_utc
 from respira.products import specs
 from respira.products.lots import lot_out, save_lot
 from respira.products.models import Lot, QcResult
 from respira.products.roles import LAB_ROLES, RECALL_MEANING, RELEASE_MEANING
-from respira.products.rows import append_event, load_lot, lot_units
+from respira.products.rows import append_event, audit_created, lock_lot_in, lot_units, stamp
 from respira.products.schemas import LotOut, QcIn, QcResultOut
 from respira.products.specifications import current_spec, install_default, qc_out
 
@@ -26,9 +25,7 @@ def record_qc(session: Session, actor: Actor, lot_id: int, data: QcIn) -> QcResu
     """One QC result (the newest per attribute counts): method, operator (the signed-in
     user) and date are kept with it."""
     require_role(actor, LAB_ROLES)
-    lot = load_lot(session, lot_id, lock=True)
-    if lot.status != "quarantine":
-        raise Conflict(f"the lot is {lot.status}; its quality control is closed")
+    lock_lot_in(session, lot_id, ("quarantine",), "its quality control is closed")
     spec = current_spec(session)
     items = {i.attribute: i for i in spec.items}
     attribute = data.attribute.strip().lower()
@@ -52,19 +49,13 @@ def record_qc(session: Session, actor: Actor, lot_id: int, data: QcIn) -> QcResu
         unit=item.unit,
         method=data.method,
         tested_on=tested_on,
-        recorded_at=utcnow(),
-        recorded_by_name=actor.name,
+        **stamp(actor),
     )
     session.add(row)
     session.flush()
     out = qc_out(row)
-    audit.record(
-        session,
-        actor,
-        entity_type="qc_result",
-        entity_id=row.id,
-        action="create",
-        after={"lot_id": lot_id, **out.model_dump(mode="json")},
+    audit_created(
+        session, actor, "qc_result", row.id, {"lot_id": lot_id, **out.model_dump(mode="json")}
     )
     session.commit()
     return out
@@ -99,9 +90,7 @@ def release_lot(
     every specification passes (newest result per attribute), not on hold, not expired,
     and, for a donor lot, of an eligible donor."""
     require_role(actor, LAB_ROLES)
-    lot = load_lot(session, lot_id, lock=True)
-    if lot.status != "quarantine":
-        raise Conflict(f"the lot is {lot.status}; only a lot in quarantine can be released")
+    lot = lock_lot_in(session, lot_id, ("quarantine",), "only a lot in quarantine can be released")
     install_default(session, actor)
     out = lot_out(session, lot)
     if out.blocking:
@@ -138,9 +127,7 @@ def recall_lot(
     """The e-signed recall of a released lot: from this moment every unit of it is
     blocked (its lot status is what the bedside check reads)."""
     require_role(actor, LAB_ROLES)
-    lot = load_lot(session, lot_id, lock=True)
-    if lot.status != "released":
-        raise Conflict(f"the lot is {lot.status}; only a released lot can be recalled")
+    lot = lock_lot_in(session, lot_id, ("released",), "only a released lot can be recalled")
     signature = audit.esign(
         session,
         actor,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from respira.kit import audit, records
 from respira.kit.actors import Actor
 from respira.kit.db import utcnow
-from respira.kit.errors import NotFound
+from respira.kit.errors import Conflict, NotFound
 from respira.products import din as dins
 from respira.products.models import CustodyEvent, Lot, LotPassage, Unit
 from respira.products.schemas import UnitOut
@@ -24,6 +24,35 @@ def load_lot(session: Session, lot_id: int, *, lock: bool = False) -> Lot:
     if row is None:
         raise NotFound("no such lot")
     return row
+
+
+def lock_lot_in(session: Session, lot_id: int, statuses: tuple[str, ...], why: str) -> Lot:
+    """The lot locked for a change; a lot whose status is not one of ``statuses`` is
+    refused (409) with ``why``."""
+    lot = load_lot(session, lot_id, lock=True)
+    if lot.status not in statuses:
+        raise Conflict(f"the lot is {lot.status}; {why}")
+    return lot
+
+
+def stamp(actor: Actor) -> dict[str, Any]:
+    """The ``recorded_*`` columns of a new laboratory record made by ``actor`` now (the
+    laboratory's tables keep the name only: ``records.stamp`` adds the user id too)."""
+    return {"recorded_at": utcnow(), "recorded_by_name": actor.name}
+
+
+def audit_created(
+    session: Session, actor: Actor, entity_type: str, entity_id: int, after: dict[str, Any]
+) -> None:
+    """Write a new record to the audit trail (in the caller's transaction)."""
+    audit.record(
+        session,
+        actor,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action="create",
+        after=after,
+    )
 
 
 def lot_passages(session: Session, lot_id: int) -> list[LotPassage]:
@@ -97,12 +126,5 @@ def append_event(
     session.add(row)
     session.flush()
     if audit_after is not None:
-        audit.record(
-            session,
-            actor,
-            entity_type="custody_event",
-            entity_id=row.id,
-            action="create",
-            after=audit_after,
-        )
+        audit_created(session, actor, "custody_event", row.id, audit_after)
     return row

@@ -87,7 +87,14 @@ from respira.products.specifications import (
     current_viability_minimum,
     list_specifications,
 )
-from respira.products.units import create_units, format_din, get_unit, label_facts, parse_din
+from respira.products.units import (
+    create_units,
+    format_din,
+    get_unit,
+    label_facts,
+    make_units,
+    parse_din,
+)
 
 __all__ = [
     "CHAIN_ROLES",
@@ -125,6 +132,7 @@ __all__ = [
     "list_lots",
     "list_specifications",
     "lock_unit_for_administration",
+    "make_units",
     "mark_administered",
     "parse_din",
     "patient_chains",

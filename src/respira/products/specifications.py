@@ -19,6 +19,7 @@ from respira.kit.errors import InvalidInput
 from respira.products import specs
 from respira.products.models import QcResult, ReleaseSpecification
 from respira.products.roles import READ_ROLES, SPEC_ADMIN_ROLES
+from respira.products.rows import audit_created
 from respira.products.schemas import (
     QcCheck,
     QcResultOut,
@@ -77,13 +78,12 @@ def install_default(session: Session, actor: Actor) -> None:
             session.flush()
     except IntegrityError:
         return  # a parallel writer installed it first
-    audit.record(
+    audit_created(
         session,
         actor,
-        entity_type="release_specification",
-        entity_id=row.id,
-        action="create",
-        after={"version": row.version, "installed": "shipped default"},
+        "release_specification",
+        row.id,
+        {"version": row.version, "installed": "shipped default"},
     )
 
 
@@ -128,13 +128,12 @@ def create_specification(session: Session, actor: Actor, data: SpecificationIn) 
     )
     with records.flush_or_conflict(session, f"version {data.version!r} was stored at this moment"):
         session.add(row)
-    audit.record(
+    audit_created(
         session,
         actor,
-        entity_type="release_specification",
-        entity_id=row.id,
-        action="create",
-        after={
+        "release_specification",
+        row.id,
+        {
             "version": row.version,
             "passage_limit": row.passage_limit,
             "items": items,

@@ -27,10 +27,10 @@ def _unit_page(
     actor: Actor,
     din: str,
     *,
-    errors: dict[str, str] | None = None,
+    refused: Refused | None = None,
     form: dict[str, Any] | None = None,
-    status_code: int = 200,
 ) -> Response:
+    """The page; after a refused form, with the form as posted and its errors."""
     unit = service.get_unit(session, actor, din)
     chain = service.unit_chain(session, actor, din)
     return render(
@@ -43,11 +43,11 @@ def _unit_page(
             "can_read_lot": actor.role in service.READ_ROLES,
             "can_custody": actor.role in service.CUSTODY_ROLES
             and unit.status not in ("administered", "discarded"),
-            "errors": errors or {},
+            "errors": refused.errors if refused else {},
             "form": form or {"kind": "handover"},
             "flash": "Hand-over recorded." if request.query_params.get("custody") else None,
         },
-        status_code,
+        refused.status_code if refused else 200,
     )
 
 
@@ -76,15 +76,7 @@ def record_custody(
         lambda body: service.record_custody(session, actor, din, body),
     )
     if isinstance(outcome, Refused):
-        return _unit_page(
-            request,
-            session,
-            actor,
-            din,
-            errors=outcome.errors,
-            form=data,
-            status_code=outcome.status_code,
-        )
+        return _unit_page(request, session, actor, din, refused=outcome, form=data)
     return RedirectResponse(f"/lab/units/{outcome.din}?custody=1", status_code=303)
 
 
@@ -104,10 +96,10 @@ def _prep_page(
     actor: Actor,
     course_id: int,
     *,
-    errors: dict[str, str] | None = None,
+    refused: Refused | None = None,
     form: dict[str, Any] | None = None,
-    status_code: int = 200,
 ) -> Response:
+    """The page; after a refused form, with the form as posted and its errors."""
     course = protocols_service.get_course(session, actor, course_id)
     done = service.list_dose_preparations(session, actor, course_id)
     prepared = {p.infusion_day for p in done}
@@ -119,11 +111,11 @@ def _prep_page(
             "course": course,
             "preparations": done,
             "open_infusions": [i for i in course.infusions if i.day not in prepared],
-            "errors": errors or {},
+            "errors": refused.errors if refused else {},
             "form": form if form is not None else {"infusion_day": day},
             "flash": "Dose prepared." if request.query_params.get("prepared") else None,
         },
-        status_code,
+        refused.status_code if refused else 200,
     )
 
 
@@ -157,15 +149,7 @@ def prepare_dose(
         lambda body: service.prepare_dose(session, actor, course_id, body),
     )
     if isinstance(outcome, Refused):
-        return _prep_page(
-            request,
-            session,
-            actor,
-            course_id,
-            errors=outcome.errors,
-            form=data,
-            status_code=outcome.status_code,
-        )
+        return _prep_page(request, session, actor, course_id, refused=outcome, form=data)
     return RedirectResponse(
         f"/lab/courses/{course_id}/dose-preparations?prepared=1", status_code=303
     )

@@ -20,8 +20,14 @@ from respira.patients import service as patients_service
 from respira.products import din as dins
 from respira.products.models import Harvest, Lot, Unit
 from respira.products.roles import CHAIN_ROLES, LAB_ROLES
-from respira.products.rows import append_event, load_lot, load_unit, lot_passages, unit_out
-from respira.products.schemas import UnitOut
+from respira.products.rows import (
+    append_event,
+    load_unit,
+    lock_lot_in,
+    lot_passages,
+    unit_out,
+)
+from respira.products.schemas import UnitOut, UnitsIn
 
 
 def _lock_serials(session: Session, facility: str, year: int) -> None:
@@ -45,9 +51,7 @@ def create_units(
     """Divide a lot into ``count`` dispensable units, each with a new DIN (serial numbers
     never repeat per facility and year) and a ``labelled`` custody event."""
     require_role(actor, LAB_ROLES)
-    lot = load_lot(session, lot_id, lock=True)
-    if lot.status not in ("quarantine", "released"):
-        raise Conflict(f"the lot is {lot.status}; no units can be made from it")
+    lot = lock_lot_in(session, lot_id, ("quarantine", "released"), "no units can be made from it")
     if lot.quarantine_reason:
         raise Conflict("the lot is on quarantine hold")
     passages = lot_passages(session, lot_id)
@@ -104,6 +108,18 @@ def create_units(
     )
     session.commit()
     return [unit_out(u, lot.code) for u in created]
+
+
+def make_units(session: Session, actor: Actor, lot_id: int, data: UnitsIn) -> list[UnitOut]:
+    """``create_units`` as the routes post it: the count, cells and volume of ``UnitsIn``."""
+    return create_units(
+        session,
+        actor,
+        lot_id,
+        data.count,
+        cells_million=data.cells_million,
+        volume_ml=data.volume_ml,
+    )
 
 
 def storage_text(lot: Lot) -> str | None:
