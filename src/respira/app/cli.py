@@ -30,7 +30,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
-for _step in steps.load().steps:
+# Only the manifests here (cheap): the steps' tables are loaded by the commands that
+# open the database, so `respira --help` and the batch commands start quickly.
+for _step in steps.manifests():
     for _name, _ref in _step.cli.items():
         app.add_typer(_step.resolve(_ref), name=_name)
 
@@ -39,6 +41,7 @@ err = Console(stderr=True)
 
 
 def _database() -> Database:
+    steps.load()  # every step's tables mapped, the signature's password check installed
     return Database(get_settings().database_url)
 
 

@@ -13,14 +13,16 @@ import importlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter
 from sqlalchemy import MetaData
 
 from respira.kit import audit
 from respira.kit.db import Base
 from respira.kit.step import Nav, Section, Step
+
+if TYPE_CHECKING:  # the web framework is not loaded for the command line
+    from fastapi import APIRouter
 
 STEPS: tuple[str, ...] = (
     "respira.patients",
