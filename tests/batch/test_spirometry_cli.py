@@ -18,11 +18,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from respira.batch.cli import app
+from respira.batch.csv_read import _Buffer
+from respira.batch.csv_write import _prepare_number, _python_row
 from respira.batch.spirometry_csv import (
     OUTPUT_COLUMNS,
-    _Buffer,
-    _prepare_number,
-    _python_row,
     format_fixed,
     interpret_csv,
     parse_decimal_fields,
@@ -329,7 +328,8 @@ def _fast_text(values: np.ndarray) -> list[str]:
     for name in ("pattern", "severity", "bdr", "bdr_2005"):
         out[name] = (np.full(values.size, -1, dtype=np.int8), ("x",))
     out["fev1_z"] = values
-    from respira.batch.spirometry_csv import _Canvas, _Chunk, _render, _Spans
+    from respira.batch.csv_read import _Chunk, _Spans
+    from respira.batch.csv_write import _Canvas, _render
 
     prefix = _Buffer(b"p" * values.size)
     starts = np.arange(values.size, dtype=np.int64)
