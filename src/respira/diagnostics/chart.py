@@ -20,6 +20,8 @@ from markupsafe import Markup, escape
 
 from respira.science.spirometry import Z_LLN
 
+_LLN_TEXT = f"{Z_LLN:.3f}".replace("-", "−")  # as printed: −1.645
+
 Z_MIN, Z_MAX = -6.0, 3.0
 WIDTH = 640
 LEFT, RIGHT = 120, 24
@@ -112,7 +114,7 @@ def zscore_chart(rows: Iterable[ChartRow], *, chart_id: str, title: str) -> Mark
     parts.append(
         _el(
             "desc",
-            f"z-scores against the lower limit of normal at z = −1.645. {described}.",
+            f"z-scores against the lower limit of normal at z = {_LLN_TEXT}. {described}.",
             id=desc_id,
         )
     )
@@ -203,7 +205,7 @@ def zscore_chart(rows: Iterable[ChartRow], *, chart_id: str, title: str) -> Mark
     parts.append(
         _el(
             "text",
-            "LLN (z = −1.645)",
+            f"LLN (z = {_LLN_TEXT})",
             x=f"{x_lln - 4:.1f}",
             y=TOP - 16,
             text_anchor="end",

@@ -36,7 +36,7 @@ from respira.kit.step import DemoContext
 from respira.kit.validation import decimal_age, today_utc
 from respira.patients import service as patients_service
 from respira.patients.service import Patient
-from respira.science.spirometry import reference_values, sex_code
+from respira.science.spirometry import Z_LIMIT, reference_values, sex_code
 
 DEMO_ACTOR = Actor.system("respira-demo")
 
@@ -154,7 +154,7 @@ FINDINGS = {
 def _measured(pred: float, lln: float, z: float) -> float:
     # The LMS curve near the median is close to log-normal: ln x ≈ ln M + z·σ with
     # σ = (ln M − ln LLN)/1.645. Only a target; the science computes the real z.
-    sigma = (math.log(pred) - math.log(lln)) / 1.645
+    sigma = (math.log(pred) - math.log(lln)) / Z_LIMIT
     return pred * math.exp(z * sigma)
 
 
