@@ -20,7 +20,9 @@ from respira.kit.actors import Actor, Role, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import NotFound
 from respira.kit.validation import fold
-from respira.patients.models import Patient
+
+# Patient is the row type other steps receive from get_visible / get_for_update / find.
+from respira.patients.models import Patient as Patient
 from respira.patients.schemas import PatientIn, PatientOut, PatientPage, PatientPatch
 
 # Nurses read the registry (the ward needs name, birth date and record number); they do
@@ -67,10 +69,6 @@ def search_key(first_name: str, last_name: str, mrn: str) -> str:
 
 def snapshot(p: Patient) -> dict[str, Any]:
     return {f: getattr(p, f) for f in _FIELDS}
-
-
-# The row type other steps receive from get_visible / get_for_update / find.
-__all__ = ["Patient"]
 
 
 def find(session: Session, patient_id: int) -> Patient | None:
