@@ -17,7 +17,6 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.pofile import read_po
 
 from respira.kit import i18n
 
@@ -47,9 +46,8 @@ def _extracted() -> dict[str, set[str]]:
 
 
 def _catalog(lang: str) -> Catalog:
-    path = i18n.LOCALE_DIR / lang / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
-    with path.open("rb") as fh:
-        return read_po(fh, locale=lang)
+    """The kit's catalogue merged with every step's own (``<step>/locale/``)."""
+    return i18n.read_catalogue(lang)
 
 
 EXTRACTED = _extracted()

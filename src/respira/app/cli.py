@@ -29,7 +29,11 @@ demo_app = typer.Typer(help="A demo clinic with synthetic patients.", no_args_is
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+jobs_app = typer.Typer(
+    help="The periodic jobs: sending mail, follow-up reminders.", no_args_is_help=True
+)
 app.add_typer(demo_app, name="demo")
+app.add_typer(jobs_app, name="jobs")
 # Only the manifests here (cheap): the steps' tables are loaded by the commands that
 # open the database, so `respira --help` and the batch commands start quickly.
 for _step in steps.manifests():
@@ -53,8 +57,14 @@ def serve(
         False, "--demo", help="Seed a demo clinic first (once), and print its accounts' passwords."
     ),
     workers: int = typer.Option(1, min=1, max=64, help="Worker processes."),
+    jobs: bool = typer.Option(
+        True, "--jobs/--no-jobs", help="Also run the periodic jobs (mail, reminders)."
+    ),
 ) -> None:
     """Serve the web app and the JSON API (upgrading the database first if needed)."""
+    import multiprocessing
+
+    from respira.app import jobs as jobs_module
     from respira.app import migrate as db
     from respira.app import server
 
@@ -65,13 +75,24 @@ def serve(
     if demo:
         _seed_demo()
     console.print(f"Respira is serving at http://{host}:{port}/")
-    server.run(
-        host,
-        port,
-        workers,
-        proxy_headers=get_settings().trusted_proxies > 0,
-        log_level=get_settings().log_level.lower(),
-    )
+    runner = None
+    if jobs:
+        runner = multiprocessing.get_context("spawn").Process(
+            target=jobs_module.process_main, name="respira-jobs", daemon=True
+        )
+        runner.start()
+    try:
+        server.run(
+            host,
+            port,
+            workers,
+            proxy_headers=get_settings().trusted_proxies > 0,
+            log_level=get_settings().log_level.lower(),
+        )
+    finally:
+        if runner is not None:
+            runner.terminate()
+            runner.join(timeout=10)
 
 
 @db_app.command("upgrade")
@@ -253,6 +274,30 @@ def audit_verify() -> None:
         f"{report.problem}. {report.checked} records before it are intact."
     )
     raise typer.Exit(1)
+
+
+@jobs_app.command("once")
+def jobs_once() -> None:
+    """Run every periodic job one time (for cron) and say what each did."""
+    from respira.app import jobs
+
+    database = _database()
+    try:
+        done = jobs.run_once(database)
+    finally:
+        database.dispose()
+    for name, n in done.items():
+        console.print(f"{name}: {'FAILED (see the log)' if n < 0 else n}")
+    if any(n < 0 for n in done.values()):
+        raise typer.Exit(1)
+
+
+@jobs_app.command("run")
+def jobs_run() -> None:
+    """Run the periodic jobs until stopped (for a deployment that serves with --no-jobs)."""
+    from respira.app import jobs
+
+    jobs.process_main()
 
 
 def _seed_demo() -> None:

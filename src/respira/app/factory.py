@@ -38,7 +38,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     loaded = steps.load()
     app.state.identity = loaded.provided("identity")
     app.state.patient_sections = loaded.sections()
-    templating.configure(template_dirs=[APP_TEMPLATES, *loaded.template_dirs()], nav=loaded.nav())
+    templating.configure(
+        template_dirs=[APP_TEMPLATES, *loaded.template_dirs()],
+        nav=loaded.nav(),
+        banners=loaded.banners(),
+    )
 
     for router in routers():
         app.include_router(router)

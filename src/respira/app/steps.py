@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData
 
-from respira.kit import audit
+from respira.kit import audit, events
 from respira.kit.db import Base
-from respira.kit.step import Nav, Section, Step
+from respira.kit.step import Job, Nav, Section, Step
 
 if TYPE_CHECKING:  # the web framework is not loaded for the command line
     from fastapi import APIRouter
@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the web framework is not loaded for the command line
 STEPS: tuple[str, ...] = (
     "respira.patients",
     "respira.accounts",
+    "respira.mail",
     "respira.audit_trail",
     "respira.intake",
     "respira.diagnostics",
@@ -34,6 +35,11 @@ STEPS: tuple[str, ...] = (
     "respira.products",
     "respira.protocols",
     "respira.treatment",
+    "respira.safety",
+    "respira.followup",
+    "respira.appointments",
+    "respira.messages",
+    "respira.portal",
     "respira.batch",
 )
 
@@ -60,6 +66,20 @@ class Loaded:
     def template_dirs(self) -> list[Path]:
         return [d for d in (step.template_dir for step in self.steps) if d is not None]
 
+    def jobs(self) -> list[tuple[Job, Any]]:
+        """Every periodic job with its function, in the app's order of steps."""
+        return [(job, step.resolve(job.run)) for step in self.steps for job in step.jobs]
+
+    def banners(self) -> list[Any]:
+        return [step.resolve(ref) for step in self.steps for ref in step.banners]
+
+    def listeners(self) -> dict[str, list[Any]]:
+        found: dict[str, list[Any]] = {}
+        for step in self.steps:
+            for name, ref in step.listens.items():
+                found.setdefault(name, []).append(step.resolve(ref))
+        return found
+
     def provided(self, what: str) -> Any:
         providers = [step for step in self.steps if what in step.provides]
         if len(providers) != 1:
@@ -79,4 +99,5 @@ def load() -> Loaded:
             step.resolve(ref)
     loaded = Loaded(steps=steps, metadata=Base.metadata)
     audit.install_password_check(loaded.provided("password_check"))
+    events.install(loaded.listeners())
     return loaded

@@ -13,6 +13,7 @@ import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,6 +59,41 @@ class Settings(BaseSettings):
     # How long a thawed unit may wait for its infusion (from the product's stability
     # data; clinical.md §5.2 "post-thaw").
     thaw_expiry_hours: float = Field(default=4.0, gt=0, le=72)
+
+    # Outgoing mail (alerts, reminders, invitations) goes through the outbox and is sent
+    # by the jobs process to this SMTP server; with no host, mail waits in the outbox
+    # and the admin's outbox page says that mail is not configured.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "respira@localhost"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    # "none" (plain, for a relay on the same host), "starttls" (port 587) or "ssl" (465).
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # Where the clinic's users reach Respira: the start of every link in an email.
+    public_base_url: str = "http://127.0.0.1:8000"
+    # The clinic's time zone (IANA name): appointment slots, follow-up windows and the
+    # times on staff pages are read in it.
+    clinic_timezone: str = "UTC"
+
+    @field_validator("clinic_timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"clinic_timezone must be an IANA time zone such as Europe/Berlin, not {value!r}"
+            ) from exc
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
 
     @field_validator("facility_code")
     @classmethod

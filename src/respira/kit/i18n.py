@@ -1,7 +1,9 @@
 """Languages of the pages: message catalogues, locale negotiation and formatting.
 
-Catalogues are gettext ``.po`` files under ``respira/locale/<lang>/LC_MESSAGES/``
-(extracted with Babel from the Python code and the templates). They are compiled in
+Catalogues are gettext ``.po`` files under ``respira/kit/locale/<lang>/LC_MESSAGES/``
+(the kit's and the first half's text) and, for a step that keeps its own, under
+``respira/<step>/locale/<lang>/LC_MESSAGES/`` (extracted with Babel from the Python
+code and the templates); a language's catalogues are merged, the kit's first. They are compiled in
 memory the first time a language is used, so there is no build step and no ``.mo``
 file to forget. English is the source language and needs no catalogue.
 
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -41,15 +44,34 @@ def language_name(lang: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+STEPS_DIR = Path(__file__).parent.parent
+
+
+def catalogue_files(lang: str) -> list[Path]:
+    """The language's ``.po`` files: the kit's, then each step's that has one."""
+    kit = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    steps = sorted(STEPS_DIR.glob(f"*/locale/{lang}/LC_MESSAGES/{DOMAIN}.po"))
+    return [p for p in (kit, *steps) if p.exists()]
+
+
+def read_catalogue(lang: str) -> Catalog:
+    """The language's catalogues merged into one (a step's entry wins over the kit's)."""
+    merged = Catalog(locale=lang, domain=DOMAIN)
+    for path in catalogue_files(lang):
+        with path.open("rb") as fh:
+            part = read_po(fh, locale=lang, domain=DOMAIN)
+        for message in part:
+            if message.id:
+                merged[message.id] = message
+    return merged
+
+
 @lru_cache(maxsize=16)
 def translations(lang: str) -> NullTranslations:
-    po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if lang == SOURCE_LANGUAGE or not po.exists():
+    if lang == SOURCE_LANGUAGE or not catalogue_files(lang):
         return NullTranslations()
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale=lang, domain=DOMAIN)
     buf = io.BytesIO()
-    write_mo(buf, catalog, use_fuzzy=False)
+    write_mo(buf, read_catalogue(lang), use_fuzzy=False)
     buf.seek(0)
     return Translations(buf, domain=DOMAIN)
 

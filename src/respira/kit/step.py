@@ -49,6 +49,19 @@ class Section:
     context: str
 
 
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A periodic job the app runs in its jobs process (``respira jobs run``, started by
+    ``respira serve``): ``run`` (``"module:function"``) is called as ``fn(db, now)``
+    with the app's ``Database`` and the time, manages its own transactions, and answers
+    how many things it did. It must be safe to run twice at once (claim rows before work
+    that leaves the database, such as sending mail)."""
+
+    name: str
+    run: str
+    every_s: float = 60.0
+
+
 @dataclass
 class DemoContext:
     """What the demo clinic's seeding passes from step to step, in the app's order of
@@ -84,6 +97,13 @@ class Step:
     demo: str | None = None
     cli: Mapping[str, str] = field(default_factory=dict)
     provides: Mapping[str, str] = field(default_factory=dict)
+    # Events of other steps this step acts on: event name → ``"module:function"``,
+    # called inside the emitting transaction (see ``respira.kit.events``).
+    listens: Mapping[str, str] = field(default_factory=dict)
+    jobs: tuple[Job, ...] = ()
+    # ``"module:function"`` called as ``fn(db, actor)`` for every page a signed-in user
+    # sees; answers ``kit.web.templating.Banner``s shown at the top until dealt with.
+    banners: tuple[str, ...] = ()
     has_templates: bool = True
 
     def resolve(self, ref: str) -> Any:

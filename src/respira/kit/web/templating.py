@@ -10,7 +10,8 @@ that a patient or visitor reads goes through ``_()`` so that Babel extracts it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +27,42 @@ from respira.kit.step import Nav
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 
+@dataclass(frozen=True, slots=True)
+class Banner:
+    """A notice at the top of every page for the users a step's banner provider picks
+    (an unacknowledged serious adverse event for physicians): ``text`` already in the
+    reader's language, ``href`` where it is dealt with, ``level`` "alert" or "info"."""
+
+    text: str
+    href: str
+    level: str = "alert"
+
+
+BannerProvider = Callable[[Any, Actor], list[Banner]]
+
 _NAV: list[Nav] = []
+_BANNERS: list[BannerProvider] = []
 
 
-def configure(*, template_dirs: Sequence[Path], nav: Iterable[Nav]) -> None:
+def configure(
+    *,
+    template_dirs: Sequence[Path],
+    nav: Iterable[Nav],
+    banners: Iterable[BannerProvider] = (),
+) -> None:
     """Called by the app with what its steps declare: where their templates are (after
-    the kit's own) and their navigation entries."""
+    the kit's own), their navigation entries and their banner providers (each called
+    as ``fn(db, actor)`` for every page a signed-in user sees)."""
     env.loader = FileSystemLoader([str(TEMPLATE_DIR), *(str(d) for d in template_dirs)])
     _NAV[:] = sorted(nav, key=lambda item: (item.order, item.label))
+    _BANNERS[:] = list(banners)
+
+
+def banners_for(request: Request, actor: Actor | None) -> list[Banner]:
+    if actor is None or actor.user_id is None or not _BANNERS:
+        return []
+    db = request.app.state.db
+    return [banner for provider in _BANNERS for banner in provider(db, actor)]
 
 
 def nav_for(actor: Actor | None) -> list[Nav]:
@@ -133,6 +162,7 @@ def render(
         "request": request,
         "actor": actor,
         "nav": nav_for(actor),
+        "banners": banners_for(request, actor),
         "lang": lang,
         "languages": i18n.available_languages(),
         "path": request.url.path,
