@@ -30,7 +30,9 @@ def run_once(db: Database, now: dt.datetime | None = None) -> dict[str, int]:
     return done
 
 
-def _run(name: str, fn: Callable[[Database, dt.datetime], int], db: Database, now: dt.datetime) -> int:
+def _run(
+    name: str, fn: Callable[[Database, dt.datetime], int], db: Database, now: dt.datetime
+) -> int:
     try:
         return int(fn(db, now) or 0)
     except Exception:  # one failing job must not stop the others

@@ -1,4 +1,5 @@
-"""Appointments: slots staff publish, bookings by patients and coordinators, iCalendar invitations."""
+"""Appointments: slots staff publish, bookings by patients and coordinators, iCalendar
+invitations."""
 
 from respira.kit.step import Step
 

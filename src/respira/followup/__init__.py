@@ -1,4 +1,5 @@
-"""Follow-up: the check-in schedule after discharge (1, 3, 6 and 12 months), reminders, check-ins and the coordinators' follow-up list."""
+"""Follow-up: the check-in schedule after discharge (1, 3, 6 and 12 months), reminders,
+check-ins and the coordinators' follow-up list."""
 
 from respira.kit.step import Step
 

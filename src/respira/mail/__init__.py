@@ -1,4 +1,5 @@
-"""Mail: the outbox of every email Respira sends, the worker that sends it with retries, and the admins' outbox page."""
+"""Mail: the outbox of every email Respira sends, the worker that sends it with
+retries, and the admins' outbox page."""
 
 from respira.kit.step import Step
 

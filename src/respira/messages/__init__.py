@@ -1,4 +1,5 @@
-"""Messages: secure threads between a patient and the care team, the staff queue of unanswered threads."""
+"""Messages: secure threads between a patient and the care team, the staff queue of
+unanswered threads."""
 
 from respira.kit.step import Step
 

@@ -1,4 +1,5 @@
-"""Safety: adverse events graded with CTCAE, seriousness, expectedness and causality, serious-event alerts and reports, the on-call roster, and the safety views."""
+"""Safety: adverse events graded with CTCAE, seriousness, expectedness and causality,
+serious-event alerts and reports, the on-call roster, and the safety views."""
 
 from respira.kit.step import Step
 
