@@ -16,7 +16,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml setup.py src/respira/science/sp
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml setup.py src/respira/science/spirometry/_lms.c
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,model]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -32,7 +32,7 @@ from respira.intake.schemas import (
     ConversionIn,
     ConversionOut,
 )
-from respira.kit import audit, records
+from respira.kit import audit, events, records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
@@ -443,4 +443,6 @@ def convert_in_transaction(
         after=new,
         reason=why,
     )
+    # Later steps act on a new patient (the portal invites them) in this transaction.
+    events.emit(session, actor, "intake.converted", patient_id=patient.id, request_id=req.id)
     return patient

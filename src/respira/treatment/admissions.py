@@ -8,12 +8,12 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from respira.kit import audit, records
+from respira.kit import audit, events, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.patients import service as patients_service
-from respira.treatment.models import Admission
+from respira.treatment.models import Administration, Admission
 from respira.treatment.roles import BOARD_ROLES, WARD_ROLES
 from respira.treatment.schemas import AdmissionIn, AdmissionOut, DischargeIn
 from respira.treatment.shared import course_or_none, in_future, is_approved, patient_records
@@ -92,8 +92,29 @@ def discharge(session: Session, actor: Actor, admission_id: int, data: Discharge
         before={"discharged_at": None},
         after={"discharged_at": at.isoformat(), "note": data.note},
     )
+    # The steps after the stay (the follow-up schedule, the patient's portal account)
+    # act on the discharge in this transaction: all of it commits or none.
+    events.emit(
+        session,
+        actor,
+        "treatment.discharged",
+        patient_id=row.patient_id,
+        admission_id=row.id,
+        course_id=row.course_id,
+        last_administration_at=last_administration_at(session, row.course_id),
+    )
     session.commit()
     return out
+
+
+def last_administration_at(session: Session, course_id: int) -> dt.datetime | None:
+    """When the course's last live administration started (the follow-up clock)."""
+    return session.scalar(
+        select(Administration.started_at)
+        .where(Administration.course_id == course_id, Administration.retracted_at.is_(None))
+        .order_by(Administration.started_at.desc())
+        .limit(1)
+    )
 
 
 def list_admissions(session: Session, actor: Actor, patient_id: int) -> list[AdmissionOut]:
