@@ -18,14 +18,21 @@ from collections.abc import Callable
 from respira.app import steps
 from respira.kit.config import get_settings
 from respira.kit.db import Database, utcnow
+from respira.kit.step import Job
 
 log = logging.getLogger("respira.jobs")
 
 
-def run_once(db: Database, now: dt.datetime | None = None) -> dict[str, int]:
-    """Run every job once; answers job name → things done (-1 when it failed)."""
+JobList = list[tuple[Job, Callable[[Database, dt.datetime], int]]]
+
+
+def run_once(
+    db: Database, now: dt.datetime | None = None, jobs: JobList | None = None
+) -> dict[str, int]:
+    """Run every job once (the steps' jobs unless ``jobs`` is given); answers job name →
+    things done (-1 when it failed)."""
     done: dict[str, int] = {}
-    for job, fn in steps.load().jobs():
+    for job, fn in steps.load().jobs() if jobs is None else jobs:
         done[job.name] = _run(job.name, fn, db, now or utcnow())
     return done
 
@@ -40,8 +47,10 @@ def _run(
         return -1
 
 
-def run_forever(db: Database, stop: threading.Event, tick_s: float = 1.0) -> None:
-    jobs = steps.load().jobs()
+def run_forever(
+    db: Database, stop: threading.Event, tick_s: float = 1.0, jobs: JobList | None = None
+) -> None:
+    jobs = steps.load().jobs() if jobs is None else jobs
     next_at = {job.name: 0.0 for job, _fn in jobs}
     while not stop.is_set():
         for job, fn in jobs:
