@@ -22,7 +22,7 @@ from respira.kit.web import templating
 
 @pytest.fixture
 def clean_events():
-    saved = {name: events.listeners(name) for name in ("treatment.discharged", "test.happened")}
+    saved = {name: list(fns) for name, fns in events._LISTENERS.items()}
     yield
     events.install(saved)
 

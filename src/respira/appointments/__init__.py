@@ -1,10 +1,23 @@
 """Appointments: slots staff publish, bookings by patients and coordinators, iCalendar
 invitations."""
 
-from respira.kit.step import Step
+from respira.kit.actors import Role
+from respira.kit.step import Nav, Section, Step
 
 STEP = Step(
     name="appointments",
     package=__name__,
-    has_templates=False,
+    models=("models",),
+    routers=("api:router", "pages:router"),
+    sections=(Section(75, "appointments/_section.html", "pages:patient_section"),),
+    nav=(
+        Nav(
+            "Appointments",
+            "/appointments",
+            frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR}),
+            60,
+        ),
+        Nav("My appointments", "/my/appointments", frozenset({Role.PATIENT}), 20),
+    ),
+    demo="demo:seed",
 )

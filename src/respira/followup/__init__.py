@@ -1,10 +1,26 @@
-"""Follow-up: the check-in schedule after discharge (1, 3, 6 and 12 months), reminders,
-check-ins and the coordinators' follow-up list."""
+"""Follow-up: the check-in schedule after discharge (1, 3, 6 and 12 months after the
+last infusion), reminders by email with a one-time sign-in link, check-ins (the
+baseline questionnaire, rescue-inhaler use, exacerbations, oral corticosteroid,
+medication changes, spirometry), and the coordinators' follow-up list."""
 
-from respira.kit.step import Step
+from respira.kit.actors import Role
+from respira.kit.step import Job, Nav, Section, Step
 
 STEP = Step(
     name="followup",
     package=__name__,
-    has_templates=False,
+    models=("models",),
+    routers=("api:router", "pages:router"),
+    sections=(Section(65, "followup/_section.html", "pages:patient_section"),),
+    nav=(
+        Nav(
+            "Follow-up",
+            "/follow-ups",
+            frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR}),
+            60,
+        ),
+    ),
+    demo="demo:seed",
+    listens={"treatment.discharged": "service:on_discharge"},
+    jobs=(Job("followup.reminders", "service:send_reminders", every_s=300),),
 )

@@ -1,10 +1,15 @@
 """Mail: the outbox of every email Respira sends, the worker that sends it with
 retries, and the admins' outbox page."""
 
-from respira.kit.step import Step
+from respira.kit.actors import Role
+from respira.kit.step import Job, Nav, Step
 
 STEP = Step(
     name="mail",
     package=__name__,
-    has_templates=False,
+    models=("models",),
+    routers=("api:router", "pages:router"),
+    nav=(Nav("Outbox", "/admin/outbox", frozenset({Role.ADMIN}), 90),),
+    jobs=(Job("mail.send", "service:send_due", every_s=15),),
+    banners=("banners:outbox_needs_attention",),
 )

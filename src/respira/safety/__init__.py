@@ -1,10 +1,23 @@
 """Safety: adverse events graded with CTCAE, seriousness, expectedness and causality,
 serious-event alerts and reports, the on-call roster, and the safety views."""
 
-from respira.kit.step import Step
+from respira.kit.actors import Role
+from respira.kit.step import Nav, Section, Step
 
 STEP = Step(
     name="safety",
     package=__name__,
-    has_templates=False,
+    models=("models",),
+    routers=("api:router", "pages:router", "overview_pages:router"),
+    sections=(Section(65, "safety/_section.html", "pages:patient_section"),),
+    nav=(
+        Nav(
+            "Safety",
+            "/safety",
+            frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.LAB}),
+            57,
+        ),
+    ),
+    banners=("banners:serious_events",),
+    demo="demo:seed",
 )
