@@ -7,6 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from respira.kit.columns import reference
 from respira.kit.db import Base, UTCDateTime, utcnow
 
 
@@ -25,9 +26,7 @@ class User(Base):
     # an older epoch stops working at once.
     session_epoch: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     # A patient account is linked to exactly one patient; staff accounts to none.
-    patient_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), unique=True
-    )
+    patient_id: Mapped[int | None] = reference("patients.id", unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from respira.accounts import service
 from respira.kit import tokens
-from respira.kit.actors import Actor, Role
+from respira.kit.actors import Role
 from respira.kit.config import get_settings
 from respira.kit.errors import NotAuthenticated
-from respira.kit.web.deps import PageAccess, Public, get_db
-from respira.kit.web.forms import posted_form
-from respira.kit.web.templating import render
+from respira.kit.web.deps import PageAccess, Public
+from respira.kit.web.routes import Call, Post, posts, see_other, uses
+from respira.kit.web.templating import gettext_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,42 +24,44 @@ def safe_next(value: str | None) -> str:
     return "/"
 
 
+def N_(message: str) -> str:
+    return message
+
+
+# Notices another step may ask the sign-in page to show (``/login?notice=link-used``):
+# a key in the address, never the text, so that a link cannot put words on the page.
+NOTICES = {"link-used": N_("This link has already been used or has expired. Please sign in.")}
+
+
 @router.get("/login")
-def login_form(request: Request, next: str = "/", _: Actor = Depends(Public())) -> Response:
-    return render(request, "accounts/login.html", {"next": safe_next(next), "error": None})
+def login_form(
+    next: str = "/",
+    notice: str | None = Query(default=None, max_length=40),
+    call: Call = uses(Public()),
+) -> Response:
+    text = NOTICES.get(notice or "")
+    shown = gettext_for(call.request)(text) if text else None
+    context = {"next": safe_next(next), "error": None, "notice": shown}
+    return call.render("accounts/login.html", context)
 
 
 @router.post("/login")
-def login(
-    request: Request,
-    session: Session = Depends(get_db),
-    _: Actor = Depends(Public(form=True)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
+def login(post: Post = posts(Public(form=True))) -> Response:
+    data = post.data
     nxt = safe_next(data.get("next"))
+    email = data.get("email", "")[:254]
+
+    def again(error: str, status_code: int) -> Response:
+        context = {"next": nxt, "error": error, "email": email}
+        return post.render("accounts/login.html", context, status_code)
+
     if not data.get("email", "").strip() or not data.get("password"):
-        return render(
-            request,
-            "accounts/login.html",
-            {
-                "next": nxt,
-                "error": "Enter your email and your password.",
-                "email": data.get("email", "")[:254],
-            },
-            status_code=422,
-        )
+        return again("Enter your email and your password.", 422)
     try:
-        user = service.authenticate(
-            session, data.get("email", "")[:254], data.get("password", "")[:1024]
-        )
+        user = service.authenticate(post.session, email, data.get("password", "")[:1024])
     except NotAuthenticated as exc:
-        return render(
-            request,
-            "accounts/login.html",
-            {"next": nxt, "error": exc.message, "email": data.get("email", "")[:254]},
-            status_code=401,
-        )
-    response = RedirectResponse(nxt, status_code=303)
+        return again(exc.message, 401)
+    response = see_other(nxt)
     settings = get_settings()
     response.set_cookie(
         tokens.SESSION_COOKIE,
@@ -75,22 +76,14 @@ def login(
 
 
 @router.post("/logout")
-def logout(
-    request: Request,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*Role)),
-) -> Response:
-    assert actor.user_id is not None
-    service.sign_out(session, actor.user_id)
-    response = RedirectResponse("/login", status_code=303)
+def logout(call: Call = uses(PageAccess(*Role))) -> Response:
+    assert call.actor.user_id is not None
+    service.sign_out(call.session, call.actor.user_id)
+    response = see_other("/login")
     response.delete_cookie(tokens.SESSION_COOKIE, path="/")
     return response
 
 
 @router.get("/admin/users")
-def users_page(
-    request: Request,
-    session: Session = Depends(get_db),
-    _: Actor = Depends(PageAccess(Role.ADMIN)),
-) -> Response:
-    return render(request, "accounts/users.html", {"users": service.list_users(session)})
+def users_page(call: Call = uses(PageAccess(Role.ADMIN))) -> Response:
+    return call.render("accounts/users.html", {"users": service.list_users(call.session)})

@@ -214,6 +214,46 @@ def reverify_password(session: Session, user_id: int, password: str) -> User | N
     return None
 
 
+def start_session(session: Session, user_id: int) -> tuple[str, Actor] | None:
+    """Sign an account in without its password, for a step that has checked who the
+    person is another way (the portal's one-time sign-in link): a new session cookie
+    and the actor, or None when the account is inactive or locked. Records the sign-in
+    time in the caller's transaction (the caller commits)."""
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None or not user.is_active or _is_locked(user):
+        return None
+    user.last_login_at = utcnow()
+    return tokens.make_session_cookie(user.id, user.session_epoch), to_actor(user)
+
+
+def set_own_password(session: Session, actor: Actor, password: str) -> str:
+    """The signed-in person chooses a new password (a patient after the portal's
+    invitation): checked as any new password, stored, audited without it. The session
+    epoch moves on, so every other session and token of the account ends; answers a new
+    session cookie for this one. The caller commits."""
+    if actor.user_id is None:
+        raise NotAuthenticated("please sign in")
+    problem = password_problem(password)
+    if problem:
+        raise InvalidInput({"password": problem})
+    user = session.get(User, actor.user_id, with_for_update=True)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("please sign in")
+    user.password_hash = hash_password(password)
+    user.session_epoch += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(
+        session,
+        actor,
+        entity_type="user",
+        entity_id=user.id,
+        action="set_password",
+        after={"password": "changed"},
+    )
+    return tokens.make_session_cookie(user.id, user.session_epoch)
+
+
 def sign_out(session: Session, user_id: int) -> None:
     user = session.get(User, user_id)
     if user is not None:

@@ -1,10 +1,18 @@
 """Messages: secure threads between a patient and the care team, the staff queue of
 unanswered threads."""
 
-from respira.kit.step import Step
+from respira.kit.actors import Role
+from respira.kit.step import Nav, Section, Step
 
 STEP = Step(
     name="messages",
     package=__name__,
-    has_templates=False,
+    models=("models",),
+    routers=("api:router", "pages:router"),
+    sections=(Section(16, "messages/_section.html", "pages:patient_section"),),
+    nav=(
+        Nav("Messages", "/messages", frozenset({Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR}), 25),
+        Nav("My messages", "/my/messages", frozenset({Role.PATIENT}), 6),
+    ),
+    demo="demo:seed",
 )
