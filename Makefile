@@ -45,6 +45,8 @@ bench: install-dev
 	$(BIN)/python bench/spirometry.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/ward.py
+	$(BIN)/python bench/model.py
+	$(BIN)/python bench/model_page.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -299,3 +299,31 @@ def test_short_passwords_and_duplicate_emails_are_refused(db, make_account):
             s, Actor.system(), email=acc.email.upper(), name="X", role="lab", password="short"
         )
     assert set(e.value.errors) == {"email", "password"} or "password" in e.value.errors
+
+
+def _login(app, account, cookies=None):
+    from tests.conftest import PageClient
+
+    with PageClient(app) as client:
+        for name, value in (cookies or {}).items():
+            client.cookies.set(name, value)
+        token = client.csrf("/login")
+        r = client.post(
+            "/login",
+            data={"email": account.email, "password": account.password, "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+        return r.cookies.get("respira_lang"), client.get("/").text
+
+
+def test_a_patient_signing_in_gets_their_preferred_language_unless_they_chose_one(
+    app, make_patient, make_account
+):
+    patient = make_account("patient", patient_id=make_patient(preferred_language="ru"))
+    lang, home = _login(app, patient)
+    assert lang == "ru" and 'lang="ru"' in home
+    chosen, _ = _login(app, patient, cookies={"respira_lang": "de"})
+    assert chosen is None  # the visitor's own choice on this device stays
+    staff, _ = _login(app, make_account("physician"))
+    assert staff is None

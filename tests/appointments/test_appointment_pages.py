@@ -114,7 +114,7 @@ def test_a_patient_books_a_phone_call_in_german_and_cancels_it(db, page_as, make
     call = make_slot(days_ahead(2, 10))
     online = make_slot(days_ahead(2, 14), kind="online_consultation")
     patient = page_as("patient")
-    patient.cookies.set("respira_lang", "de")
+    patient.get("/language?lang=de&next=/my/appointments")  # the switcher, as a visitor
     page = patient.get("/my/appointments?lang=de")
     assert page.status_code == 200
     assert "Meine Termine" in page.text and "Telefongespräch" in page.text

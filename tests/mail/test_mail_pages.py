@@ -119,6 +119,6 @@ def test_admins_see_a_banner_on_every_page_for_failed_and_waiting_mail(db, page_
     _enqueue(db)
     admin = page_as("admin")
     home = admin.get("/").text
-    assert "1 email(s) could not be sent" in home
-    assert "Mail is not configured: 1 email(s) wait in the outbox" in home
+    assert "Emails that could not be sent: 1." in home
+    assert "Mail is not configured: emails waiting in the outbox: 1" in home
     assert "could not be sent" not in page_as("physician").get("/").text

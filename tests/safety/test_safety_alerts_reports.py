@@ -140,6 +140,18 @@ def test_physicians_see_the_banner_until_someone_acknowledges(db, nurse_api, pag
         assert [a.action for a in audit.history(s, "adverse_event", eid)][-1] == "acknowledge"
 
 
+def test_the_banner_is_in_the_physicians_language(db, nurse_api, page_as, make_patient):
+    doctor = page_as("physician")
+    pid = make_patient()
+    eid = record(nurse_api, pid, **SERIOUS)["id"]
+    german = doctor.get("/?lang=de").text
+    assert (
+        f'href="/adverse-events/{eid}">Schwerwiegendes unerwünschtes Ereignis wartet auf '
+        "Bestätigung: Patient " in german
+    )
+    assert ">Station</a>" in german  # the navigation too
+
+
 def test_acknowledging_twice_or_a_non_serious_event_is_409(doctor_api, nurse_api, make_patient):
     pid = make_patient()
     serious = record(nurse_api, pid, **SERIOUS)["id"]

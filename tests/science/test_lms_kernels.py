@@ -75,8 +75,8 @@ def test_every_record_with_l_near_zero_lies_in_a_row_marked_risky(equations: str
             prep = prepare_reference(
                 equations, sex=sex, age=ages, height_cm=150.0, ethnicity="caucasian"
             )
-            k, w, lnage = prep._k, prep._w, prep._lnage
-            f_lnage = prep._female_lnage
+            d = prep._demographics
+            k, w, lnage, f_lnage = d.k, d.w, d.lnage, d.f_lnage
             lam = table.l_val[k] + table.l_del[k] * w
             kernels._add_term(lam, table.q1, lnage, f_lnage, np.empty(lam.size))
             near_zero = np.abs(lam) < tables._SMALL_L

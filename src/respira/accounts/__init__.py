@@ -3,6 +3,7 @@ password re-check behind e-signatures. It provides the kit with who a request be
 to (``identity``) and the signature's password check."""
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 from respira.kit.step import Nav, Step
 
 STEP = Step(
@@ -10,7 +11,7 @@ STEP = Step(
     package=__name__,
     models=("models",),
     routers=("api:router", "pages:router"),
-    nav=(Nav("Accounts", "/admin/users", frozenset({Role.ADMIN}), 90),),
+    nav=(Nav(N_("Accounts"), "/admin/users", frozenset({Role.ADMIN}), 90),),
     demo="demo:seed",
     provides={"identity": "service:", "password_check": "service:reverify_password"},
 )

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from respira.accounts import service
-from respira.kit import tokens
+from respira.kit import i18n, tokens
 from respira.kit.actors import Role
 from respira.kit.config import get_settings
 from respira.kit.errors import NotAuthenticated
@@ -72,6 +72,19 @@ def login(post: Post = posts(Public(form=True))) -> Response:
         secure=settings.cookie_secure,
         path="/",
     )
+    preferred = service.patient_language(post.session, user)
+    if preferred and not post.request.cookies.get(tokens.LANG_COOKIE):
+        # A patient's pages open in their language unless they chose one on this device.
+        lang = i18n.negotiate(None, None, preferred)
+        response.set_cookie(
+            tokens.LANG_COOKIE,
+            lang,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=settings.cookie_secure,
+            path="/",
+        )
     return response
 
 

@@ -302,3 +302,14 @@ def email_taken(session: Session, email: str) -> bool:
 
 def count_users(session: Session) -> int:
     return session.scalar(select(func.count(User.id))) or 0
+
+
+def patient_language(session: Session, user: User) -> str | None:
+    """A patient account's preferred language (from the patient's record), so that the
+    patient's pages open in it; None for staff and for a patient without one."""
+    if user.patient_id is None:
+        return None
+    from respira.patients import service as patients_service  # as in create_user
+
+    patient = patients_service.get_visible(session, to_actor(user), user.patient_id)
+    return patient.preferred_language or None

@@ -40,6 +40,7 @@ STEPS: tuple[str, ...] = (
     "respira.appointments",
     "respira.messages",
     "respira.portal",
+    "respira.mechanism",
     "respira.batch",
 )
 

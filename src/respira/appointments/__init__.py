@@ -2,6 +2,7 @@
 invitations."""
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 from respira.kit.step import Nav, Section, Step
 
 STEP = Step(
@@ -12,12 +13,12 @@ STEP = Step(
     sections=(Section(75, "appointments/_section.html", "pages:patient_section"),),
     nav=(
         Nav(
-            "Appointments",
+            N_("Appointments"),
             "/appointments",
             frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR}),
             60,
         ),
-        Nav("My appointments", "/my/appointments", frozenset({Role.PATIENT}), 20),
+        Nav(N_("My appointments"), "/my/appointments", frozenset({Role.PATIENT}), 20),
     ),
     demo="demo:seed",
 )

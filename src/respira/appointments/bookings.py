@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from respira.appointments import invitations, slots
-from respira.appointments.invitations import N_
 from respira.appointments.models import Appointment, Slot
 from respira.appointments.roles import BOOK_ROLES, CANCEL_ROLES, READ_ROLES
 from respira.appointments.schemas import PATIENT_KINDS, AppointmentOut, BookingIn, CancellationIn
@@ -27,6 +26,7 @@ from respira.kit import audit, records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, Forbidden, NotFound
+from respira.kit.marks import N_
 from respira.patients import service as patients_service
 
 TAKEN = N_("this slot is already booked; choose another time")

@@ -21,12 +21,8 @@ from respira.appointments import ical, local
 from respira.kit import i18n
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
+from respira.kit.marks import N_
 from respira.mail import service as mail
-
-
-def N_(message: str) -> str:
-    return message
-
 
 KIND_LABELS: dict[str, str] = {
     "online_consultation": N_("Online consultation"),

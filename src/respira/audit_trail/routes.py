@@ -6,15 +6,14 @@ import datetime as dt
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from respira.kit import audit
-from respira.kit.actors import Actor, Role
-from respira.kit.web.deps import ApiAccess, PageAccess, get_db
-from respira.kit.web.templating import render
+from respira.kit.actors import Role
+from respira.kit.web.deps import ApiAccess, PageAccess
+from respira.kit.web.routes import Call, uses
 
 api = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 pages = APIRouter(include_in_schema=False)
@@ -56,33 +55,29 @@ def _out(r: audit.AuditRecord) -> AuditRecordOut:
 
 @api.get("", response_model=list[AuditRecordOut])
 def audit_trail(
-    request: Request,
-    response: Response,
     entity_type: str = Query(min_length=1, max_length=64),
     entity_id: str = Query(min_length=1, max_length=64),
     after_seq: int = Query(default=0, ge=0, description="only records after this seq"),
     limit: int = Query(default=PAGE_LIMIT, ge=1, le=MAX_LIMIT),
-    session: Session = Depends(get_db),
-    _: Actor = Depends(ApiAccess(Role.ADMIN)),
+    call: Call = uses(ApiAccess(Role.ADMIN)),
 ) -> list[AuditRecordOut]:
     """An entity's trail, oldest first, ``limit`` records at a time; when more follow,
     a ``Link: <…>; rel="next"`` header names the next page."""
-    records = audit.history(session, entity_type, entity_id, after_seq=after_seq, limit=limit)
+    records = audit.history(call.session, entity_type, entity_id, after_seq=after_seq, limit=limit)
     if len(records) == limit:
-        nxt = request.url.include_query_params(after_seq=records[-1].seq)
-        response.headers["Link"] = f'<{nxt.path}?{nxt.query}>; rel="next"'
+        nxt = call.request.url.include_query_params(after_seq=records[-1].seq)
+        call.response.headers["Link"] = f'<{nxt.path}?{nxt.query}>; rel="next"'
     return [_out(r) for r in records]
 
 
 @pages.get("/audit")
 def audit_page(
-    request: Request,
     entity_type: str | None = Query(default=None, max_length=64),
     entity_id: str | None = Query(default=None, max_length=64),
     after_seq: int = Query(default=0, ge=0),
-    session: Session = Depends(get_db),
-    _: Actor = Depends(PageAccess(Role.ADMIN)),
+    call: Call = uses(PageAccess(Role.ADMIN)),
 ) -> Response:
+    session = call.session
     next_seq = None
     if entity_type and entity_id:
         records = audit.history(
@@ -98,8 +93,7 @@ def audit_page(
             )
         )
         heading = None
-    return render(
-        request,
+    return call.render(
         "audit/list.html",
         {
             "records": [_out(r) for r in records],

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
-from respira.science.spirometry import PARAMETERS
+from respira.science.spirometry import PARAMETERS, SUMMARY_FIELDS
 
 REQUIRED_COLUMNS: Final = ("id", "sex", "age", "height_cm", "fev1", "fvc")
 OPTIONAL_COLUMNS: Final = ("ethnicity", "fev1_post", "fvc_post", "fef2575", "fef75")
@@ -25,12 +25,7 @@ NUMERIC_COLUMNS: Final = {
 }
 OUTPUT_COLUMNS: Final = (
     *(f"{p}_{f}" for p in PARAMETERS for f in ("pred", "lln", "uln", "z", "pctpred")),
-    "pattern",
-    "severity",
-    "bdr",
-    "bdr_fev1_pct_pred_change",
-    "bdr_fvc_pct_pred_change",
-    "bdr_2005",
+    *SUMMARY_FIELDS,
     "error",
 )
 CHUNK_ROWS: Final = 65536

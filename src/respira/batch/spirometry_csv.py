@@ -132,20 +132,14 @@ def _interpret_chunk(
         for column_values in numeric.values():
             if column_values is not None:
                 column_values[unreadable] = np.nan
+    # Every numeric column under the name of its argument (None: not in the file).
     result = interpret_arrays(
         equations,
         sex=sex,
-        age=numeric["age"],  # type: ignore[arg-type]
-        height_cm=numeric["height_cm"],  # type: ignore[arg-type]
         ethnicity=ethnicity,
-        fev1_pre_l=numeric["fev1_pre_l"],  # type: ignore[arg-type]
-        fvc_pre_l=numeric["fvc_pre_l"],  # type: ignore[arg-type]
-        fev1_post_l=numeric["fev1_post_l"],
-        fvc_post_l=numeric["fvc_post_l"],
-        fef2575_pre_l_s=numeric["fef2575_pre_l_s"],
-        fef75_pre_l_s=numeric["fef75_pre_l_s"],
         bdr_rule=rule,
         field_names={argument: column for column, argument in NUMERIC_COLUMNS.items()},
+        **numeric,  # type: ignore[arg-type]
     )
     out = _columns_of(result, n)
     errors = result.error

@@ -6,136 +6,74 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter
+from pydantic import BaseModel
 
 from respira.diagnostics import service
 from respira.diagnostics.schemas import (
-    HistoryIn,
-    HistoryOut,
-    ImagingIn,
-    ImagingOut,
-    MarkersIn,
-    MarkersOut,
-    QuestionnaireIn,
-    QuestionnaireOut,
     RecordKind,
+    RecordOut,
     RetractionIn,
-    SpirometryIn,
-    SpirometryOut,
     VisitIn,
     VisitList,
     VisitOut,
 )
-from respira.kit.actors import Actor
-from respira.kit.web.deps import ApiAccess, get_db
+from respira.kit.web.deps import ApiAccess
+from respira.kit.web.routes import Call, uses
 
 router = APIRouter(prefix="/api/v1", tags=["diagnostics"])
 
-_write = ApiAccess(*service.WRITE_ROLES)
-_read = ApiAccess(*service.READ_ROLES)
+WRITE = uses(ApiAccess(*service.WRITE_ROLES))
+READ = uses(ApiAccess(*service.READ_ROLES))
 
 
 @router.post("/patients/{patient_id}/visits", response_model=VisitOut, status_code=201)
-def create_visit(
-    patient_id: int,
-    body: VisitIn,
-    response: Response,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(_write),
-) -> VisitOut:
-    out = service.create_visit(session, actor, patient_id, body)
-    response.headers["Location"] = f"/api/v1/visits/{out.id}"
-    return out
+def create_visit(patient_id: int, body: VisitIn, call: Call = WRITE) -> VisitOut:
+    out = service.create_visit(call.session, call.actor, patient_id, body)
+    return call.created(out, f"/api/v1/visits/{out.id}")
 
 
 @router.get("/patients/{patient_id}/visits", response_model=VisitList)
-def list_visits(
-    patient_id: int, session: Session = Depends(get_db), actor: Actor = Depends(_read)
-) -> VisitList:
-    return service.list_visits(session, actor, patient_id)
+def list_visits(patient_id: int, call: Call = READ) -> VisitList:
+    return service.list_visits(call.session, call.actor, patient_id)
 
 
 @router.get("/visits/{visit_id}", response_model=VisitOut)
-def read_visit(
-    visit_id: int, session: Session = Depends(get_db), actor: Actor = Depends(_read)
-) -> VisitOut:
-    return service.get_visit(session, actor, visit_id)
+def read_visit(visit_id: int, call: Call = READ) -> VisitOut:
+    return service.get_visit(call.session, call.actor, visit_id)
 
 
-@router.post("/visits/{visit_id}/spirometry", response_model=SpirometryOut, status_code=201)
-def record_spirometry(
-    visit_id: int,
-    body: SpirometryIn,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(_write),
-) -> SpirometryOut:
-    return service.record_spirometry(session, actor, visit_id, body)
+def _add_record_route(kind: str, use_case: service.RecordUseCase) -> None:
+    """``POST /visits/{visit_id}/<kind>``: record one kind of record at a visit."""
+
+    def record(visit_id: int, body: BaseModel, call: Call = WRITE) -> Any:
+        return use_case.record(call.session, call.actor, visit_id, body)
+
+    record.__name__ = use_case.record.__name__
+    record.__annotations__["body"] = use_case.body
+    router.add_api_route(
+        f"/visits/{{visit_id}}/{kind}",
+        record,
+        methods=["POST"],
+        response_model=use_case.out,
+        status_code=201,
+    )
 
 
-@router.post("/visits/{visit_id}/markers", response_model=MarkersOut, status_code=201)
-def record_markers(
-    visit_id: int,
-    body: MarkersIn,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(_write),
-) -> MarkersOut:
-    return service.record_markers(session, actor, visit_id, body)
-
-
-@router.post("/visits/{visit_id}/imaging", response_model=ImagingOut, status_code=201)
-def record_imaging(
-    visit_id: int,
-    body: ImagingIn,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(_write),
-) -> ImagingOut:
-    return service.record_imaging(session, actor, visit_id, body)
-
-
-@router.post("/visits/{visit_id}/questionnaires", response_model=QuestionnaireOut, status_code=201)
-def record_questionnaire(
-    visit_id: int,
-    body: QuestionnaireIn,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(_write),
-) -> QuestionnaireOut:
-    return service.record_questionnaire(session, actor, visit_id, body)
-
-
-@router.post("/visits/{visit_id}/history", response_model=HistoryOut, status_code=201)
-def record_history(
-    visit_id: int,
-    body: HistoryIn,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(_write),
-) -> HistoryOut:
-    return service.record_history(session, actor, visit_id, body)
+for _kind, _use_case in service.RECORD_USE_CASES.items():
+    _add_record_route(_kind, _use_case)
 
 
 @router.post("/visits/{visit_id}/retract", response_model=VisitOut)
-def retract_visit(
-    visit_id: int,
-    body: RetractionIn,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(_write),
-) -> VisitOut:
+def retract_visit(visit_id: int, body: RetractionIn, call: Call = WRITE) -> VisitOut:
     """Mark the visit as entered in error (with a reason); nothing is deleted."""
-    return service.retract_visit(session, actor, visit_id, body)
+    return service.retract_visit(call.session, call.actor, visit_id, body)
 
 
-@router.post(
-    "/visits/{visit_id}/{kind}/{record_id}/retract",
-    response_model=SpirometryOut | MarkersOut | ImagingOut | QuestionnaireOut | HistoryOut,
-)
+@router.post("/visits/{visit_id}/{kind}/{record_id}/retract", response_model=RecordOut)
 def retract_record(
-    visit_id: int,
-    kind: RecordKind,
-    record_id: int,
-    body: RetractionIn,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(_write),
+    visit_id: int, kind: RecordKind, record_id: int, body: RetractionIn, call: Call = WRITE
 ) -> Any:
     """Mark one record as entered in error (with a reason); enter the right values as a
     new record."""
-    return service.retract_record(session, actor, visit_id, kind, record_id, body)
+    return service.retract_record(call.session, call.actor, visit_id, kind, record_id, body)

@@ -30,6 +30,8 @@ ROW = 34
 PRE_COLOUR = "#0b4f8a"
 POST_COLOUR = "#1a1a1a"
 LLN_COLOUR = "#a4161a"
+INK = "#1a1a1a"  # text
+GREY = "#4a4a4a"  # axis, tick labels, the line between before and after
 
 PARAMETERS: tuple[tuple[str, str], ...] = (
     ("fev1", "FEV1"),
@@ -85,6 +87,19 @@ def _el(tag: str, text: str | None = None, **attrs: object) -> str:
     return f"<{tag} {_attrs(**attrs)}>{escape(text)}</{tag}>"
 
 
+def _line(
+    x1: object, x2: object, y1: object, y2: object, stroke: str, width: int, **more: str
+) -> str:
+    return _el("line", x1=x1, x2=x2, y1=y1, y2=y2, stroke=stroke, stroke_width=width, **more)
+
+
+def _text(text: str, x: object, y: object, size: int, fill: str, anchor: str | None = None) -> str:
+    """A label at (x, y); ``anchor`` start, middle or end (SVG's default: start)."""
+    if anchor is None:
+        return _el("text", text, x=x, y=y, font_size=size, fill=fill)
+    return _el("text", text, x=x, y=y, text_anchor=anchor, font_size=size, fill=fill)
+
+
 def _marker(kind: str, x: float, y: float) -> str:
     if kind == "pre":
         return _el("circle", cx=f"{x:.1f}", cy=f"{y:.1f}", r=6, fill=PRE_COLOUR)
@@ -127,7 +142,7 @@ def zscore_chart(rows: Iterable[ChartRow], *, chart_id: str, title: str) -> Mark
             text_anchor="middle",
             font_size=14,
             font_weight="bold",
-            fill="#1a1a1a",
+            fill=INK,
         )
     )
     # Below-LLN band and the LLN line.
@@ -145,100 +160,23 @@ def zscore_chart(rows: Iterable[ChartRow], *, chart_id: str, title: str) -> Mark
     # Grid and axis ticks.
     for tick in range(int(Z_MIN), int(Z_MAX) + 1):
         x = _x(tick)
-        parts.append(
-            _el(
-                "line",
-                x1=f"{x:.1f}",
-                x2=f"{x:.1f}",
-                y1=TOP - 8,
-                y2=plot_bottom,
-                stroke="#c9ced4",
-                stroke_width=1,
-            )
-        )
-        parts.append(
-            _el(
-                "text",
-                f"{tick:+d}".replace("-", "−") if tick else "0",
-                x=f"{x:.1f}",
-                y=plot_bottom + 16,
-                text_anchor="middle",
-                font_size=11,
-                fill="#4a4a4a",
-            )
-        )
-    parts.append(
-        _el(
-            "line",
-            x1=LEFT,
-            x2=WIDTH - RIGHT,
-            y1=plot_bottom,
-            y2=plot_bottom,
-            stroke="#4a4a4a",
-            stroke_width=1,
-        )
-    )
-    parts.append(
-        _el(
-            "text",
-            "z-score",
-            x=(LEFT + WIDTH - RIGHT) / 2,
-            y=plot_bottom + 32,
-            text_anchor="middle",
-            font_size=12,
-            fill="#1a1a1a",
-        )
-    )
-    parts.append(
-        _el(
-            "line",
-            x1=f"{x_lln:.1f}",
-            x2=f"{x_lln:.1f}",
-            y1=TOP - 12,
-            y2=plot_bottom,
-            stroke=LLN_COLOUR,
-            stroke_width=2,
-            stroke_dasharray="6 4",
-            class_="lln-line",
-        )
-    )
-    parts.append(
-        _el(
-            "text",
-            f"LLN (z = {_LLN_TEXT})",
-            x=f"{x_lln - 4:.1f}",
-            y=TOP - 16,
-            text_anchor="end",
-            font_size=11,
-            fill=LLN_COLOUR,
-        )
-    )
+        parts.append(_line(f"{x:.1f}", f"{x:.1f}", TOP - 8, plot_bottom, "#c9ced4", 1))
+        tick_text = f"{tick:+d}".replace("-", "−") if tick else "0"
+        parts.append(_text(tick_text, f"{x:.1f}", plot_bottom + 16, 11, GREY, "middle"))
+    parts.append(_line(LEFT, WIDTH - RIGHT, plot_bottom, plot_bottom, GREY, 1))
+    parts.append(_text("z-score", (LEFT + WIDTH - RIGHT) / 2, plot_bottom + 32, 12, INK, "middle"))
+    lln_x = f"{x_lln:.1f}"
+    dashed = {"stroke_dasharray": "6 4", "class_": "lln-line"}
+    parts.append(_line(lln_x, lln_x, TOP - 12, plot_bottom, LLN_COLOUR, 2, **dashed))
+    lln_text = f"LLN (z = {_LLN_TEXT})"
+    parts.append(_text(lln_text, f"{x_lln - 4:.1f}", TOP - 16, 11, LLN_COLOUR, "end"))
     # One row per parameter.
     for i, row in enumerate(rows):
         y = TOP + ROW * i + ROW / 2 - 4
-        parts.append(
-            _el(
-                "text",
-                row.label,
-                x=LEFT - 10,
-                y=f"{y + 4:.1f}",
-                text_anchor="end",
-                font_size=12,
-                fill="#1a1a1a",
-            )
-        )
+        parts.append(_text(row.label, LEFT - 10, f"{y + 4:.1f}", 12, INK, "end"))
         if row.pre is not None and row.post is not None:
-            parts.append(
-                _el(
-                    "line",
-                    x1=f"{_x(row.pre):.1f}",
-                    x2=f"{_x(row.post):.1f}",
-                    y1=f"{y:.1f}",
-                    y2=f"{y:.1f}",
-                    stroke="#4a4a4a",
-                    stroke_width=1,
-                )
-            )
+            x_pre, x_post = f"{_x(row.pre):.1f}", f"{_x(row.post):.1f}"
+            parts.append(_line(x_pre, x_post, f"{y:.1f}", f"{y:.1f}", GREY, 1))
         for kind, z in (("pre", row.pre), ("post", row.post)):
             if z is None:
                 continue
@@ -248,27 +186,14 @@ def zscore_chart(rows: Iterable[ChartRow], *, chart_id: str, title: str) -> Mark
                 arrow = "◀" if z < Z_MIN else "▶"
                 anchor = "start" if z < Z_MIN else "end"
                 dx = 10 if z < Z_MIN else -10
-                parts.append(
-                    _el(
-                        "text",
-                        f"{arrow} {fmt_z(z)}",
-                        x=f"{x + dx:.1f}",
-                        y=f"{y - 9:.1f}",
-                        text_anchor=anchor,
-                        font_size=10,
-                        fill="#1a1a1a",
-                    )
-                )
+                label = f"{arrow} {fmt_z(z)}"
+                parts.append(_text(label, f"{x + dx:.1f}", f"{y - 9:.1f}", 10, INK, anchor))
     # Legend.
     ly = plot_bottom + 52
     parts.append(_marker("pre", LEFT + 6, ly - 4))
-    parts.append(
-        _el("text", "before bronchodilator", x=LEFT + 18, y=ly, font_size=12, fill="#1a1a1a")
-    )
+    parts.append(_text("before bronchodilator", LEFT + 18, ly, 12, INK))
     parts.append(_marker("post", LEFT + 196, ly - 4))
-    parts.append(
-        _el("text", "after bronchodilator", x=LEFT + 208, y=ly, font_size=12, fill="#1a1a1a")
-    )
+    parts.append(_text("after bronchodilator", LEFT + 208, ly, 12, INK))
     parts.append(
         _el(
             "rect",
@@ -281,6 +206,6 @@ def zscore_chart(rows: Iterable[ChartRow], *, chart_id: str, title: str) -> Mark
             stroke_width=1,
         )
     )
-    parts.append(_el("text", "below the LLN", x=LEFT + 390, y=ly, font_size=12, fill="#1a1a1a"))
+    parts.append(_text("below the LLN", LEFT + 390, ly, 12, INK))
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text and attribute above is escaped)

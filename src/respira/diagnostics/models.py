@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from respira.kit.columns import reference
 from respira.kit.db import Base
 from respira.kit.records import RETRACTION_CONSISTENT, Recorded
 
@@ -34,9 +35,7 @@ class DiagnosticVisit(Recorded, Base):
     __tablename__ = "diagnostic_visits"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
-    )
+    patient_id: Mapped[int] = reference("patients.id")
     visit_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
 
     spirometry: Mapped[list[SpirometrySession]] = relationship(
@@ -74,9 +73,7 @@ class SpirometrySession(Recorded, Base):
     __tablename__ = "spirometry_sessions"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    visit_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    visit_id: Mapped[int] = reference("diagnostic_visits.id", index=True)
     # What was measured and given.
     fev1_pre_l: Mapped[float] = mapped_column(sa.Float, nullable=False)
     fvc_pre_l: Mapped[float] = mapped_column(sa.Float, nullable=False)
@@ -130,9 +127,7 @@ class SpirometryResult(Base):
     __tablename__ = "spirometry_results"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("spirometry_sessions.id", ondelete="CASCADE"), nullable=False
-    )
+    session_id: Mapped[int] = reference("spirometry_sessions.id", ondelete="CASCADE")
     key: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     measured: Mapped[float] = mapped_column(sa.Float, nullable=False)
     pred: Mapped[float] = mapped_column(sa.Float, nullable=False)
@@ -153,9 +148,7 @@ class MarkerPanel(Recorded, Base):
     __tablename__ = "marker_panels"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    visit_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    visit_id: Mapped[int] = reference("diagnostic_visits.id", index=True)
     blood_eosinophils_per_ul: Mapped[float | None] = mapped_column(sa.Float)
     feno_ppb: Mapped[float | None] = mapped_column(sa.Float)
     total_ige_iu_ml: Mapped[float | None] = mapped_column(sa.Float)
@@ -183,9 +176,7 @@ class Sensitisation(Base):
     __tablename__ = "sensitisations"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    panel_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("marker_panels.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    panel_id: Mapped[int] = reference("marker_panels.id", ondelete="CASCADE", index=True)
     allergen: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     positive: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
     method: Mapped[str | None] = mapped_column(sa.String(16))
@@ -201,9 +192,7 @@ class ImagingStudy(Recorded, Base):
     __tablename__ = "imaging_studies"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    visit_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    visit_id: Mapped[int] = reference("diagnostic_visits.id", index=True)
     modality: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     study_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     findings: Mapped[str] = mapped_column(sa.Text, nullable=False)
@@ -227,9 +216,7 @@ class QuestionnaireResponse(Recorded, Base):
     __tablename__ = "questionnaire_responses"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    visit_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    visit_id: Mapped[int] = reference("diagnostic_visits.id", index=True)
     instrument: Mapped[str] = mapped_column(sa.String(8), nullable=False)
     answers: Mapped[list[Any]] = mapped_column(sa.JSON, nullable=False)
     score: Mapped[float] = mapped_column(sa.Float, nullable=False)
@@ -260,9 +247,7 @@ class TreatmentHistory(Recorded, Base):
     __tablename__ = "treatment_histories"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    visit_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("diagnostic_visits.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    visit_id: Mapped[int] = reference("diagnostic_visits.id", index=True)
     ics_dose_level: Mapped[str] = mapped_column(sa.String(8), nullable=False)
     laba: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
     lama: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
+from fastapi import APIRouter
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from respira.diagnostics import chart, service
@@ -23,10 +22,6 @@ from respira.diagnostics.schemas import (
     QUESTIONNAIRE_BANDS,
     QUESTIONNAIRE_ITEM_LABELS,
     QUESTIONNAIRE_ITEMS,
-    HistoryIn,
-    ImagingIn,
-    MarkersIn,
-    QuestionnaireIn,
     RecordKind,
     RetractionIn,
     SpirometryIn,
@@ -36,13 +31,18 @@ from respira.diagnostics.schemas import (
 from respira.kit import records
 from respira.kit.actors import Actor
 from respira.kit.errors import InvalidInput
-from respira.kit.web.deps import PageAccess, get_db
-from respira.kit.web.forms import Refused, attempt, parse, posted_form, submit
-from respira.kit.web.templating import patient_banner, render
+from respira.kit.web.deps import PageAccess
+from respira.kit.web.forms import Refused, parse
+from respira.kit.web.routes import Call, Post, posts, see_other, uses
+from respira.kit.web.templating import patient_banner
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 
 router = APIRouter(include_in_schema=False)
+
+READ = uses(PageAccess(*service.READ_ROLES))
+WRITE = uses(PageAccess(*service.WRITE_ROLES))
+WRITE_POST = posts(PageAccess(*service.WRITE_ROLES))
 
 KINDS: tuple[str, ...] = ("spirometry", "markers", "questionnaires", "history", "imaging")
 SENSITISATION_ROWS = 6
@@ -103,40 +103,30 @@ def patient_section(session: Session, actor: Actor, patient: PatientOut) -> dict
 # --- new visit ------------------------------------------------------------------------
 
 
-@router.get("/patients/{patient_id}/visits/new")
-def new_visit_form(
-    request: Request,
-    patient_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+def _new_visit_form(
+    call: Call, patient_id: int, form: dict[str, Any], refused: Refused | None = None
 ) -> Response:
-    patient = patients_service.get_patient(session, actor, patient_id)
-    return render(
-        request,
-        "diagnostics/new_visit.html",
-        {**patient_banner(patient), "form": {}, "errors": {}},
+    patient = patients_service.get_patient(call.session, call.actor, patient_id)
+    return call.render_form(
+        "diagnostics/new_visit.html", {**patient_banner(patient), "form": form}, refused
     )
+
+
+@router.get("/patients/{patient_id}/visits/new")
+def new_visit_form(patient_id: int, call: Call = WRITE) -> Response:
+    return _new_visit_form(call, patient_id, {})
 
 
 @router.post("/patients/{patient_id}/visits")
-def create_visit(
-    request: Request,
-    patient_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    patient = patients_service.get_patient(session, actor, patient_id)
-    outcome = submit(
-        session, VisitIn, data, lambda body: service.create_visit(session, actor, patient_id, body)
-    )
-    if not isinstance(outcome, Refused):
-        return RedirectResponse(f"/visits/{outcome.id}?saved=visit", status_code=303)
-    return render(
-        request,
-        "diagnostics/new_visit.html",
-        {**patient_banner(patient), "form": data, "errors": outcome.errors},
-        status_code=422,
+def create_visit(patient_id: int, post: Post = WRITE_POST) -> Response:
+    patients_service.get_patient(post.session, post.actor, patient_id)
+    outcome = post.submit(VisitIn, post.data, service.create_visit, patient_id)
+    return post.answer(
+        outcome,
+        lambda refused: _new_visit_form(
+            post, patient_id, post.data, Refused(refused.errors, 422, False)
+        ),
+        lambda visit: f"/visits/{visit.id}?saved=visit",
     )
 
 
@@ -197,9 +187,7 @@ EQUATION_NAMES = {"gli-global": "GLI Global 2022", "gli-2012": "GLI-2012"}
 
 
 def _visit_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    call: Call,
     visit_id: int,
     *,
     open_form: str | None = None,
@@ -207,8 +195,8 @@ def _visit_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    visit = service.get_visit(session, actor, visit_id)
-    patient = patients_service.get_patient(session, actor, visit.patient_id)
+    visit = service.get_visit(call.session, call.actor, visit_id)
+    patient = patients_service.get_patient(call.session, call.actor, visit.patient_id)
     findings = _key_findings(visit)
     spiro = findings["spirometry"]
     acq7_default = (
@@ -216,18 +204,17 @@ def _visit_page(
         if spiro is not None and "fev1_pre" in spiro.results
         else ""
     )
-    saved = request.query_params.get("saved")
+    saved = call.request.query_params.get("saved")
     values: dict[str, Any] = {"acq7_7": acq7_default, "equations": "gli-global"}
     values.update(form or {})
-    return render(
-        request,
+    return call.render(
         "diagnostics/visit.html",
         {
             **patient_banner(patient),
             "visit": visit,
             "findings": findings,
             "charts": _charts(visit),
-            "can_write": actor.role in service.WRITE_ROLES and not visit.retracted,
+            "can_write": call.actor.role in service.WRITE_ROLES and not visit.retracted,
             "open_form": open_form,
             "form": values,
             "errors": errors or {},
@@ -248,7 +235,7 @@ def _visit_page(
             "result_rows": RESULT_ROWS,
             "item_labels": QUESTIONNAIRE_ITEM_LABELS,
         },
-        status_code=status_code,
+        status_code,
     )
 
 
@@ -261,13 +248,8 @@ RESULT_ROWS: tuple[tuple[str, str, str], ...] = (
 
 
 @router.get("/visits/{visit_id}")
-def visit_page(
-    request: Request,
-    visit_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.READ_ROLES)),
-) -> Response:
-    return _visit_page(request, session, actor, visit_id)
+def visit_page(visit_id: int, call: Call = READ) -> Response:
+    return _visit_page(call, visit_id)
 
 
 # --- recording forms ------------------------------------------------------------------
@@ -366,32 +348,11 @@ def _field_errors(kind: str, data: dict[str, str], errors: dict[str, str]) -> di
     return errors
 
 
-_SCHEMAS: dict[str, type[BaseModel]] = {
-    "spirometry": SpirometryIn,
-    "markers": MarkersIn,
-    "imaging": ImagingIn,
-    "questionnaires": QuestionnaireIn,
-    "history": HistoryIn,
-}
-_RECORD = {
-    "spirometry": service.record_spirometry,
-    "markers": service.record_markers,
-    "imaging": service.record_imaging,
-    "questionnaires": service.record_questionnaire,
-    "history": service.record_history,
-}
-
-
-def _record(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    visit_id: int,
-    kind: str,
-    data: dict[str, str],
-) -> Response:
+def _record(post: Post, visit_id: int, kind: str) -> Response:
+    data = post.data
     # Visibility and "retracted visit" first: a 404 or 409 is not a form error.
-    service.get_visit(session, actor, visit_id)
+    service.get_visit(post.session, post.actor, visit_id)
+    use_case = service.RECORD_USE_CASES[kind]
     pre_errors: dict[str, str] = {}
     if kind == "spirometry":
         raw: dict[str, Any] = _spirometry_body(data)
@@ -401,33 +362,23 @@ def _record(
         raw, pre_errors = _questionnaire_body(data)
         if not raw:
             return _visit_page(
-                request,
-                session,
-                actor,
-                visit_id,
-                open_form=kind,
-                form=data,
-                errors=pre_errors,
-                status_code=422,
+                post, visit_id, open_form=kind, form=data, errors=pre_errors, status_code=422
             )
     else:
-        raw = {k: data.get(k, "") for k in _SCHEMAS[kind].model_fields}
-    body, errors = parse(_SCHEMAS[kind], raw)
+        raw = {k: data.get(k, "") for k in use_case.body.model_fields}
+    body, errors = parse(use_case.body, raw)
     errors = {**errors, **pre_errors}
     if body is not None and not errors:
-        outcome = attempt(
-            session,
-            lambda: _RECORD[kind](session, actor, visit_id, body),  # type: ignore[operator]
+        outcome = post.attempt(
+            lambda: use_case.record(post.session, post.actor, visit_id, body),
             refusals=(InvalidInput,),
         )
         if not isinstance(outcome, Refused):
-            return RedirectResponse(f"/visits/{visit_id}?saved={kind}#{kind}", status_code=303)
+            return see_other(f"/visits/{visit_id}?saved={kind}#{kind}")
         errors = outcome.errors
     form_key = f"{data.get('instrument', '')}" if kind == "questionnaires" else kind
     return _visit_page(
-        request,
-        session,
-        actor,
+        post,
         visit_id,
         open_form=form_key,
         form=data,
@@ -437,14 +388,8 @@ def _record(
 
 
 def _add_record_route(kind: str) -> None:
-    def record_page(
-        request: Request,
-        visit_id: int,
-        session: Session = Depends(get_db),
-        actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
-        data: dict[str, str] = Depends(posted_form),
-    ) -> Response:
-        return _record(request, session, actor, visit_id, kind, data)
+    def record_page(visit_id: int, post: Post = WRITE_POST) -> Response:
+        return _record(post, visit_id, kind)
 
     record_page.__name__ = f"record_{kind}_page"
     router.add_api_route(f"/visits/{{visit_id}}/{kind}", record_page, methods=["POST"])
@@ -457,25 +402,14 @@ for _kind in KINDS:
 # --- retraction -----------------------------------------------------------------------
 
 
-def _retraction(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    visit_id: int,
-    data: dict[str, str],
-    *,
-    form: str,
-    field: str,
-) -> RetractionIn | Response:
+def _retraction(post: Post, visit_id: int, *, form: str, field: str) -> RetractionIn | Response:
     """The posted reason of a retraction, or the visit page again with the reason's
     error as ``field`` of the retraction form ``form``, opened."""
-    body, errors = parse(RetractionIn, {"reason": data.get("reason", "")})
+    body, errors = parse(RetractionIn, {"reason": post.data.get("reason", "")})
     if body is not None:
         return body
     return _visit_page(
-        request,
-        session,
-        actor,
+        post,
         visit_id,
         open_form=form,
         errors={field: errors.get("reason", "give a reason")},
@@ -484,42 +418,22 @@ def _retraction(
 
 
 @router.post("/visits/{visit_id}/retract")
-def retract_visit(
-    request: Request,
-    visit_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    body = _retraction(
-        request, session, actor, visit_id, data, form="retract-visit", field="retract_visit_reason"
-    )
+def retract_visit(visit_id: int, post: Post = WRITE_POST) -> Response:
+    body = _retraction(post, visit_id, form="retract-visit", field="retract_visit_reason")
     if isinstance(body, Response):
         return body
-    service.retract_visit(session, actor, visit_id, body)
-    return RedirectResponse(f"/visits/{visit_id}?saved=retracted", status_code=303)
+    service.retract_visit(post.session, post.actor, visit_id, body)
+    return see_other(f"/visits/{visit_id}?saved=retracted")
 
 
 @router.post("/visits/{visit_id}/{kind}/{record_id}/retract")
 def retract_record(
-    request: Request,
-    visit_id: int,
-    kind: RecordKind,
-    record_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
+    visit_id: int, kind: RecordKind, record_id: int, post: Post = WRITE_POST
 ) -> Response:
     body = _retraction(
-        request,
-        session,
-        actor,
-        visit_id,
-        data,
-        form=f"retract-{kind}-{record_id}",
-        field=f"retract_{kind}_{record_id}",
+        post, visit_id, form=f"retract-{kind}-{record_id}", field=f"retract_{kind}_{record_id}"
     )
     if isinstance(body, Response):
         return body
-    service.retract_record(session, actor, visit_id, kind, record_id, body)
-    return RedirectResponse(f"/visits/{visit_id}?saved=retracted#{kind}", status_code=303)
+    service.retract_record(post.session, post.actor, visit_id, kind, record_id, body)
+    return see_other(f"/visits/{visit_id}?saved=retracted#{kind}")

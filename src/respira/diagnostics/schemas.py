@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from respira.diagnostics import units
 from respira.kit.validation import ClinicalIn as _In
-from respira.kit.validation import PastDate
+from respira.kit.validation import PastDate, blank_to_none
 from respira.kit.validation import required_text as _text
 from respira.science.control import BANDS, ITEM_LABELS, ITEMS
 from respira.science.spirometry import below_lln, normal_limit_flag, session_problems
@@ -65,10 +65,6 @@ BIOLOGIC_LABELS: dict[str, str] = {
 MAX_SENSITISATIONS = 40
 
 
-def _blank_to_none(value: object) -> object:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
 # --- visits ---------------------------------------------------------------------------
 
 
@@ -81,6 +77,12 @@ class RetractionIn(_In):
 
 
 # --- spirometry -----------------------------------------------------------------------
+
+
+# What a spirometry session measures: FEV1 and FVC before and after the bronchodilator,
+# and FEF25-75 (under the names the science takes).
+SPIROMETRY_VOLUMES = ("fev1_pre_l", "fvc_pre_l", "fev1_post_l", "fvc_post_l")
+SPIROMETRY_MEASURED = (*SPIROMETRY_VOLUMES, "fef2575_pre_l_s")
 
 
 class SpirometryIn(_In):
@@ -106,21 +108,22 @@ class SpirometryIn(_In):
         "bronchodilator",
         "bronchodilator_dose_ug",
         mode="before",
-    )(_blank_to_none)
+    )(blank_to_none)
 
     @property
     def has_post(self) -> bool:
         return self.fev1_post_l is not None or self.fvc_post_l is not None
+
+    def measured(self) -> dict[str, Any]:
+        """The measured values (``None``: not measured), under the names science takes."""
+        return self.model_dump(include=set(SPIROMETRY_MEASURED))
 
     def problems(self) -> dict[str, str]:
         # The spirometry rules (pre values required, post values in pairs, FEV1 not
         # above FVC beyond the tolerance, the reference group each equation set takes)
         # live in science; the bronchodilator name and dose are this form's own.
         out = session_problems(
-            fev1_pre_l=self.fev1_pre_l,
-            fvc_pre_l=self.fvc_pre_l,
-            fev1_post_l=self.fev1_post_l,
-            fvc_post_l=self.fvc_post_l,
+            **self.model_dump(include=set(SPIROMETRY_VOLUMES)),
             equations=self.equations,
             ethnicity=self.ethnicity,
         )
@@ -217,7 +220,7 @@ class SensitisationIn(_In):
     positive: bool
     method: Literal["skin_prick", "sige"] | None = None
 
-    _blanks = field_validator("method", mode="before")(_blank_to_none)
+    _blanks = field_validator("method", mode="before")(blank_to_none)
 
 
 class SensitisationOut(BaseModel):
@@ -242,7 +245,7 @@ class MarkersIn(_In):
 
     _blanks = field_validator(
         "blood_eosinophils_per_ul", "feno_ppb", "total_ige_iu_ml", mode="before"
-    )(_blank_to_none)
+    )(blank_to_none)
 
     def problems(self) -> dict[str, str]:
         if (
@@ -286,7 +289,7 @@ class ImagingIn(_In):
     clinically_indicated: bool
     indication: Annotated[str, _text(500)] | None = None
 
-    _blanks = field_validator("indication", mode="before")(_blank_to_none)
+    _blanks = field_validator("indication", mode="before")(blank_to_none)
 
     def problems(self) -> dict[str, str]:
         if self.clinically_indicated and self.indication is None:
@@ -317,7 +320,7 @@ class QuestionnaireIn(_In):
     respondent: Literal["self", "caregiver", "interviewer"] | None = None
     mode: Literal["paper", "web", "interview"] | None = None
 
-    _blanks = field_validator("respondent", "mode", mode="before")(_blank_to_none)
+    _blanks = field_validator("respondent", "mode", mode="before")(blank_to_none)
 
 
 class QuestionnaireOut(_RecordOut):
@@ -356,7 +359,7 @@ class HistoryIn(_In):
         "last_exacerbation_date",
         "last_systemic_cs_date",
         mode="before",
-    )(_blank_to_none)
+    )(blank_to_none)
 
     def problems(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -397,6 +400,10 @@ class HistoryOut(_RecordOut):
 
 
 # --- visits out -----------------------------------------------------------------------
+
+
+# Any one record of a visit (the answer of a retraction).
+RecordOut = SpirometryOut | MarkersOut | ImagingOut | QuestionnaireOut | HistoryOut
 
 
 class VisitOut(BaseModel):

@@ -20,7 +20,8 @@ transaction, audited in it, and raises before it writes anything.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -60,12 +61,18 @@ from respira.diagnostics.snapshot import ClinicalSnapshot, clinical_snapshot
 from respira.kit import audit, records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.rows import from_row
 from respira.kit.validation import decimal_age
 from respira.patients import service as patients_service
 from respira.patients.service import Patient
 from respira.science.control import QuestionnaireError, score_questionnaire
 from respira.science.phenotype import PhenotypeInputError, classify_phenotype
-from respira.science.spirometry import interpret_session, sex_code, takes_ethnicity
+from respira.science.spirometry import (
+    SUMMARY_FIELDS,
+    interpret_session,
+    sex_code,
+    takes_ethnicity,
+)
 from respira.science.spirometry.errors import SpirometryInputError
 
 __all__ = ["READ_ROLES", "WRITE_ROLES", "ClinicalSnapshot", "clinical_snapshot"]
@@ -214,12 +221,9 @@ def _summary(visit: DiagnosticVisit) -> VisitSummary:
         control.append(ControlSummary(instrument=q.instrument, score=q.score, band=q.band))
     results = {r.key: r for r in spiro.results} if spiro else {}
     fev1 = results.get("fev1_pre")
-    return VisitSummary(
-        id=visit.id,
-        patient_id=visit.patient_id,
-        visit_date=visit.visit_date,
-        retracted=visit.retracted,
-        retraction_reason=visit.retraction_reason,
+    return from_row(
+        VisitSummary,
+        visit,
         pattern=spiro.pattern if spiro else None,
         severity=spiro.severity if spiro else None,
         fev1_pre_l=spiro.fev1_pre_l if spiro else None,
@@ -249,6 +253,9 @@ def list_visits(session: Session, actor: Actor, patient_id: int) -> VisitList:
 
 # --- spirometry -----------------------------------------------------------------------
 
+# What a session stores of its interpretation, besides the reference values and notes.
+_INTERPRETATION = ("equations_version", *SUMMARY_FIELDS)
+
 
 def record_spirometry(
     session: Session, actor: Actor, visit_id: int, data: SpirometryIn
@@ -273,11 +280,7 @@ def record_spirometry(
             age=age,
             height_cm=patient.height_cm,
             ethnicity=ethnicity,
-            fev1_pre_l=data.fev1_pre_l,
-            fvc_pre_l=data.fvc_pre_l,
-            fev1_post_l=data.fev1_post_l,
-            fvc_post_l=data.fvc_post_l,
-            fef2575_pre_l_s=data.fef2575_pre_l_s,
+            **data.measured(),
         )
     except SpirometryInputError as exc:
         field = _SCIENCE_FIELDS.get(exc.field, exc.field)
@@ -295,13 +298,7 @@ def record_spirometry(
         sex=sex,
         age_years=age,
         height_cm=patient.height_cm,
-        equations_version=result.equations_version,
-        pattern=result.pattern,
-        severity=result.severity,
-        bdr=result.bdr,
-        bdr_fev1_pct_pred_change=result.bdr_fev1_pct_pred_change,
-        bdr_fvc_pct_pred_change=result.bdr_fvc_pct_pred_change,
-        bdr_2005=result.bdr_2005,
+        **{name: getattr(result, name) for name in _INTERPRETATION},
         notes=list(result.notes),
         results=[SpirometryResult(key=key, **asdict(r)) for key, r in result.results.items()],
         **records.stamp(actor),
@@ -317,15 +314,8 @@ def record_markers(session: Session, actor: Actor, visit_id: int, data: MarkersI
     _raise_if(data.problems())
     age = decimal_age(patient.date_of_birth, visit.visit_date)
     try:
-        phenotype = classify_phenotype(
-            age_years=age,
-            blood_eosinophils_per_ul=data.blood_eosinophils_per_ul,
-            feno_ppb=data.feno_ppb,
-            total_ige_iu_ml=data.total_ige_iu_ml,
-            sensitisations=data.sensitisations,
-            on_maintenance_ocs=data.on_maintenance_ocs,
-            on_biologic=data.on_biologic,
-        )
+        # The panel's fields are the classification's inputs, under the same names.
+        phenotype = classify_phenotype(age_years=age, **dict(data))
     except PhenotypeInputError as exc:
         field = "visit_date" if exc.field == "age_years" else exc.field
         raise InvalidInput({field: str(exc)}) from exc
@@ -479,3 +469,25 @@ def snapshot_for(session: Session, actor: Actor, patient_id: int) -> ClinicalSna
     require_role(actor, READ_ROLES)
     patient = patients_service.get_visible(session, actor, patient_id)
     return clinical_snapshot(session, patient.id)
+
+
+# --- the kinds of record, for the routes ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordUseCase:
+    """A kind of record of a visit: what a request sends, what the answer holds, and
+    the use case that records it (``record(session, actor, visit_id, data)``)."""
+
+    body: type[BaseModel]
+    out: type[BaseModel]
+    record: Callable[..., Any]
+
+
+RECORD_USE_CASES: dict[str, RecordUseCase] = {
+    "spirometry": RecordUseCase(SpirometryIn, SpirometryOut, record_spirometry),
+    "markers": RecordUseCase(MarkersIn, MarkersOut, record_markers),
+    "imaging": RecordUseCase(ImagingIn, ImagingOut, record_imaging),
+    "questionnaires": RecordUseCase(QuestionnaireIn, QuestionnaireOut, record_questionnaire),
+    "history": RecordUseCase(HistoryIn, HistoryOut, record_history),
+}

@@ -59,20 +59,25 @@ def _finite(value: float, label: str) -> None:
         raise ValueError(f"{label} must be a number")
 
 
+def _looks_like(
+    label: str, value: float, other_unit: str, enter: str, converted: str | None = None
+) -> ValueError:
+    """The refusal of a value with the tell-tale size of ``other_unit``: what to enter
+    instead and, where it is a plain conversion, what the value would be."""
+    message = f"{label} {fmt(value)} looks like {other_unit}; enter {enter}"
+    return ValueError(f"{message} ({converted})" if converted else message)
+
+
 def volume_l(label: str, high: float) -> Check:
     """FEV1 or FVC in litres."""
 
     def check(value: float) -> float:
         _finite(value, label)
         if value >= 100:
-            raise ValueError(
-                f"{label} {fmt(value)} looks like mL; enter litres "
-                f"({fmt(value)} mL = {fmt(round(value / 1000, 3))} L)"
-            )
+            litres = fmt(round(value / 1000, 3))
+            raise _looks_like(label, value, "mL", "litres", f"{fmt(value)} mL = {litres} L")
         if 20 <= value < 100:
-            raise ValueError(
-                f"{label} {fmt(value)} looks like % predicted; enter the measured value in litres"
-            )
+            raise _looks_like(label, value, "% predicted", "the measured value in litres")
         if not 0.2 <= value <= high:
             raise ValueError(f"{label} must be between 0.2 and {fmt(high)} L")
         return value
@@ -86,10 +91,13 @@ def flow_l_s(label: str) -> Check:
     def check(value: float) -> float:
         _finite(value, label)
         if value >= 50:
-            raise ValueError(
-                f"{label} {fmt(value)} looks like mL/s or L/min; enter litres per second "
-                f"({fmt(value)} mL/s = {fmt(round(value / 1000, 3))} L/s; "
-                f"{fmt(value)} L/min = {fmt(round(value / 60, 2))} L/s)"
+            raise _looks_like(
+                label,
+                value,
+                "mL/s or L/min",
+                "litres per second",
+                f"{fmt(value)} mL/s = {fmt(round(value / 1000, 3))} L/s; "
+                f"{fmt(value)} L/min = {fmt(round(value / 60, 2))} L/s",
             )
         if not 0.05 <= value <= 15:
             raise ValueError(f"{label} must be between 0.05 and 15 L/s")
@@ -102,10 +110,8 @@ def bronchodilator_dose_ug(value: float) -> float:
     label = "The bronchodilator dose"
     _finite(value, label)
     if 0 < value < 1:
-        raise ValueError(
-            f"{label} {fmt(value)} looks like mg; enter micrograms "
-            f"({fmt(value)} mg = {fmt(round(value * 1000, 1))} µg)"
-        )
+        micrograms = fmt(round(value * 1000, 1))
+        raise _looks_like(label, value, "mg", "micrograms", f"{fmt(value)} mg = {micrograms} µg")
     if not 0 < value <= 1000:
         raise ValueError(f"{label} must be more than 0 and at most 1,000 µg (usually 400 µg)")
     return value
@@ -115,14 +121,11 @@ def eosinophils_per_ul(value: float) -> float:
     label = "Blood eosinophils"
     _finite(value, label)
     if 0 < value < 10:
-        raise ValueError(
-            f"{label} {fmt(value)} looks like ×10⁹/L; enter cells/µL "
-            f"({fmt(value)} ×10⁹/L = {fmt(round(value * 1000))}/µL)"
-        )
+        per_ul = fmt(round(value * 1000))
+        raise _looks_like(label, value, "×10⁹/L", "cells/µL", f"{fmt(value)} ×10⁹/L = {per_ul}/µL")
     if 10 <= value < 50 and value != int(value):
-        raise ValueError(
-            f"{label} {fmt(value)} looks like a percentage of leukocytes; enter the absolute "
-            "count in cells/µL"
+        raise _looks_like(
+            label, value, "a percentage of leukocytes", "the absolute count in cells/µL"
         )
     if not 0 <= value <= 20000:
         raise ValueError(f"{label} must be between 0 and 20,000 cells/µL")
@@ -133,10 +136,8 @@ def feno_ppb(value: float) -> float:
     label = "FeNO"
     _finite(value, label)
     if 0 < value < 1:
-        raise ValueError(
-            f"{label} {fmt(value)} looks like ppm; enter ppb "
-            f"({fmt(value)} ppm = {fmt(round(value * 1000, 1))} ppb)"
-        )
+        ppb = fmt(round(value * 1000, 1))
+        raise _looks_like(label, value, "ppm", "ppb", f"{fmt(value)} ppm = {ppb} ppb")
     if not 0 <= value <= 300:
         raise ValueError(f"{label} must be between 0 and 300 ppb (parts per billion)")
     return value
@@ -157,10 +158,9 @@ def ocs_dose_mg_per_day(value: float) -> float:
     label = "The maintenance OCS dose"
     _finite(value, label)
     if value >= 1000:
-        raise ValueError(
-            f"{label} {fmt(value)} looks like µg; enter mg/day prednisone-equivalent "
-            f"({fmt(value)} µg = {fmt(round(value / 1000, 2))} mg)"
-        )
+        mg = fmt(round(value / 1000, 2))
+        enter = "mg/day prednisone-equivalent"
+        raise _looks_like(label, value, "µg", enter, f"{fmt(value)} µg = {mg} mg")
     if not 0 < value <= 100:
         raise ValueError(f"{label} must be more than 0 and at most 100 mg/day (prednisone-eq.)")
     return value

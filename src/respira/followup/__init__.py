@@ -4,6 +4,7 @@ baseline questionnaire, rescue-inhaler use, exacerbations, oral corticosteroid,
 medication changes, spirometry), and the coordinators' follow-up list."""
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 from respira.kit.step import Job, Nav, Section, Step
 
 STEP = Step(
@@ -14,7 +15,7 @@ STEP = Step(
     sections=(Section(65, "followup/_section.html", "pages:patient_section"),),
     nav=(
         Nav(
-            "Follow-up",
+            N_("Follow-up"),
             "/follow-ups",
             frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR}),
             60,

@@ -18,9 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-
-def N_(message: str) -> str:
-    return message
+from respira.kit.marks import N_
 
 
 class Msg(str):

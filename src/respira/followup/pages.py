@@ -21,7 +21,6 @@ from respira.followup.messages import (
     E_CHOOSE,
     INSTRUMENT_NAMES,
     ITEM_TEXT,
-    N_,
     RECALL_TEXT,
     SCALE_TEXT,
     STATE_TEXT,
@@ -38,6 +37,7 @@ from respira.followup.schemas import (
 )
 from respira.kit import tokens
 from respira.kit.actors import Actor, Role
+from respira.kit.marks import N_
 from respira.kit.web.deps import PageAccess, get_db
 from respira.kit.web.forms import Refused, attempt, posted_form, submit
 from respira.kit.web.templating import gettext_for, patient_banner, render, request_lang

@@ -18,7 +18,6 @@ from sqlalchemy import and_, exists, func, not_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from respira.followup.checkins import check_in_out, live_check_in, load_follow_up
-from respira.followup.messages import N_
 from respira.followup.models import CheckIn, FollowUp, FollowUpContact, FollowUpSchedule
 from respira.followup.roles import CONTACT_ROLES, READ_ROLES, STAFF_ROLES
 from respira.followup.scheduling import clinic_today, plan_in_force
@@ -34,6 +33,7 @@ from respira.followup.schemas import (
 from respira.followup.windows import closing_soon, state_of
 from respira.kit import records
 from respira.kit.actors import Actor, Role, require_role
+from respira.kit.marks import N_
 from respira.kit.validation import fold
 from respira.patients import service as patients_service
 

@@ -2,6 +2,7 @@
 coordinators' triage queue and the conversion of a request into a patient."""
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 from respira.kit.step import Nav, Section, Step
 
 STEP = Step(
@@ -12,7 +13,7 @@ STEP = Step(
     sections=(Section(5, "intake/_patient_origin.html", "pages:patient_section"),),
     nav=(
         Nav(
-            "Consultation requests",
+            N_("Consultation requests"),
             "/consultation-requests",
             frozenset({Role.ADMIN, Role.COORDINATOR}),
             5,

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Header, Query
 
 from respira.intake import service
 from respira.intake.http import LimitedBodyRoute, rate_limit_for
@@ -20,16 +19,16 @@ from respira.intake.schemas import (
     Status,
 )
 from respira.kit import validation
-from respira.kit.actors import Actor
 from respira.kit.errors import InvalidInput
-from respira.kit.web.deps import ApiAccess, Public, get_db
-from respira.kit.web.http import etag, parse_if_match
+from respira.kit.web.deps import ApiAccess, Public
+from respira.kit.web.http import parse_if_match
+from respira.kit.web.routes import Call, uses
 from respira.kit.web.templating import request_lang
 
 router = APIRouter(
     prefix="/api/v1/consultation-requests", tags=["intake"], route_class=LimitedBodyRoute
 )
-TRIAGE = service.TRIAGE_ROLES
+TRIAGE = uses(ApiAccess(*service.TRIAGE_ROLES))
 
 
 _READ = "GET /api/v1/consultation-requests/{id}"
@@ -37,24 +36,18 @@ _READ = "GET /api/v1/consultation-requests/{id}"
 
 @router.post("", response_model=ConsultationRequestOut, status_code=201)
 def submit(
-    body: ConsultationRequestIn,
-    request: Request,
-    response: Response,
-    session: Session = Depends(get_db),
-    _: Actor = Depends(Public(api=True)),
+    body: ConsultationRequestIn, call: Call = uses(Public(api=True))
 ) -> ConsultationRequestOut:
     """Submit a consultation or call-back request (no sign-in; rate-limited per client
     address). ``consent`` must be true and ``consent_text_version`` the current
     version of the consent wording. The language of the request (for the consent and
     the default preferred language) is taken from Accept-Language."""
-    rate = rate_limit_for(request)
-    service.check_rate(session, rate)
+    rate = rate_limit_for(call.request)
+    service.check_rate(call.session, rate)
     out = service.submit_request(
-        session, body, rate=rate, channel="api", language=request_lang(request)
+        call.session, body, rate=rate, channel="api", language=request_lang(call.request)
     )
-    response.headers["ETag"] = etag(out.version)
-    response.headers["Location"] = f"/api/v1/consultation-requests/{out.id}"
-    return out
+    return call.created(call.tagged(out), f"/api/v1/consultation-requests/{out.id}")
 
 
 def parse_filter(
@@ -78,61 +71,49 @@ def queue(
     language: Annotated[str | None, Query(max_length=35)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 20,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*TRIAGE)),
+    call: Call = TRIAGE,
 ) -> ConsultationRequestPage:
     """The triage queue, newest first; ``status`` may be repeated."""
     flt = parse_filter(status, country, language)
-    return service.list_requests(session, actor, flt, page, page_size)
+    return service.list_requests(call.session, call.actor, flt, page, page_size)
 
 
 @router.get("/{consultation_request_id}", response_model=ConsultationRequestOut)
-def read(
-    consultation_request_id: int,
-    response: Response,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*TRIAGE)),
-) -> ConsultationRequestOut:
-    out = service.get_request(session, actor, consultation_request_id)
-    response.headers["ETag"] = etag(out.version)
-    return out
+def read(consultation_request_id: int, call: Call = TRIAGE) -> ConsultationRequestOut:
+    return call.tagged(service.get_request(call.session, call.actor, consultation_request_id))
 
 
 @router.patch("/{consultation_request_id}", response_model=ConsultationRequestOut)
 def update(
     consultation_request_id: int,
     body: ConsultationRequestPatch,
-    response: Response,
     if_match: str | None = Header(default=None),
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*TRIAGE)),
+    call: Call = TRIAGE,
 ) -> ConsultationRequestOut:
     """Change the status (new → contacted | scheduled | declined, contacted → scheduled
     | declined, scheduled → declined; a decline needs ``decline_reason``) and/or the
     ``notes``. Send If-Match with the version read; a stale version answers 409, an
     illegal transition 409."""
     version = parse_if_match(if_match, read_from=_READ)
-    out = service.update_request(session, actor, consultation_request_id, body, version)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return call.tagged(
+        service.update_request(call.session, call.actor, consultation_request_id, body, version)
+    )
 
 
 @router.post("/{consultation_request_id}/convert", response_model=ConversionOut, status_code=201)
 def convert(
     consultation_request_id: int,
     body: ConversionIn,
-    response: Response,
     if_match: str | None = Header(default=None),
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*TRIAGE)),
+    call: Call = TRIAGE,
 ) -> ConversionOut:
     """Create the patient from the request (names, contact, country and language are
     carried over unless sent) and link the two; the request becomes converted."""
     version = parse_if_match(if_match, read_from=_READ)
-    data = service.patient_in_from_conversion(session, actor, consultation_request_id, body)
+    request_id = consultation_request_id
+    data = service.patient_in_from_conversion(call.session, call.actor, request_id, body)
     out = service.convert_to_patient(
-        session, actor, consultation_request_id, data, version, reason=body.reason
+        call.session, call.actor, request_id, data, version, reason=body.reason
     )
-    response.headers["ETag"] = etag(out.consultation_request.version)
-    response.headers["Location"] = f"/api/v1/patients/{out.patient.id}"
-    return out
+    call.tagged(out.consultation_request)
+    return call.created(out, f"/api/v1/patients/{out.patient.id}")

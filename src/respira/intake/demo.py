@@ -17,6 +17,7 @@ from respira.intake.messages import CONSENT_TEXT_VERSION
 from respira.intake.schemas import ConsultationRequestIn
 from respira.kit.actors import Actor
 from respira.kit.db import utcnow
+from respira.kit.rows import from_row
 from respira.kit.step import DemoContext
 from respira.patients.schemas import PatientIn
 
@@ -134,15 +135,11 @@ def seed_demo(session: Session, rng: random.Random) -> int:
     now = utcnow()
     for demo in _REQUESTS:
         received = now - dt.timedelta(hours=rng.randint(2, 24 * 21))
-        data = ConsultationRequestIn(
-            kind=demo.kind,
-            name=demo.name,
-            email=demo.email,
-            phone=demo.phone,
-            country=demo.country,
+        data = from_row(
+            ConsultationRequestIn,
+            demo,
             preferred_language=demo.language,
             preferred_contact_time=demo.contact_time,
-            description=demo.description,
             consent=True,
             consent_text_version=CONSENT_TEXT_VERSION,
         )

@@ -15,6 +15,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from respira.kit.columns import reference
 from respira.kit.db import Base, UTCDateTime, utcnow
 
 # Column sizes; the schemas enforce the (smaller or equal) limits of the input.
@@ -52,9 +53,7 @@ class ConsultationRequest(Base):
     status: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="new")
     decline_reason: Mapped[str | None] = mapped_column(sa.Text)
     notes: Mapped[str | None] = mapped_column(sa.Text)
-    patient_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), unique=True
-    )
+    patient_id: Mapped[int | None] = reference("patients.id", unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False)

@@ -19,8 +19,8 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_timedelta
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -44,12 +44,15 @@ from respira.intake.schemas import (
 from respira.kit import audit, i18n, validation
 from respira.kit.actors import Actor, Role
 from respira.kit.errors import Conflict, Forbidden, InvalidInput, RateLimited
-from respira.kit.web.deps import PageAccess, Public, get_db
-from respira.kit.web.forms import Refused, attempt, parse, posted_form
+from respira.kit.web.deps import PageAccess, Public
+from respira.kit.web.forms import Refused, parse
+from respira.kit.web.routes import Call, Post, posts, see_other, uses
 from respira.kit.web.templating import gettext_for, render, request_lang
 from respira.patients.schemas import PatientIn, PatientOut
 
 TRIAGE = service.TRIAGE_ROLES
+TRIAGE_PAGE = uses(PageAccess(*TRIAGE))
+TRIAGE_POST = posts(PageAccess(*TRIAGE))
 log = logging.getLogger("respira.intake")
 
 # The honeypot: a field people never see (visually hidden, out of the tab order,
@@ -149,29 +152,25 @@ def _form_page(
 
 
 @public_router.get("/consultation")
-def consultation_form(request: Request, _: Actor = Depends(Public())) -> Response:
-    lang = request_lang(request)
+def consultation_form(call: Call = uses(Public())) -> Response:
+    lang = request_lang(call.request)
     return _form_page(
-        request,
+        call.request,
         {"kind": "consultation", "preferred_language": lang if lang in LANGUAGE_CHOICES else ""},
         {},
     )
 
 
 @public_router.post("/consultation")
-def submit_consultation(
-    request: Request,
-    session: Session = Depends(get_db),
-    _: Actor = Depends(Public(form=True)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
+def submit_consultation(post: Post = posts(Public(form=True))) -> Response:
+    request, data = post.request, post.data
     rate = rate_limit_for(request)
-    service.check_rate(session, rate)
+    service.check_rate(post.session, rate)
     kind = data.get("kind") if data.get("kind") in KINDS else "consultation"
     if data.get(HONEYPOT, "").strip():
         log.info("consultation form: honeypot filled in; submission discarded")
-        service.swallow_honeypot(session, rate)
-        return RedirectResponse(f"/consultation/thanks?kind={kind}", status_code=303)
+        service.swallow_honeypot(post.session, rate)
+        return see_other(f"/consultation/thanks?kind={kind}")
     values: dict[str, Any] = {f: data.get(f, "") for f in FORM_FIELDS}
     values["consent"] = data.get("consent") == "yes"
     try:
@@ -179,19 +178,16 @@ def submit_consultation(
     except ValidationError as exc:
         form = {k: v for k, v in data.items() if k != HONEYPOT}
         return _form_page(request, form, translated_errors(request, exc), 422)
-    service.submit_request(session, body, rate=rate, channel="web", language=request_lang(request))
-    return RedirectResponse(f"/consultation/thanks?kind={body.kind}", status_code=303)
+    language = request_lang(request)
+    service.submit_request(post.session, body, rate=rate, channel="web", language=language)
+    return see_other(f"/consultation/thanks?kind={body.kind}")
 
 
 @public_router.get("/consultation/thanks")
 def consultation_thanks(
-    request: Request,
-    kind: str = Query(default="consultation", max_length=16),
-    _: Actor = Depends(Public()),
+    kind: str = Query(default="consultation", max_length=16), call: Call = uses(Public())
 ) -> Response:
-    return render(
-        request, "intake/thanks.html", {"kind": kind if kind in KINDS else "consultation"}
-    )
+    return call.render("intake/thanks.html", {"kind": kind if kind in KINDS else "consultation"})
 
 
 def rate_limited_page(request: Request, exc: RateLimited) -> Response:
@@ -283,21 +279,19 @@ def _queue_filter(
 
 @router.get("/consultation-requests")
 def queue_page(
-    request: Request,
     status: str = Query(default="open", max_length=16),
     country: str | None = Query(default=None, max_length=2),
     language: str | None = Query(default=None, max_length=35),
     page: int = Query(default=1, ge=1, le=100_000),
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*TRIAGE)),
+    call: Call = TRIAGE_PAGE,
 ) -> Response:
     flt, errors = _queue_filter(status, country, language)
     if errors:
         raise InvalidInput(errors)
+    session, actor = call.session, call.actor
     result = service.list_requests(session, actor, flt, page, QUEUE_PAGE_SIZE)
     countries, languages = service.filter_options(session, actor)
-    return render(
-        request,
+    return call.render(
         "intake/queue.html",
         {
             **_staff_context(),
@@ -340,8 +334,7 @@ def _history(session: Session, request_id: int) -> list[HistoryEntry]:
 
 
 def _detail(
-    request: Request,
-    session: Session,
+    call: Call,
     req: ConsultationRequestOut,
     *,
     errors: dict[str, str] | None = None,
@@ -350,8 +343,7 @@ def _detail(
     flash: str | None = None,
 ) -> Response:
     actions = [s for s in ACTION_LABELS if service.can_transition(req.status, s)]
-    return render(
-        request,
+    return call.render(
         "intake/detail.html",
         {
             **_staff_context(),
@@ -359,7 +351,7 @@ def _detail(
             "actions": actions,
             "action_labels": ACTION_LABELS,
             "can_convert": service.can_transition(req.status, "converted"),
-            "history": _history(session, req.id),
+            "history": _history(call.session, req.id),
             "errors": errors or {},
             "form": form or {},
             "flash": flash,
@@ -377,14 +369,12 @@ _FLASH = {
 
 @router.get("/consultation-requests/{consultation_request_id}")
 def detail_page(
-    request: Request,
     consultation_request_id: int,
     saved: str | None = Query(default=None, max_length=16),
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*TRIAGE)),
+    call: Call = TRIAGE_PAGE,
 ) -> Response:
-    req = service.get_request(session, actor, consultation_request_id)
-    return _detail(request, session, req, flash=_FLASH.get(saved or ""))
+    req = service.get_request(call.session, call.actor, consultation_request_id)
+    return _detail(call, req, flash=_FLASH.get(saved or ""))
 
 
 def _version(data: dict[str, str]) -> int | None:
@@ -392,15 +382,8 @@ def _version(data: dict[str, str]) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _change(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    request_id: int,
-    data: dict[str, str],
-    fields: tuple[str, ...],
-    what: str,
-) -> Response:
+def _change(post: Post, request_id: int, fields: tuple[str, ...], what: str) -> Response:
+    session, actor, data = post.session, post.actor, post.data
     values = {f: data[f] for f in fields if f in data}
     if "status" in values and values["status"] != "declined":
         values.pop("decline_reason", None)
@@ -410,51 +393,35 @@ def _change(
         errors["__all__"] = "the form is missing the request's version; reload the page"
     status_code = 422
     if body is not None and version is not None:
-        outcome = attempt(
-            session, lambda: service.update_request(session, actor, request_id, body, version)
+        outcome = post.attempt(
+            lambda: service.update_request(session, actor, request_id, body, version)
         )
         if not isinstance(outcome, Refused):
-            return RedirectResponse(
-                f"/consultation-requests/{request_id}?saved={what}", status_code=303
-            )
+            return see_other(f"/consultation-requests/{request_id}?saved={what}")
         errors, status_code = outcome.errors, outcome.status_code
     current = service.get_request(session, actor, request_id)
-    return _detail(request, session, current, errors=errors, form=data, status_code=status_code)
+    return _detail(post, current, errors=errors, form=data, status_code=status_code)
 
 
 @router.post("/consultation-requests/{consultation_request_id}/status")
-def change_status(
-    request: Request,
-    consultation_request_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*TRIAGE)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    fields = ("status", "decline_reason")
-    return _change(request, session, actor, consultation_request_id, data, fields, "status")
+def change_status(consultation_request_id: int, post: Post = TRIAGE_POST) -> Response:
+    return _change(post, consultation_request_id, ("status", "decline_reason"), "status")
 
 
 @router.post("/consultation-requests/{consultation_request_id}/notes")
-def change_notes(
-    request: Request,
-    consultation_request_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*TRIAGE)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    return _change(request, session, actor, consultation_request_id, data, ("notes",), "notes")
+def change_notes(consultation_request_id: int, post: Post = TRIAGE_POST) -> Response:
+    return _change(post, consultation_request_id, ("notes",), "notes")
 
 
 def _convert_page(
-    request: Request,
+    call: Call,
     req: ConsultationRequestOut,
     form: dict[str, Any],
     errors: dict[str, str],
     status_code: int = 200,
     version: int | str | None = None,
 ) -> Response:
-    return render(
-        request,
+    return call.render(
         "intake/convert.html",
         {
             **_staff_context(),
@@ -476,27 +443,17 @@ def _convertible(req: ConsultationRequestOut) -> None:
 
 
 @router.get("/consultation-requests/{consultation_request_id}/convert")
-def convert_form(
-    request: Request,
-    consultation_request_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*TRIAGE)),
-) -> Response:
-    req = service.get_request(session, actor, consultation_request_id)
+def convert_form(consultation_request_id: int, call: Call = TRIAGE_PAGE) -> Response:
+    req = service.get_request(call.session, call.actor, consultation_request_id)
     _convertible(req)
-    values = service.conversion_form_values(session, actor, consultation_request_id)
+    values = service.conversion_form_values(call.session, call.actor, consultation_request_id)
     form = {k: ("" if v is None else v) for k, v in values.items()}
-    return _convert_page(request, req, form, {})
+    return _convert_page(call, req, form, {})
 
 
 @router.post("/consultation-requests/{consultation_request_id}/convert")
-def convert(
-    request: Request,
-    consultation_request_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*TRIAGE)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
+def convert(consultation_request_id: int, post: Post = TRIAGE_POST) -> Response:
+    session, actor, data = post.session, post.actor, post.data
     req = service.get_request(session, actor, consultation_request_id)
     version = _version(data)
     reason = data.get("reason", "").strip()[:500] or None
@@ -504,17 +461,16 @@ def convert(
     if version is None:
         errors["__all__"] = "the form is missing the request's version; reload the page"
     if body is None or version is None:
-        return _convert_page(request, req, data, errors, 422, data.get("version", ""))
-    outcome = attempt(
-        session,
+        return _convert_page(post, req, data, errors, 422, data.get("version", ""))
+    outcome = post.attempt(
         lambda: service.convert_to_patient(
             session, actor, consultation_request_id, body, version, reason=reason
         ),
     )
     if isinstance(outcome, Refused):
         current = service.get_request(session, actor, consultation_request_id)
-        return _convert_page(request, current, data, outcome.errors, outcome.status_code, version)
-    return RedirectResponse(f"/patients/{outcome.patient.id}?created=1", status_code=303)
+        return _convert_page(post, current, data, outcome.errors, outcome.status_code, version)
+    return see_other(f"/patients/{outcome.patient.id}?created=1")
 
 
 # --- the patient's page: where the patient came from -----------------------------------

@@ -26,6 +26,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from respira.kit.marks import N_ as N_  # the extraction mark, for the steps' text
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 SOURCE_LANGUAGE = "en"

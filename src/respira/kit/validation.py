@@ -162,3 +162,21 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
 
 PastDate = Annotated[dt.date, AfterValidator(not_future)]
 UTCDatetime = Annotated[dt.datetime, AfterValidator(_as_utc)]
+
+
+def plausible_past_date(value: dt.date) -> dt.date:
+    """The date something happened: not in the future, and not before 1900 (a year
+    typed wrong)."""
+    not_future(value)
+    if value < dt.date(1900, 1, 1):
+        raise ValueError("is before 1900: check the year")
+    return value
+
+
+PlausiblePastDate = Annotated[dt.date, AfterValidator(plausible_past_date)]
+
+
+def blank_to_none(value: object) -> object:
+    """A form's empty or white-space text as "not given" (a ``mode="before"`` field
+    validator of optional fields)."""
+    return None if isinstance(value, str) and not value.strip() else value

@@ -2,6 +2,7 @@
 retries, and the admins' outbox page."""
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 from respira.kit.step import Job, Nav, Step
 
 STEP = Step(
@@ -9,7 +10,7 @@ STEP = Step(
     package=__name__,
     models=("models",),
     routers=("api:router", "pages:router"),
-    nav=(Nav("Outbox", "/admin/outbox", frozenset({Role.ADMIN}), 90),),
+    nav=(Nav(N_("Outbox"), "/admin/outbox", frozenset({Role.ADMIN}), 90),),
     jobs=(Job("mail.send", "service:send_due", every_s=15),),
     banners=("banners:outbox_needs_attention",),
 )

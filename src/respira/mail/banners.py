@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from respira.kit.actors import Actor, Role
+from respira.kit.marks import N_
 from respira.kit.web.templating import Banner
 from respira.mail import service
 from respira.mail.models import OutboxMessage
@@ -29,16 +30,18 @@ def outbox_needs_attention(db: Any, actor: Actor) -> list[Banner]:
     if counts.get("failed"):
         shown.append(
             Banner(
-                text=f"{counts['failed']} email(s) could not be sent: see why and send again",
+                text=N_("Emails that could not be sent: %(n)d. See why and send them again."),
                 href="/admin/outbox?state=failed",
+                params={"n": counts["failed"]},
             )
         )
     if counts.get("pending") and not service.configured():
         shown.append(
             Banner(
-                text=f"Mail is not configured: {counts['pending']} email(s) wait in the outbox",
+                text=N_("Mail is not configured: emails waiting in the outbox: %(n)d"),
                 href="/admin/outbox",
                 level="info",
+                params={"n": counts["pending"]},
             )
         )
     return shown

@@ -2,6 +2,7 @@
 unanswered threads."""
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 from respira.kit.step import Nav, Section, Step
 
 STEP = Step(
@@ -11,8 +12,13 @@ STEP = Step(
     routers=("api:router", "pages:router"),
     sections=(Section(16, "messages/_section.html", "pages:patient_section"),),
     nav=(
-        Nav("Messages", "/messages", frozenset({Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR}), 25),
-        Nav("My messages", "/my/messages", frozenset({Role.PATIENT}), 6),
+        Nav(
+            N_("Messages"),
+            "/messages",
+            frozenset({Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR}),
+            25,
+        ),
+        Nav(N_("My messages"), "/my/messages", frozenset({Role.PATIENT}), 6),
     ),
     demo="demo:seed",
 )

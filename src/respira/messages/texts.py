@@ -4,10 +4,7 @@ extraction; it is translated where it is used."""
 
 from __future__ import annotations
 
-
-def N_(message: str) -> str:
-    return message
-
+from respira.kit.marks import N_
 
 PATIENT_SUBJECT = N_("A new message from your care team")
 PATIENT_LINES = (

@@ -2,6 +2,7 @@
 every other step adds a section to."""
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 from respira.kit.step import Nav, Step
 
 STEP = Step(
@@ -11,12 +12,12 @@ STEP = Step(
     routers=("api:router", "pages:router"),
     nav=(
         Nav(
-            "Patients",
+            N_("Patients"),
             "/patients",
             frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR}),
             10,
         ),
-        Nav("My record", "/me", frozenset({Role.PATIENT}), 10),
+        Nav(N_("My record"), "/me", frozenset({Role.PATIENT}), 10),
     ),
     demo="demo:seed",
 )

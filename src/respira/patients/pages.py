@@ -10,104 +10,84 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from respira.kit import validation
-from respira.kit.actors import Actor, Role
-from respira.kit.web.deps import PageAccess, get_db
-from respira.kit.web.forms import Refused, attempt, parse, posted_form
-from respira.kit.web.templating import patient_banner, render
+from respira.kit.actors import Role
+from respira.kit.web.deps import PageAccess
+from respira.kit.web.forms import Refused, parse
+from respira.kit.web.routes import Call, Post, posts, see_other, uses
+from respira.kit.web.templating import patient_banner
 from respira.patients import service
 from respira.patients.schemas import PatientIn, PatientOut, PatientPatch
 
 router = APIRouter(include_in_schema=False)
 STAFF_READ = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR})
+WRITE = uses(PageAccess(*service.WRITE_ROLES))
+WRITE_POST = posts(PageAccess(*service.WRITE_ROLES))
+
+FLASH = {"created": "Patient registered.", "saved": "Changes saved."}
 
 
-def _form_context(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-    return {"form": data, "errors": errors, "countries": validation.country_names()}
+def _form_page(
+    call: Call, data: dict[str, Any], refused: Refused | None = None, **context: Any
+) -> Response:
+    """The create or edit form (``mode``), with the values shown and, after a refused
+    post, its errors."""
+    return call.render_form(
+        "patients/form.html",
+        {"form": data, "countries": validation.country_names(), **context},
+        refused,
+    )
 
 
 @router.get("/patients")
 def patient_list(
-    request: Request,
     q: str | None = Query(default=None, max_length=100),
     page: int = Query(default=1, ge=1, le=100_000),
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*STAFF_READ)),
+    call: Call = uses(PageAccess(*STAFF_READ)),
 ) -> Response:
-    result = service.search_patients(session, actor, q, page, 20)
-    return render(request, "patients/list.html", {"result": result, "q": q or ""})
+    result = service.search_patients(call.session, call.actor, q, page, 20)
+    return call.render("patients/list.html", {"result": result, "q": q or ""})
 
 
 @router.get("/me")
-def my_record(actor: Actor = Depends(PageAccess(Role.PATIENT))) -> Response:
-    return RedirectResponse(f"/patients/{actor.patient_id}", status_code=303)
+def my_record(call: Call = uses(PageAccess(Role.PATIENT))) -> Response:
+    return see_other(f"/patients/{call.actor.patient_id}")
 
 
 @router.get("/patients/new")
-def new_patient_form(
-    request: Request, _: Actor = Depends(PageAccess(*service.WRITE_ROLES))
-) -> Response:
-    return render(
-        request,
-        "patients/form.html",
-        {**_form_context({"preferred_language": "en"}, {}), "mode": "create"},
-    )
+def new_patient_form(call: Call = WRITE) -> Response:
+    return _form_page(call, {"preferred_language": "en"}, mode="create")
 
 
 @router.post("/patients")
-def create_patient(
-    request: Request,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    body, errors = parse(PatientIn, data)
+def create_patient(post: Post = WRITE_POST) -> Response:
+    body, errors = parse(PatientIn, post.data)
     if body is None:
-        return render(
-            request,
-            "patients/form.html",
-            {**_form_context(data, errors), "mode": "create"},
-            status_code=422,
-        )
-    out = service.create_patient(session, actor, body)
-    return RedirectResponse(f"/patients/{out.id}?created=1", status_code=303)
+        return _form_page(post, post.data, Refused(errors, 422, False), mode="create")
+    out = service.create_patient(post.session, post.actor, body)
+    return see_other(f"/patients/{out.id}?created=1")
 
 
 @router.get("/patients/{patient_id}")
-def patient_page(
-    request: Request,
-    patient_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.READ_ROLES)),
-) -> Response:
-    patient = service.get_patient(session, actor, patient_id)
+def patient_page(patient_id: int, call: Call = uses(PageAccess(*service.READ_ROLES))) -> Response:
+    patient = service.get_patient(call.session, call.actor, patient_id)
     sections = []
-    for section, context in request.app.state.patient_sections:
-        ctx = context(session, actor, patient)
+    for section, context in call.request.app.state.patient_sections:
+        ctx = context(call.session, call.actor, patient)
         if ctx is not None:
             sections.append((section.template, ctx))
-    return render(
-        request,
+    return call.render(
         "patients/detail.html",
         {
             **patient_banner(patient),
             "sections": sections,
-            "can_edit": actor.role in service.WRITE_ROLES,
-            "flash": _flash(request),
+            "can_edit": call.actor.role in service.WRITE_ROLES,
+            "flash": call.flash(FLASH),
         },
     )
-
-
-def _flash(request: Request) -> str | None:
-    if request.query_params.get("created"):
-        return "Patient registered."
-    if request.query_params.get("saved"):
-        return "Changes saved."
-    return None
 
 
 def _edit_values(p: PatientOut) -> dict[str, Any]:
@@ -116,33 +96,20 @@ def _edit_values(p: PatientOut) -> dict[str, Any]:
 
 
 @router.get("/patients/{patient_id}/edit")
-def edit_patient_form(
-    request: Request,
-    patient_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
-) -> Response:
-    patient = service.get_patient(session, actor, patient_id)
-    return render(
-        request,
-        "patients/form.html",
-        {
-            **_form_context(_edit_values(patient), {}),
-            **patient_banner(patient),
-            "mode": "edit",
-            "version": patient.version,
-        },
+def edit_patient_form(patient_id: int, call: Call = WRITE) -> Response:
+    patient = service.get_patient(call.session, call.actor, patient_id)
+    return _form_page(
+        call,
+        _edit_values(patient),
+        **patient_banner(patient),
+        mode="edit",
+        version=patient.version,
     )
 
 
 @router.post("/patients/{patient_id}/edit")
-def edit_patient(
-    request: Request,
-    patient_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
+def edit_patient(patient_id: int, post: Post = WRITE_POST) -> Response:
+    session, actor, data = post.session, post.actor, post.data
     patient = service.get_patient(session, actor, patient_id)
     version_text = data.pop("version", "")
     reason = data.pop("reason", "").strip()[:500] or None
@@ -150,33 +117,23 @@ def edit_patient(
     body, errors = parse(PatientPatch, {k: data.get(k, "") for k in PatientIn.model_fields})
     if not version_text.isdigit():
         errors["version"] = "the form is missing the record's version; reload the page"
-    shown, status_code = patient, 422
+    shown, refused = patient, Refused(errors, 422, False)
     extra: dict[str, Any] = {"version": version_text}
     if body is not None and not errors:
-        outcome = attempt(
-            session,
+        outcome = post.attempt(
             lambda: service.update_patient(
                 session, actor, patient_id, body, int(version_text), reason=reason
             ),
         )
         if not isinstance(outcome, Refused):
-            return RedirectResponse(f"/patients/{patient_id}?saved=1", status_code=303)
-        errors, status_code = outcome.errors, outcome.status_code
+            return see_other(f"/patients/{patient_id}?saved=1")
+        refused = outcome
         shown = service.get_patient(session, actor, patient_id)
         extra = {
             "version": shown.version if outcome.stale else version_text,
             "stale": outcome.stale,
             "current": _edit_values(shown),
         }
-    return render(
-        request,
-        "patients/form.html",
-        {
-            **_form_context(data, errors),
-            **patient_banner(shown),
-            "mode": "edit",
-            **extra,
-            "reason": reason,
-        },
-        status_code=status_code,
+    return _form_page(
+        post, data, refused, **patient_banner(shown), mode="edit", **extra, reason=reason
     )

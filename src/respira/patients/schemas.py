@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from respira.kit import validation as v
+from respira.kit.validation import blank_to_none
 
 MAX_AGE_YEARS = 120
 
@@ -51,10 +52,6 @@ PackYears = Annotated[float, AfterValidator(_pack_years)]
 Sex = Literal["female", "male"]
 
 
-def _blank_to_none(value: object) -> object:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
 class PatientIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -72,7 +69,7 @@ class PatientIn(BaseModel):
 
     _blanks = field_validator(
         "email", "phone", "height_cm", "weight_kg", "smoking_pack_years", mode="before"
-    )(_blank_to_none)
+    )(blank_to_none)
 
 
 class PatientPatch(BaseModel):
@@ -94,7 +91,7 @@ class PatientPatch(BaseModel):
 
     _blanks = field_validator(
         "email", "phone", "height_cm", "weight_kg", "smoking_pack_years", mode="before"
-    )(_blank_to_none)
+    )(blank_to_none)
 
     @field_validator(
         "first_name",

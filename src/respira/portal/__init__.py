@@ -2,6 +2,7 @@
 messages, and the invitation and one-time sign-in links that bring them there."""
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 from respira.kit.step import Job, Nav, Section, Step
 
 STEP = Step(
@@ -10,7 +11,7 @@ STEP = Step(
     models=("models",),
     routers=("pages:router",),
     sections=(Section(15, "portal/_section.html", "pages:patient_section"),),
-    nav=(Nav("My page", "/my", frozenset({Role.PATIENT}), 5),),
+    nav=(Nav(N_("My page"), "/my", frozenset({Role.PATIENT}), 5),),
     demo="demo:seed",
     listens={
         "intake.converted": "service:on_converted",

@@ -3,6 +3,7 @@ versioned release specifications, the e-signed release (and recall), units with 
 ISBT 128 DIN and printable label, and the chain of custody of every unit."""
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 from respira.kit.step import Nav, Step
 
 STEP = Step(
@@ -10,6 +11,6 @@ STEP = Step(
     package=__name__,
     models=("models",),
     routers=("api:router", "pages:router"),
-    nav=(Nav("Laboratory", "/lab", frozenset({Role.LAB, Role.ADMIN, Role.PHYSICIAN}), 70),),
+    nav=(Nav(N_("Laboratory"), "/lab", frozenset({Role.LAB, Role.ADMIN, Role.PHYSICIAN}), 70),),
     demo="demo:seed",
 )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from respira.kit import records
 from respira.kit.actors import Actor, require_role
 from respira.kit.errors import InvalidInput, NotFound
+from respira.kit.rows import from_row
 from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 from respira.products.models import MARKERS, Donor, Harvest
@@ -47,14 +48,12 @@ def ineligible_reasons(donor: Donor) -> list[str]:
 def donor_out(row: Donor) -> DonorOut:
     panel = {m: getattr(row, m) for m in MARKERS}
     reasons = donor_ineligible_reasons(row.consent, panel)
-    return DonorOut(
-        id=row.id,
-        code=row.code,
-        consent=row.consent,
+    return from_row(
+        DonorOut,
+        row,
         screening=ScreeningPanel.model_validate(panel),
         eligible=not reasons,
         ineligible_reasons=reasons,
-        recorded_at=row.recorded_at,
         recorded_by=row.recorded_by_name,
     )
 

@@ -14,6 +14,7 @@ from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.rows import from_row
 from respira.kit.validation import today_utc
 from respira.products.donors import ineligible_reasons
 from respira.products.models import Donor, Harvest, Lot, LotPassage, Unit
@@ -80,27 +81,18 @@ def lot_out(session: Session, lot: Lot, spec: SpecificationOut | None = None) ->
     storage = None
     if lot.freezer:
         storage = f"freezer {lot.freezer}, rack {lot.rack}, box {lot.box}, position {lot.position}"
-    return LotOut(
-        id=lot.id,
-        code=lot.code,
-        origin=lot.origin,
-        donor_id=lot.donor_id,
+    return from_row(
+        LotOut,
+        lot,
         donor_code=donor.code if donor else None,
-        harvest_id=lot.harvest_id,
         patient_id=harvest.patient_id if harvest else None,
-        status=lot.status,
-        quarantine_reason=lot.quarantine_reason,
         passage=passage,
         passage_limit=spec.passage_limit,
         past_passage_limit=passage > spec.passage_limit,
         viable_cells_million=newest.viable_cells_million if newest else 0.0,
         population_doublings=newest.population_doublings if newest else None,
         passages=[PassageOut.model_validate(p) for p in passages],
-        medium=lot.medium,
-        cryoprotectant=lot.cryoprotectant,
-        cryopreserved_on=lot.cryopreserved_on,
         storage=storage,
-        expiry=lot.expiry,
         expired=lot.expiry < today,
         spec_version=spec.version,
         qc=checks,
@@ -109,15 +101,8 @@ def lot_out(session: Session, lot: Lot, spec: SpecificationOut | None = None) ->
         donor_eligible=None if donor_reasons is None else not donor_reasons,
         releasable=not blocking,
         blocking=blocking,
-        released_at=lot.released_at,
         released_by=lot.released_by_name,
-        recalled_at=lot.recalled_at,
-        recall_reason=lot.recall_reason,
-        discarded_at=lot.discarded_at,
-        discard_reason=lot.discard_reason,
         units=[unit_out(u, lot.code) for u in units],
-        created_at=lot.created_at,
-        version=lot.version,
     )
 
 
@@ -170,36 +155,18 @@ def create_lot(session: Session, actor: Actor, data: LotIn) -> LotOut:
     if errors:
         raise InvalidInput(errors)
     now = utcnow()
+    # What a new lot is sent: the lot's own columns and its first passage.
+    first_passage = set(PassageIn.model_fields)
     lot = Lot(
-        code=data.code,
-        origin=data.origin,
-        donor_id=data.donor_id,
-        harvest_id=data.harvest_id,
-        medium=data.medium,
-        cryoprotectant=data.cryoprotectant,
-        cryopreserved_on=data.cryopreserved_on,
-        freezer=data.freezer,
-        rack=data.rack,
-        box=data.box,
-        position=data.position,
-        expiry=data.expiry,
+        **data.model_dump(exclude=first_passage),
         status="quarantine",
         created_at=now,
         created_by_name=actor.name,
     )
     with records.flush_or_conflict(session, "the lot code was taken at this moment"):
         session.add(lot)
-    session.add(
-        LotPassage(
-            lot_id=lot.id,
-            passage=data.passage,
-            passaged_on=data.passaged_on or today,
-            viable_cells_million=data.viable_cells_million,
-            population_doublings=data.population_doublings,
-            recorded_at=now,
-            recorded_by_name=actor.name,
-        )
-    )
+    passage = {**data.model_dump(include=first_passage), "passaged_on": data.passaged_on or today}
+    session.add(LotPassage(lot_id=lot.id, **passage, recorded_at=now, recorded_by_name=actor.name))
     session.flush()
     return save_lot(session, actor, lot, "create", after=data.model_dump(mode="json"))
 
@@ -283,19 +250,14 @@ def list_lots(session: Session, actor: Actor) -> list[LotSummary]:
         reasons = ineligible_reasons(donor) if donor is not None else None
         passage = newest_passage.get(lot.id, 0)
         out.append(
-            LotSummary(
-                id=lot.id,
-                code=lot.code,
-                origin=lot.origin,
-                status=lot.status,
+            from_row(
+                LotSummary,
+                lot,
                 passage=passage,
                 past_passage_limit=passage > spec.passage_limit,
-                expiry=lot.expiry,
                 qc_complete=all(c.outcome != "missing" for c in checks),
                 all_specs_pass=all(c.outcome == "pass" for c in checks),
                 releasable=not _blocking(lot, checks, reasons, today),
-                quarantine_reason=lot.quarantine_reason,
-                created_at=lot.created_at,
                 units_available=available.get(lot.id, 0),
             )
         )

@@ -25,6 +25,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from respira.kit.columns import reference
 from respira.kit.db import Base, UTCDateTime, utcnow
 
 MARKERS = ("hiv", "hbv", "hcv", "htlv", "syphilis", "cmv")
@@ -65,9 +66,7 @@ class Harvest(Base):
     __tablename__ = "harvests"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    patient_id: Mapped[int] = reference("patients.id", index=True)
     tissue: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     harvested_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     volume_ml: Mapped[float] = mapped_column(sa.Float, nullable=False)
@@ -87,12 +86,8 @@ class Lot(Base):
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False)
     origin: Mapped[str] = mapped_column(sa.String(8), nullable=False)
-    donor_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("donors.id", ondelete="RESTRICT"), index=True
-    )
-    harvest_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("harvests.id", ondelete="RESTRICT"), index=True
-    )
+    donor_id: Mapped[int | None] = reference("donors.id", index=True)
+    harvest_id: Mapped[int | None] = reference("harvests.id", index=True)
     medium: Mapped[str | None] = mapped_column(sa.String(120))
     cryoprotectant: Mapped[str] = mapped_column(sa.String(120), nullable=False)
     cryopreserved_on: Mapped[dt.date | None] = mapped_column(sa.Date)
@@ -141,9 +136,7 @@ class LotPassage(Base):
     __tablename__ = "lot_passages"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    lot_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("lots.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    lot_id: Mapped[int] = reference("lots.id", index=True)
     passage: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     passaged_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     viable_cells_million: Mapped[float] = mapped_column(sa.Float, nullable=False)
@@ -174,9 +167,7 @@ class QcResult(Base):
     __tablename__ = "qc_results"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    lot_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("lots.id", ondelete="RESTRICT"), nullable=False
-    )
+    lot_id: Mapped[int] = reference("lots.id")
     attribute: Mapped[str] = mapped_column(sa.String(40), nullable=False)
     value: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     unit: Mapped[str] = mapped_column(sa.String(16), nullable=False)
@@ -192,9 +183,7 @@ class Unit(Base):
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    lot_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("lots.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    lot_id: Mapped[int] = reference("lots.id", index=True)
     din: Mapped[str] = mapped_column(sa.String(13), unique=True, nullable=False)
     check_character: Mapped[str] = mapped_column(sa.String(1), nullable=False)
     facility_code: Mapped[str] = mapped_column(sa.String(5), nullable=False)
@@ -223,9 +212,7 @@ class CustodyEvent(Base):
     __tablename__ = "custody_events"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    unit_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("units.id", ondelete="RESTRICT"), nullable=False
-    )
+    unit_id: Mapped[int] = reference("units.id")
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     kind: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     actor_id: Mapped[int | None] = mapped_column(sa.Integer)
@@ -245,16 +232,10 @@ class DosePreparation(Base):
     __tablename__ = "dose_preparations"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    course_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("courses.id", ondelete="RESTRICT"), nullable=False
-    )
+    course_id: Mapped[int] = reference("courses.id")
     infusion_day: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    lot_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("lots.id", ondelete="RESTRICT"), nullable=False
-    )
+    patient_id: Mapped[int] = reference("patients.id", index=True)
+    lot_id: Mapped[int] = reference("lots.id")
     weight_kg: Mapped[float] = mapped_column(sa.Float, nullable=False)
     dose_million_cells_per_kg: Mapped[float] = mapped_column(sa.Float, nullable=False)
     dose_cells_total: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
@@ -264,9 +245,7 @@ class DosePreparation(Base):
     post_thaw_viability_pct: Mapped[float] = mapped_column(sa.Float, nullable=False)
     post_thaw_cells_million: Mapped[float | None] = mapped_column(sa.Float)
     prepared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    prepared_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    prepared_by_id: Mapped[int | None] = reference("users.id")
     prepared_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
     __table_args__ = (
@@ -281,9 +260,5 @@ class DosePreparationUnit(Base):
     __tablename__ = "dose_preparation_units"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    preparation_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("dose_preparations.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    unit_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("units.id", ondelete="RESTRICT"), nullable=False, unique=True
-    )
+    preparation_id: Mapped[int] = reference("dose_preparations.id", index=True)
+    unit_id: Mapped[int] = reference("units.id", unique=True)

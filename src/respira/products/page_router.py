@@ -10,12 +10,15 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from respira.kit.web.deps import PageAccess
+from respira.kit.web.routes import posts, uses
 from respira.products import service
 
 router = APIRouter(include_in_schema=False)
 
-LAB = PageAccess(*service.LAB_ROLES)
-READ = PageAccess(*service.READ_ROLES)
+# Who may open the laboratory's pages (``Call``) and post its forms (``Post``).
+LAB = uses(PageAccess(*service.LAB_ROLES))
+LAB_POST = posts(PageAccess(*service.LAB_ROLES))
+READ = uses(PageAccess(*service.READ_ROLES))
 
 
 def blank(data: dict[str, str]) -> dict[str, Any]:

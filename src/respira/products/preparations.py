@@ -34,6 +34,7 @@ from respira.kit.actors import Actor, require_role
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.rows import from_row
 from respira.products import din as dins
 from respira.products.models import (
     DosePreparation,
@@ -83,19 +84,12 @@ def _out(session: Session, row: DosePreparation) -> DosePreparationOut:
     ).all()
     lot = session.get(Lot, row.lot_id)
     assert lot is not None
-    return DosePreparationOut(
-        id=row.id,
-        course_id=row.course_id,
-        infusion_day=row.infusion_day,
-        patient_id=row.patient_id,
-        weight_kg=row.weight_kg,
+    return from_row(
+        DosePreparationOut,
+        row,
         dose_cells_million=row.dose_cells_total / 1e6,
         dose_cells_per_kg=row.dose_million_cells_per_kg,
         units=[unit_out(u, lot.code) for u in units],
-        thawed_at=row.thawed_at,
-        thaw_expires_at=row.thaw_expires_at,
-        post_thaw_viability_pct=row.post_thaw_viability_pct,
-        prepared_at=row.prepared_at,
         prepared_by=row.prepared_by_name,
     )
 

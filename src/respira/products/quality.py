@@ -83,6 +83,29 @@ def _release_content(lot: Lot, out: LotOut) -> dict[str, Any]:
     }
 
 
+def _sign(
+    session: Session,
+    actor: Actor,
+    lot: Lot,
+    password: str,
+    meaning: str,
+    allowed_meaning: str,
+    content: dict[str, Any],
+) -> audit.Signature:
+    """The signer's e-signature of a decision on the lot (release or recall): their
+    password again, the one meaning the decision allows, and what it covers."""
+    return audit.esign(
+        session,
+        actor,
+        password=password,
+        meaning=meaning,
+        allowed_meanings=[allowed_meaning],
+        entity_type="lot",
+        entity_id=lot.id,
+        content=content,
+    )
+
+
 def release_lot(
     session: Session, actor: Actor, lot_id: int, *, password: str, meaning: str
 ) -> LotOut:
@@ -95,15 +118,8 @@ def release_lot(
     out = lot_out(session, lot)
     if out.blocking:
         raise Conflict("the lot cannot be released: " + "; ".join(out.blocking))
-    signature = audit.esign(
-        session,
-        actor,
-        password=password,
-        meaning=meaning,
-        allowed_meanings=[RELEASE_MEANING],
-        entity_type="lot",
-        entity_id=lot.id,
-        content=_release_content(lot, out),
+    signature = _sign(
+        session, actor, lot, password, meaning, RELEASE_MEANING, _release_content(lot, out)
     )
     lot.status = "released"
     lot.released_at = signature.signed_at
@@ -128,16 +144,8 @@ def recall_lot(
     blocked (its lot status is what the bedside check reads)."""
     require_role(actor, LAB_ROLES)
     lot = lock_lot_in(session, lot_id, ("released",), "only a released lot can be recalled")
-    signature = audit.esign(
-        session,
-        actor,
-        password=password,
-        meaning=RECALL_MEANING,
-        allowed_meanings=[RECALL_MEANING],
-        entity_type="lot",
-        entity_id=lot.id,
-        content={"lot_id": lot.id, "lot_code": lot.code, "reason": reason},
-    )
+    content = {"lot_id": lot.id, "lot_code": lot.code, "reason": reason}
+    signature = _sign(session, actor, lot, password, RECALL_MEANING, RECALL_MEANING, content)
     lot.status = "recalled"
     lot.recalled_at = signature.signed_at
     lot.recalled_by_name = actor.name

@@ -14,6 +14,7 @@ from respira.kit import audit, records
 from respira.kit.actors import Actor
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, NotFound
+from respira.kit.rows import from_row
 from respira.products import din as dins
 from respira.products.models import CustodyEvent, Lot, LotPassage, Unit
 from respira.products.schemas import UnitOut
@@ -83,20 +84,7 @@ def load_unit(session: Session, din: str, *, lock: bool = False) -> Unit:
 
 
 def unit_out(row: Unit, lot_code: str) -> UnitOut:
-    return UnitOut(
-        id=row.id,
-        din=row.din,
-        check_character=row.check_character,
-        eye_readable=dins.format_din(row.din),
-        lot_id=row.lot_id,
-        lot_code=lot_code,
-        status=row.status,
-        cells_million=row.cells_million,
-        volume_ml=row.volume_ml,
-        thawed_at=row.thawed_at,
-        thaw_expires_at=row.thaw_expires_at,
-        post_thaw_viability_pct=row.post_thaw_viability_pct,
-    )
+    return from_row(UnitOut, row, eye_readable=dins.format_din(row.din), lot_code=lot_code)
 
 
 def append_event(

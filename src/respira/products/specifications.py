@@ -16,6 +16,7 @@ from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import InvalidInput
+from respira.kit.rows import from_row
 from respira.products import specs
 from respira.products.models import QcResult, ReleaseSpecification
 from respira.products.roles import READ_ROLES, SPEC_ADMIN_ROLES
@@ -28,23 +29,30 @@ from respira.products.schemas import (
     SpecItem,
 )
 
+# When the shipped default was written: its date while it is not stored.
+SHIPPED_AT = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+
+
+def _default_row(created_at: dt.datetime) -> ReleaseSpecification:
+    """The shipped default specification (clinical.md §5.2) as a row, not yet stored."""
+    return ReleaseSpecification(
+        version=specs.DEFAULT_VERSION,
+        items_json=audit.canonical_json(specs.DEFAULT_ITEMS),
+        passage_limit=specs.DEFAULT_PASSAGE_LIMIT,
+        source=specs.DEFAULT_SOURCE,
+        created_at=created_at,
+        created_by_name="Respira (shipped default)",
+    )
+
 
 def _spec_out(row: ReleaseSpecification | None) -> SpecificationOut:
+    """A stored specification, or the shipped default while none is stored."""
     if row is None:
-        return SpecificationOut(
-            version=specs.DEFAULT_VERSION,
-            source=specs.DEFAULT_SOURCE,
-            passage_limit=specs.DEFAULT_PASSAGE_LIMIT,
-            items=[SpecItem.model_validate(i) for i in specs.DEFAULT_ITEMS],
-            created_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
-            created_by="Respira (shipped default)",
-        )
-    return SpecificationOut(
-        version=row.version,
-        source=row.source,
-        passage_limit=row.passage_limit,
+        row = _default_row(SHIPPED_AT)
+    return from_row(
+        SpecificationOut,
+        row,
         items=[SpecItem.model_validate(i) for i in json.loads(row.items_json)],
-        created_at=row.created_at,
         created_by=row.created_by_name,
     )
 
@@ -66,14 +74,7 @@ def install_default(session: Session, actor: Actor) -> None:
         return
     try:
         with session.begin_nested():
-            row = ReleaseSpecification(
-                version=specs.DEFAULT_VERSION,
-                items_json=audit.canonical_json(specs.DEFAULT_ITEMS),
-                passage_limit=specs.DEFAULT_PASSAGE_LIMIT,
-                source=specs.DEFAULT_SOURCE,
-                created_at=utcnow(),
-                created_by_name="Respira (shipped default)",
-            )
+            row = _default_row(utcnow())
             session.add(row)
             session.flush()
     except IntegrityError:
@@ -145,16 +146,7 @@ def create_specification(session: Session, actor: Actor, data: SpecificationIn) 
 
 
 def qc_out(row: QcResult) -> QcResultOut:
-    return QcResultOut(
-        id=row.id,
-        attribute=row.attribute,
-        value=row.value,
-        unit=row.unit,
-        method=row.method,
-        tested_on=row.tested_on,
-        operator=row.recorded_by_name,
-        recorded_at=row.recorded_at,
-    )
+    return from_row(QcResultOut, row, operator=row.recorded_by_name)
 
 
 def latest_results(session: Session, lot_ids: Iterable[int]) -> dict[int, dict[str, QcResult]]:

@@ -5,6 +5,7 @@ premedication and a day-by-day schedule — checked against the programme's limi
 as numbered courses (clinical.md §5.3–5.4)."""
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 from respira.kit.step import Nav, Section, Step
 
 STEP = Step(
@@ -13,6 +14,6 @@ STEP = Step(
     models=("models",),
     routers=("api:router", "pages:router"),
     sections=(Section(50, "protocols/_section.html", "pages:patient_section"),),
-    nav=(Nav("Programme limits", "/programme-limits", frozenset({Role.ADMIN}), 65),),
+    nav=(Nav(N_("Programme limits"), "/programme-limits", frozenset({Role.ADMIN}), 65),),
     demo="demo:seed",
 )

@@ -3,87 +3,58 @@ programme's limits."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter
 
-from respira.kit.actors import Actor
-from respira.kit.web.deps import ApiAccess, get_db
+from respira.kit.web.deps import ApiAccess
+from respira.kit.web.routes import Call, uses
 from respira.protocols import service
 from respira.protocols.schemas import ApproveIn, CourseIn, CourseOut, LimitsIn, LimitsOut
 
 router = APIRouter(prefix="/api/v1", tags=["protocols"])
 
+WRITE = uses(ApiAccess(*service.WRITE_ROLES))
+READ = uses(ApiAccess(*service.READ_ROLES))
 
-def _created(response: Response, out: CourseOut) -> CourseOut:
+
+def _created(call: Call, out: CourseOut) -> CourseOut:
     """A stored course version, with its address in the ``Location`` header."""
-    response.headers["Location"] = f"/api/v1/courses/{out.id}"
-    return out
+    return call.created(out, f"/api/v1/courses/{out.id}")
 
 
 @router.post("/patients/{patient_id}/courses", response_model=CourseOut, status_code=201)
-def draft_course(
-    patient_id: int,
-    body: CourseIn,
-    response: Response,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.WRITE_ROLES)),
-) -> CourseOut:
-    return _created(response, service.draft_course(session, actor, patient_id, body))
+def draft_course(patient_id: int, body: CourseIn, call: Call = WRITE) -> CourseOut:
+    return _created(call, service.draft_course(call.session, call.actor, patient_id, body))
 
 
 @router.get("/patients/{patient_id}/courses", response_model=list[CourseOut])
-def list_courses(
-    patient_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.READ_ROLES)),
-) -> list[CourseOut]:
-    return service.list_courses(session, actor, patient_id)
+def list_courses(patient_id: int, call: Call = READ) -> list[CourseOut]:
+    return service.list_courses(call.session, call.actor, patient_id)
 
 
 @router.get("/courses/{course_id}", response_model=CourseOut)
-def read_course(
-    course_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.READ_ROLES)),
-) -> CourseOut:
-    return service.get_course(session, actor, course_id)
+def read_course(course_id: int, call: Call = READ) -> CourseOut:
+    return service.get_course(call.session, call.actor, course_id)
 
 
 @router.post("/courses/{course_id}/approve", response_model=CourseOut)
-def approve_course(
-    course_id: int,
-    body: ApproveIn,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.WRITE_ROLES)),
-) -> CourseOut:
+def approve_course(course_id: int, body: ApproveIn, call: Call = WRITE) -> CourseOut:
     return service.approve_course(
-        session, actor, course_id, password=body.password, meaning=body.meaning
+        call.session, call.actor, course_id, password=body.password, meaning=body.meaning
     )
 
 
 @router.post("/courses/{course_id}/revise", response_model=CourseOut, status_code=201)
-def revise_course(
-    course_id: int,
-    body: CourseIn,
-    response: Response,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.WRITE_ROLES)),
-) -> CourseOut:
-    return _created(response, service.revise_course(session, actor, course_id, body))
+def revise_course(course_id: int, body: CourseIn, call: Call = WRITE) -> CourseOut:
+    return _created(call, service.revise_course(call.session, call.actor, course_id, body))
 
 
 @router.get("/programme-limits/current", response_model=LimitsOut)
-def current_limits(
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.LIMITS_READ_ROLES)),
-) -> LimitsOut:
-    return service.current_limits(session, actor)
+def current_limits(call: Call = uses(ApiAccess(*service.LIMITS_READ_ROLES))) -> LimitsOut:
+    return service.current_limits(call.session, call.actor)
 
 
 @router.post("/programme-limits", response_model=LimitsOut, status_code=201)
 def create_limits(
-    body: LimitsIn,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.LIMITS_ADMIN_ROLES)),
+    body: LimitsIn, call: Call = uses(ApiAccess(*service.LIMITS_ADMIN_ROLES))
 ) -> LimitsOut:
-    return service.create_limits(session, actor, body)
+    return service.create_limits(call.session, call.actor, body)

@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
+from fastapi import Query
+from fastapi.responses import Response
 
-from respira.kit.actors import Actor
 from respira.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
-from respira.kit.web.deps import PageAccess, get_db
-from respira.kit.web.forms import Refused, attempt, posted_form, submit
-from respira.kit.web.templating import patient_banner, render
+from respira.kit.web.deps import PageAccess
+from respira.kit.web.forms import Refused
+from respira.kit.web.routes import Call, Post, posts, uses
+from respira.kit.web.templating import patient_banner
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 from respira.protocols import service
@@ -26,6 +25,10 @@ from respira.protocols.course_form import (
 )
 from respira.protocols.page_router import router
 from respira.protocols.schemas import MODALITY_LABELS, SOURCE_LABELS, ApproveIn, CourseIn, CourseOut
+
+READ = uses(PageAccess(*service.READ_ROLES))
+WRITE = uses(PageAccess(*service.WRITE_ROLES))
+WRITE_POST = posts(PageAccess(*service.WRITE_ROLES))
 
 STATUS_TEXT = {"draft": "Draft", "approved": "Approved", "superseded": "Superseded"}
 STATUS_BADGE = {"draft": "unknown", "approved": "ok", "superseded": "bad"}
@@ -45,27 +48,23 @@ def common() -> dict[str, Any]:
 
 
 def _course_form(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    call: Call,
     patient: PatientOut,
     form: dict[str, Any],
-    errors: dict[str, str],
+    refused: Refused | None = None,
     *,
     action: str,
     title: str,
     revising: CourseOut | None = None,
     repeat_of: CourseOut | None = None,
-    status_code: int = 200,
 ) -> Response:
-    return render(
-        request,
+    session, actor = call.session, call.actor
+    return call.render_form(
         "protocols/course_form.html",
         {
             **patient_banner(patient),
             **common(),
             "form": form,
-            "errors": errors,
             "action": action,
             "title": title,
             "revising": revising,
@@ -77,7 +76,7 @@ def _course_form(
             "physicians": service.other_physicians(session, actor),
             "eligibility": service.eligibility(session, actor, patient.id),
         },
-        status_code,
+        refused,
     )
 
 
@@ -100,130 +99,105 @@ def _revise_args(course: CourseOut) -> dict[str, Any]:
 
 
 def _submit(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    post: Post,
     patient: PatientOut,
-    data: dict[str, str],
     store: Callable[[CourseIn], CourseOut],
     form_args: dict[str, Any],
 ) -> Response:
     """A posted course form: the stored draft's page, or the form again (without the
     password) with each refusal next to its field."""
-    kept = {k: v for k, v in data.items() if k != "override.password"}
-    body, errors, rows = parse_course(data)
+    kept = {k: v for k, v in post.data.items() if k != "override.password"}
+    body, errors, rows = parse_course(post.data)
 
-    def again(errs: dict[str, str], code: int) -> Response:
-        return _course_form(
-            request, session, actor, patient, kept, errs, status_code=code, **form_args
-        )
+    def again(refused: Refused) -> Response:
+        return _course_form(post, patient, kept, refused, **form_args)
 
     if body is None:
-        return again(errors, 422)
+        return again(Refused(errors, 422, False))
     parsed = body
-    outcome = attempt(
-        session,
+    outcome = post.attempt(
         lambda: store(parsed),
         refusals=(InvalidInput, Conflict, Forbidden),
         message_field={Forbidden: "override.password"},
     )
-    if isinstance(outcome, Refused):
-        return again(form_errors(outcome.errors, rows), outcome.status_code)
-    return RedirectResponse(f"/courses/{outcome.id}?drafted=1", status_code=303)
+    return post.answer(
+        outcome,
+        lambda refused: again(
+            Refused(form_errors(refused.errors, rows), refused.status_code, refused.stale)
+        ),
+        lambda course: f"/courses/{course.id}?drafted=1",
+    )
 
 
 @router.get("/patients/{patient_id}/courses/new")
 def new_course(
-    request: Request,
     patient_id: int,
     repeat_of: int | None = Query(default=None, ge=1),
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
+    call: Call = WRITE,
 ) -> Response:
-    patient = patients_service.get_patient(session, actor, patient_id)
+    patient = patients_service.get_patient(call.session, call.actor, patient_id)
     form: dict[str, Any] = {
         "weight_kg": f"{patient.weight_kg:g}" if patient.weight_kg else "",
     }
     first = None
     if repeat_of is not None:
-        first = service.get_course(session, actor, repeat_of)
+        first = service.get_course(call.session, call.actor, repeat_of)
         if first.patient_id != patient_id:
             raise NotFound("no such course")
         form = {**service.form_values(first), "start_date": "", "weight_measured_on": ""}
         form["repeat_of_id"] = str(first.id)
-    return _course_form(request, session, actor, patient, form, {}, **_plan_args(patient_id, first))
+    return _course_form(call, patient, form, **_plan_args(patient_id, first))
 
 
 @router.post("/patients/{patient_id}/courses")
-def create_course(
-    request: Request,
-    patient_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    patient = patients_service.get_patient(session, actor, patient_id)
+def create_course(patient_id: int, post: Post = WRITE_POST) -> Response:
+    patient = patients_service.get_patient(post.session, post.actor, patient_id)
     first = None
-    if data.get("repeat_of_id", "").isdigit():
+    if post.data.get("repeat_of_id", "").isdigit():
         try:
-            first = service.get_course(session, actor, int(data["repeat_of_id"]))
+            first = service.get_course(post.session, post.actor, int(post.data["repeat_of_id"]))
         except NotFound:
             first = None
 
     def draft(body: CourseIn) -> CourseOut:
-        return service.draft_course(session, actor, patient_id, body)
+        return service.draft_course(post.session, post.actor, patient_id, body)
 
-    return _submit(request, session, actor, patient, data, draft, _plan_args(patient_id, first))
+    return _submit(post, patient, draft, _plan_args(patient_id, first))
 
 
-def _course_and_patient(
-    session: Session, actor: Actor, course_id: int
-) -> tuple[CourseOut, PatientOut]:
+def _course_and_patient(call: Call, course_id: int) -> tuple[CourseOut, PatientOut]:
     """The course to revise and its patient, from the registry (the physician's view)."""
-    course = service.get_course(session, actor, course_id)
-    return course, patients_service.get_patient(session, actor, course.patient_id)
+    course = service.get_course(call.session, call.actor, course_id)
+    return course, patients_service.get_patient(call.session, call.actor, course.patient_id)
 
 
 @router.get("/courses/{course_id}/revise")
-def revise_form(
-    request: Request,
-    course_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
-) -> Response:
-    course, patient = _course_and_patient(session, actor, course_id)
+def revise_form(course_id: int, call: Call = WRITE) -> Response:
+    course, patient = _course_and_patient(call, course_id)
     form = service.form_values(course)
-    return _course_form(request, session, actor, patient, form, {}, **_revise_args(course))
+    return _course_form(call, patient, form, **_revise_args(course))
 
 
 @router.post("/courses/{course_id}/revise")
-def revise_course(
-    request: Request,
-    course_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    course, patient = _course_and_patient(session, actor, course_id)
+def revise_course(course_id: int, post: Post = WRITE_POST) -> Response:
+    course, patient = _course_and_patient(post, course_id)
 
     def revise(body: CourseIn) -> CourseOut:
-        return service.revise_course(session, actor, course_id, body)
+        return service.revise_course(post.session, post.actor, course_id, body)
 
-    return _submit(request, session, actor, patient, data, revise, _revise_args(course))
+    return _submit(post, patient, revise, _revise_args(course))
 
 
 # --- the course page ----------------------------------------------------------------------
 
 
-def _course_view(
-    session: Session, actor: Actor, course_id: int
-) -> tuple[CourseOut, dict[str, Any]]:
+def _course_view(call: Call, course_id: int) -> tuple[CourseOut, dict[str, Any]]:
     """The course and what both its page and its printable schedule show: the patient's
     banner, the labels, the course and its day-by-day schedule."""
-    course = service.get_course(session, actor, course_id)
+    course = service.get_course(call.session, call.actor, course_id)
     # The laboratory reads courses (dose preparation) but not the registry: the banner
     # comes from the patient row the course names, after the visibility rule.
-    patient = patients_service.get_visible(session, actor, course.patient_id)
+    patient = patients_service.get_visible(call.session, call.actor, course.patient_id)
     return course, {
         **patient_banner(patient),
         **common(),
@@ -232,24 +206,16 @@ def _course_view(
     }
 
 
-def _course_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    course_id: int,
-    *,
-    approve_errors: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    course, shown = _course_view(session, actor, course_id)
-    is_physician = actor.role in service.WRITE_ROLES
-    flash = None
-    if request.query_params.get("approved"):
-        flash = "Course approved. It can no longer change; a revision makes a new version."
-    elif request.query_params.get("drafted"):
-        flash = "Draft stored. Review it, then approve it with your signature."
-    return render(
-        request,
+COURSE_FLASH = {
+    "approved": "Course approved. It can no longer change; a revision makes a new version.",
+    "drafted": "Draft stored. Review it, then approve it with your signature.",
+}
+
+
+def _course_page(call: Call, course_id: int, refused: Refused | None = None) -> Response:
+    course, shown = _course_view(call, course_id)
+    is_physician = call.actor.role in service.WRITE_ROLES
+    return call.render(
         "protocols/course.html",
         {
             **shown,
@@ -258,12 +224,12 @@ def _course_page(
             and course.status != "superseded"
             and course.revision_id is None,
             "can_repeat": is_physician and course.status == "approved",
-            "approve_errors": approve_errors or {},
+            "approve_errors": refused.errors if refused else {},
             "meaning": service.APPROVAL_MEANING,
-            "flash": flash,
+            "flash": call.flash(COURSE_FLASH),
             "change_label": _change_label,
         },
-        status_code,
+        refused.status_code if refused else 200,
     )
 
 
@@ -292,51 +258,21 @@ def _change_label(field: str) -> str:
 
 
 @router.get("/courses/{course_id}")
-def course_page(
-    request: Request,
-    course_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.READ_ROLES)),
-) -> Response:
-    return _course_page(request, session, actor, course_id)
+def course_page(course_id: int, call: Call = READ) -> Response:
+    return _course_page(call, course_id)
 
 
 @router.post("/courses/{course_id}/approve")
-def approve_course(
-    request: Request,
-    course_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WRITE_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    outcome = submit(
-        session,
-        ApproveIn,
-        {"password": data.get("password", ""), "meaning": data.get("meaning", "")},
-        lambda body: service.approve_course(
-            session, actor, course_id, password=body.password, meaning=body.meaning
-        ),
-        refusals=(InvalidInput, Forbidden, Conflict),
-        message_field={Forbidden: "password"},
+def approve_course(course_id: int, post: Post = WRITE_POST) -> Response:
+    outcome = post.sign(ApproveIn, service.approve_course, course_id)
+    return post.answer(
+        outcome,
+        lambda refused: _course_page(post, course_id, refused),
+        f"/courses/{course_id}?approved=1",
     )
-    if isinstance(outcome, Refused):
-        return _course_page(
-            request,
-            session,
-            actor,
-            course_id,
-            approve_errors=outcome.errors,
-            status_code=outcome.status_code,
-        )
-    return RedirectResponse(f"/courses/{course_id}?approved=1", status_code=303)
 
 
 @router.get("/courses/{course_id}/schedule")
-def schedule_page(
-    request: Request,
-    course_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.READ_ROLES)),
-) -> Response:
-    _, shown = _course_view(session, actor, course_id)
-    return render(request, "protocols/schedule.html", shown)
+def schedule_page(course_id: int, call: Call = READ) -> Response:
+    _, shown = _course_view(call, course_id)
+    return call.render("protocols/schedule.html", shown)

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
+from fastapi.responses import Response
 
-from respira.kit.actors import Actor
-from respira.kit.web.deps import PageAccess, get_db
-from respira.kit.web.forms import Refused, posted_form, submit
-from respira.kit.web.templating import render
+from respira.kit.web.deps import PageAccess
+from respira.kit.web.forms import Refused
+from respira.kit.web.routes import Call, Post, posts, uses
 from respira.protocols import service
 from respira.protocols.page_router import router
 from respira.protocols.schemas import LimitsIn
@@ -30,59 +27,37 @@ LIMIT_FIELDS: list[tuple[str, str, str]] = [
 
 
 def _limits_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    form: dict[str, Any] | None,
-    errors: dict[str, str],
-    status_code: int = 200,
+    call: Call, form: dict[str, Any] | None = None, refused: Refused | None = None
 ) -> Response:
-    versions = service.list_limits(session, actor)
+    versions = service.list_limits(call.session, call.actor)
     current = versions[0]
     if form is None:
         form = {name: f"{getattr(current, name):g}" for name, _, _ in LIMIT_FIELDS}
-    return render(
-        request,
+    return call.render_form(
         "protocols/limits.html",
         {
             "current": current,
             "versions": versions,
             "fields": LIMIT_FIELDS,
             "form": form,
-            "errors": errors,
-            "can_edit": actor.role in service.LIMITS_ADMIN_ROLES,
-            "flash": "New version stored; it is in force now."
-            if request.query_params.get("stored")
-            else None,
+            "can_edit": call.actor.role in service.LIMITS_ADMIN_ROLES,
+            "flash": call.flash({"stored": "New version stored; it is in force now."}),
         },
-        status_code,
+        refused,
     )
 
 
 @router.get("/programme-limits")
-def limits_page(
-    request: Request,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.LIMITS_READ_ROLES)),
-) -> Response:
-    return _limits_page(request, session, actor, None, {})
+def limits_page(call: Call = uses(PageAccess(*service.LIMITS_READ_ROLES))) -> Response:
+    return _limits_page(call)
 
 
 @router.post("/programme-limits")
-def store_limits(
-    request: Request,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.LIMITS_ADMIN_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    form = {name: data.get(name, "") for name, _, _ in LIMIT_FIELDS}
-    form["reason"] = data.get("reason", "")
-    outcome = submit(
-        session,
-        LimitsIn,
-        {k: (v.strip() or None) for k, v in form.items()},
-        lambda body: service.create_limits(session, actor, body),
+def store_limits(post: Post = posts(PageAccess(*service.LIMITS_ADMIN_ROLES))) -> Response:
+    form = {name: post.data.get(name, "") for name, _, _ in LIMIT_FIELDS}
+    form["reason"] = post.data.get("reason", "")
+    fields = {k: (v.strip() or None) for k, v in form.items()}
+    outcome = post.submit(LimitsIn, fields, service.create_limits)
+    return post.answer(
+        outcome, lambda refused: _limits_page(post, form, refused), "/programme-limits?stored=1"
     )
-    if isinstance(outcome, Refused):
-        return _limits_page(request, session, actor, form, outcome.errors, outcome.status_code)
-    return RedirectResponse("/programme-limits?stored=1", status_code=303)

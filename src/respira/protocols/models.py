@@ -28,6 +28,7 @@ from typing import Any, get_args
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from respira.kit.columns import reference
 from respira.kit.db import Base, UTCDateTime, utcnow
 from respira.protocols.schemas import Modality, Source, Status
 
@@ -60,9 +61,7 @@ class ProgrammeLimits(Base):
     infusion_chairs_per_day: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    created_by_id: Mapped[int | None] = reference("users.id")
     created_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
     __table_args__ = (
@@ -86,16 +85,12 @@ class Course(Base):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
-    )
+    patient_id: Mapped[int] = reference("patients.id")
     number: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     status: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     source: Mapped[str] = mapped_column(sa.String(32), nullable=False)
-    harvest_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("harvests.id", ondelete="RESTRICT"), index=True
-    )
+    harvest_id: Mapped[int | None] = reference("harvests.id", index=True)
     start_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     stay_days: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     end_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
@@ -104,33 +99,21 @@ class Course(Base):
     premedication: Mapped[str | None] = mapped_column(sa.Text)
     repeat_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id"))
     revises_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id"), unique=True)
-    limits_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("programme_limits.id", ondelete="RESTRICT"), nullable=False
-    )
+    limits_id: Mapped[int] = reference("programme_limits.id")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    created_by_id: Mapped[int | None] = reference("users.id")
     created_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     # A second physician's e-signed override of the limits the plan is outside of.
     override_limits: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
     override_reason: Mapped[str | None] = mapped_column(sa.Text)
-    override_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    override_by_id: Mapped[int | None] = reference("users.id")
     override_by_name: Mapped[str | None] = mapped_column(sa.String(200))
-    override_signature_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("signatures.id", ondelete="RESTRICT"), unique=True
-    )
+    override_signature_id: Mapped[int | None] = reference("signatures.id", unique=True)
     # The approving physician's e-signature.
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    approved_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    approved_by_id: Mapped[int | None] = reference("users.id")
     approved_by_name: Mapped[str | None] = mapped_column(sa.String(200))
-    approval_signature_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("signatures.id", ondelete="RESTRICT"), unique=True
-    )
+    approval_signature_id: Mapped[int | None] = reference("signatures.id", unique=True)
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
     medication_at_approval: Mapped[str | None] = mapped_column(sa.Text)
     superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -198,9 +181,7 @@ class CourseInfusion(Base):
     __tablename__ = "course_infusions"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    course_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("courses.id", ondelete="CASCADE"), nullable=False
-    )
+    course_id: Mapped[int] = reference("courses.id", ondelete="CASCADE")
     day: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     on_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, index=True)
     dose_million_cells_per_kg: Mapped[float] = mapped_column(sa.Float, nullable=False)
@@ -219,9 +200,7 @@ class CourseNebulisation(Base):
     __tablename__ = "course_nebulisations"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    course_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("courses.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    course_id: Mapped[int] = reference("courses.id", ondelete="CASCADE", index=True)
     day: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     on_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     amount_million_cells: Mapped[float] = mapped_column(sa.Float, nullable=False)
@@ -239,9 +218,7 @@ class CourseSupporting(Base):
     __tablename__ = "course_supporting"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    course_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("courses.id", ondelete="CASCADE"), nullable=False
-    )
+    course_id: Mapped[int] = reference("courses.id", ondelete="CASCADE")
     modality: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     count: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     days: Mapped[list[int]] = mapped_column(sa.JSON, nullable=False)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from respira.kit import records
 from respira.kit.actors import Actor, require_role
 from respira.kit.errors import NotFound
+from respira.kit.rows import from_row
 from respira.patients import service as patients_service
 from respira.protocols.limits import fmt_dose
 from respira.protocols.models import APPROVAL_MEANING, Course, ProgrammeLimits
@@ -21,11 +22,8 @@ from respira.protocols.schemas import (
     ChangeOut,
     CourseOut,
     DayPlan,
-    InfusionOut,
     LimitBreach,
-    NebulisationOut,
     OverrideOut,
-    SupportingOut,
 )
 
 
@@ -147,50 +145,20 @@ def course_out(session: Session, row: Course, *, with_changes: bool = True) -> C
             limits=[LimitBreach.model_validate(b) for b in row.override_limits or []],
             signature_id=row.override_signature_id,
         )
-    return CourseOut(
-        id=row.id,
-        patient_id=row.patient_id,
-        number=row.number,
-        version=row.version,
-        status=row.status,
-        source=row.source,
-        harvest_id=row.harvest_id,
-        start_date=row.start_date,
-        end_date=row.end_date,
-        stay_days=row.stay_days,
-        weight_kg=row.weight_kg,
-        weight_measured_on=row.weight_measured_on,
-        premedication=row.premedication,
-        infusions=[
-            InfusionOut(
-                day=i.day,
-                date=i.on_date,
-                dose_million_cells_per_kg=i.dose_million_cells_per_kg,
-                cells_total=i.cells_total,
-            )
-            for i in row.infusions
-        ],
-        nebulisations=[
-            NebulisationOut(day=n.day, date=n.on_date, amount_million_cells=n.amount_million_cells)
-            for n in row.nebulisations
-        ],
-        supporting=[
-            SupportingOut(modality=s.modality, count=s.count, days=list(s.days))
-            for s in row.supporting
-        ],
-        repeat_of_id=row.repeat_of_id,
-        revises_id=row.revises_id,
+    content = course_content(row, version)
+    return from_row(
+        CourseOut,
+        row,
+        infusions=content["infusions"],
+        nebulisations=content["nebulisations"],
+        supporting=content["supporting"],
         superseded_by_id=newer.id if newer is not None and row.status == "superseded" else None,
         revision_id=newer.id if newer is not None else None,
         limits_version=version,
         override=override,
-        created_at=row.created_at,
         created_by=row.created_by_name,
-        approved_at=row.approved_at,
         approved_by=row.approved_by_name,
         meaning=APPROVAL_MEANING if row.approval_signature_id is not None else None,
-        content_hash=row.content_hash,
-        medication_at_approval=row.medication_at_approval,
         changes_from_previous=changes,
     )
 

@@ -61,14 +61,6 @@ MODALITY_LABELS: dict[str, str] = {
 MAX_STAY_DAYS = 60
 
 
-def _not_future(value: dt.date) -> dt.date:
-    if value > v.today_utc():
-        raise ValueError("cannot be in the future")
-    if value < dt.date(1900, 1, 1):
-        raise ValueError("is before 1900: check the year")
-    return value
-
-
 def _text(limit: int) -> AfterValidator:
     return AfterValidator(lambda s: v.plain_text(s, field_max=limit))
 
@@ -115,7 +107,7 @@ class CourseIn(_In):
     start_date: dt.date = Field(description="the first day of the stay (day 1)")
     stay_days: int = Field(ge=1, le=MAX_STAY_DAYS)
     weight_kg: WeightKg
-    weight_measured_on: Annotated[dt.date, AfterValidator(_not_future)] | None = None
+    weight_measured_on: v.PlausiblePastDate | None = None
     infusions: list[InfusionIn] = Field(min_length=1, max_length=12)
     nebulisations: list[NebulisationIn] = Field(default_factory=list, max_length=60)
     supporting: list[SupportingIn] = Field(default_factory=list, max_length=10)

@@ -2,6 +2,7 @@
 serious-event alerts and reports, the on-call roster, and the safety views."""
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 from respira.kit.step import Nav, Section, Step
 
 STEP = Step(
@@ -12,7 +13,7 @@ STEP = Step(
     sections=(Section(65, "safety/_section.html", "pages:patient_section"),),
     nav=(
         Nav(
-            "Safety",
+            N_("Safety"),
             "/safety",
             frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.LAB}),
             57,

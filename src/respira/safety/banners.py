@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from respira.kit.actors import Actor, Role
+from respira.kit.marks import N_
 from respira.kit.web.templating import Banner
 from respira.patients import service as patients_service
 from respira.safety.models import AdverseEvent
@@ -32,18 +33,20 @@ def serious_events(db: Any, actor: Actor) -> list[Banner]:
         waiting = session.execute(_WAITING).all()
         shown = [
             Banner(
-                text="Serious adverse event awaiting acknowledgement: patient "
-                f"{patients_service.get_visible(session, actor, pid).medical_record_number}"
-                f" (event {eid})",
+                text=N_("Serious adverse event awaiting acknowledgement: patient %(mrn)s"),
                 href=f"/adverse-events/{eid}",
+                params={
+                    "mrn": patients_service.get_visible(session, actor, pid).medical_record_number
+                },
             )
             for eid, pid in waiting[:SHOWN]
         ]
     if len(waiting) > SHOWN:
         shown.append(
             Banner(
-                text=f"{len(waiting) - SHOWN} more serious adverse events await acknowledgement",
+                text=N_("Further serious adverse events await acknowledgement: %(n)d"),
                 href="/safety",
+                params={"n": len(waiting) - SHOWN},
             )
         )
     return shown

@@ -4,11 +4,7 @@ writes them (the international vocabulary of adverse-event reports)."""
 
 from __future__ import annotations
 
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; translated where it is shown."""
-    return message
-
+from respira.kit.marks import N_
 
 CRITERIA = {
     "death": N_("Results in death"),

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from respira.kit.marks import N_
 from respira.kit.validation import today_utc
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
@@ -68,7 +69,7 @@ def _lot_page(
         "can_hold": call.actor.role in service.LOT_HOLD_ROLES,
         "reads_events": call.actor.role in service.READ_ROLES,
     }
-    flashes = {"held": labels.N_("The lot was stopped.")}
+    flashes = {"held": N_("The lot was stopped.")}
     return page_with_form(call, "safety/lot.html", context, refused, form, flashes)
 
 
@@ -114,8 +115,8 @@ def _roster_page(call: Call, refused: Refused | None = None, form: Any = None) -
         "zone": get_settings().clinic_timezone,
     }
     flashes = {
-        "added": labels.N_("The shift was added to the roster."),
-        "removed": labels.N_("The shift was taken off the roster."),
+        "added": N_("The shift was added to the roster."),
+        "removed": N_("The shift was taken off the roster."),
     }
     return page_with_form(call, "safety/roster.html", context, refused, form, flashes)
 
@@ -160,7 +161,7 @@ def _expected_page(call: Call, refused: Refused | None = None, form: Any = None)
         "catalogue": service.ctcae(),
         "can_publish": call.actor.role in service.EXPECTED_WRITE_ROLES,
     }
-    flashes = {"published": labels.N_("The new version was published.")}
+    flashes = {"published": N_("The new version was published.")}
     form = form or {"terms": versions[0].terms}
     return page_with_form(call, "safety/expected.html", context, refused, form, flashes)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from respira.kit.actors import Actor
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, Forbidden, InvalidInput
+from respira.kit.marks import N_
 from respira.kit.validation import today_utc
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
@@ -51,11 +52,11 @@ _EVENT_FORM_FIELDS = (
     "narrative",
 )
 DONE = {
-    "recorded": labels.N_("The adverse event was recorded."),
-    "corrected": labels.N_("The correction was saved with its reason."),
-    "signed": labels.N_("The report was signed."),
-    "acknowledged": labels.N_("The alert was acknowledged."),
-    "retracted": labels.N_("The record was retracted as entered in error."),
+    "recorded": N_("The adverse event was recorded."),
+    "corrected": N_("The correction was saved with its reason."),
+    "signed": N_("The report was signed."),
+    "acknowledged": N_("The alert was acknowledged."),
+    "retracted": N_("The record was retracted as entered in error."),
 }
 
 

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor, require_role
 from respira.kit.errors import Conflict, InvalidInput
-from respira.patients import service as patients_service
 from respira.products import service as products_service
 from respira.safety import catalogue, rules
 from respira.safety.models import AdverseEvent
@@ -39,9 +38,6 @@ from respira.safety.schemas import (
 )
 from respira.treatment import service as treatment_service
 
-# Counting needs no patient's identity; the treatment and patients steps' reads are done
-# as the system so that the laboratory's overview can count too.
-_COUNTER = Actor.system("respira-safety")
 _LIVE = AdverseEvent.retracted_at.is_(None)
 _SEVERE_RELATED = (AdverseEvent.grade >= rules.RELATED_SEVERE_GRADE) & AdverseEvent.related.is_(
     True
@@ -49,20 +45,8 @@ _SEVERE_RELATED = (AdverseEvent.grade >= rules.RELATED_SEVERE_GRADE) & AdverseEv
 
 
 def patients_treated(session: Session) -> int:
-    """Patients with at least one administration (the programme's denominator), through
-    the patients and treatment steps' public reads."""
-    count, page, pages = 0, 1, 1
-    while page <= pages:
-        found = patients_service.search_patients(
-            session, _COUNTER, None, page, patients_service.MAX_PAGE_SIZE
-        )
-        count += sum(
-            1
-            for p in found.items
-            if treatment_service.list_administrations(session, _COUNTER, p.id)
-        )
-        page, pages = page + 1, found.pages
-    return count
+    """Patients with at least one administration (the programme's denominator)."""
+    return treatment_service.treated_patient_count(session)
 
 
 def programme(session: Session, actor: Actor) -> ProgrammeOut:

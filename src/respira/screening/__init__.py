@@ -4,6 +4,7 @@ evidence), and the physician's e-signed decision, which is never edited, only
 superseded."""
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 from respira.kit.step import Nav, Section, Step
 
 STEP = Step(
@@ -14,7 +15,7 @@ STEP = Step(
     sections=(Section(40, "screening/_section.html", "pages:patient_section"),),
     nav=(
         Nav(
-            "Screening criteria",
+            N_("Screening criteria"),
             "/screening/criteria",
             frozenset({Role.ADMIN, Role.PHYSICIAN}),
             60,

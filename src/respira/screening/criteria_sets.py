@@ -23,6 +23,7 @@ from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.rows import from_row
 from respira.screening import engine
 from respira.screening.models import Screening, ScreeningCriteriaSet
 from respira.screening.roles import CRITERIA_ADMIN_ROLES, CRITERIA_READ_ROLES
@@ -157,17 +158,11 @@ def _screening_counts(session: Session) -> dict[int, int]:
 
 
 def _summary(row: ScreeningCriteriaSet, count: int) -> CriteriaSetSummary:
-    return CriteriaSetSummary(
-        id=row.id,
-        version=row.version,
-        title=row.title,
-        is_active=row.is_active,
-        based_on_id=row.based_on_id,
-        created_at=row.created_at,
+    return from_row(
+        CriteriaSetSummary,
+        row,
         created_by=row.created_by_name,
-        activated_at=row.activated_at,
         activated_by=row.activated_by_name,
-        text_sha256=row.text_sha256,
         criteria_count=len(_parsed(row.toml_text).criteria),
         screenings_count=count,
     )
@@ -195,17 +190,7 @@ def _set_out(session: Session, row: ScreeningCriteriaSet) -> CriteriaSetOut:
         **_summary(row, count or 0).model_dump(),
         description=parsed.description,
         toml=row.toml_text,
-        criteria=[
-            CriterionDef(
-                id=c.id,
-                kind=c.kind,
-                description=c.description,
-                source=c.source,
-                required=c.required,
-                rule=_rule_dict(c.rule),
-            )
-            for c in parsed.criteria
-        ],
+        criteria=[from_row(CriterionDef, c, rule=_rule_dict(c.rule)) for c in parsed.criteria],
     )
 
 

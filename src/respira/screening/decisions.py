@@ -23,6 +23,7 @@ from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound, PreconditionRequired
+from respira.kit.rows import from_row
 from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 from respira.screening import engine, facts
@@ -93,30 +94,16 @@ def screening_out(
     valid = None
     if row.content_hash is not None:
         valid = audit.content_hash(signed_content(row)) == row.content_hash
-    return ScreeningOut(
-        id=row.id,
-        patient_id=row.patient_id,
-        decision=row.decision,
+    return from_row(
+        ScreeningOut,
+        row,
         reasons=json.loads(row.reasons_json),
-        criteria_version=row.criteria_version,
-        criteria_set_id=row.criteria_set_id,
-        screening_date=row.screening_date,
         criteria=json.loads(row.results_json),
-        findings_id=row.findings_id,
-        evaluated_at=row.evaluated_at,
         evaluated_by=row.evaluated_by_name,
-        supersedes_id=row.supersedes_id,
         superseded_by_id=newer,
-        physician_note=row.physician_note,
         signed=row.signature_id is not None,
         signed_by=row.signed_by_name,
-        signed_by_id=row.signed_by_id,
-        signed_at=row.signed_at,
-        meaning=row.meaning,
-        signature_id=row.signature_id,
-        content_hash=row.content_hash,
         signature_valid=valid,
-        version=row.version,
     )
 
 

@@ -26,15 +26,9 @@ from respira.kit.step import DemoContext
 from respira.kit.validation import age_years, today_utc
 from respira.patients.service import Patient
 from respira.screening import service
-from respira.screening.schemas import FindingsIn
+from respira.screening.schemas import clear_findings
 
 DEMO_SCREENINGS = 12
-_GOOD_YES = {
-    "airflow_variability_documented",
-    "stable_general_health",
-    "informed_consent",
-    "decision_capacity",
-}
 # One exclusion each, as the physician would record it.
 _EXCLUSIONS: list[dict[str, Any]] = [
     {"pneumonia": "yes"},
@@ -50,24 +44,6 @@ _OPEN: list[dict[str, Any]] = [
     {"tb_screening_result": None, "tb_screening_on": None},
     {"hepatic_impairment": "unknown", "decision_capacity": "unknown"},
 ]
-
-
-def _findings(patient: Patient, today: dt.date, **changes: Any) -> FindingsIn:
-    values: dict[str, Any] = {n: ("yes" if n in _GOOD_YES else "no") for n in service.TRI_FIELDS}
-    values.update(
-        assessed_on=today,
-        tb_screening_result="negative",
-        tb_screening_on=today - dt.timedelta(days=12),
-        heart_failure_nyha="none",
-        egfr_ml_min_1_73m2=90.0,
-        egfr_measured_on=today - dt.timedelta(days=12),
-    )
-    if patient.sex_at_birth == "male":
-        values.update(pregnant="unknown", lactating="unknown")
-    else:
-        values.update(pregnancy_test_result="negative", pregnancy_test_on=today)
-    values.update(changes)
-    return FindingsIn.model_validate(values)
 
 
 def _work_up(
@@ -149,7 +125,10 @@ def seed_demo(
         else:
             changes = rng.choice(_OPEN)
         service.record_findings(
-            session, physician_actor, patient_id, _findings(patient, today, **changes)
+            session,
+            physician_actor,
+            patient_id,
+            clear_findings(patient.sex_at_birth, today, **changes),
         )
         out = service.evaluate_screening(session, physician_actor, patient_id, note="demo clinic")
         stored += 1

@@ -24,6 +24,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, MappedColumn, mapped_column
 
+from respira.kit.columns import reference
 from respira.kit.db import Base, UTCDateTime, utcnow
 
 TRI_STATE = ("yes", "no", "unknown")
@@ -80,9 +81,7 @@ class ScreeningCriteriaSet(Base):
     text_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     based_on_id: Mapped[int | None] = mapped_column(sa.ForeignKey("screening_criteria_sets.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    created_by_id: Mapped[int | None] = reference("users.id")
     created_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -105,15 +104,11 @@ class ScreeningFindings(Base):
     __tablename__ = "screening_findings"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
-    )
+    patient_id: Mapped[int] = reference("patients.id")
     assessed_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("screening_findings.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    recorded_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    recorded_by_id: Mapped[int | None] = reference("users.id")
     recorded_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
     pneumonia: Mapped[str] = _tri_state()
@@ -180,12 +175,8 @@ class Screening(Base):
     __tablename__ = "screenings"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False
-    )
-    criteria_set_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("screening_criteria_sets.id", ondelete="RESTRICT"), nullable=False
-    )
+    patient_id: Mapped[int] = reference("patients.id")
+    criteria_set_id: Mapped[int] = reference("screening_criteria_sets.id")
     criteria_version: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     screening_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     decision: Mapped[str] = mapped_column(sa.String(16), nullable=False)
@@ -193,20 +184,14 @@ class Screening(Base):
     # result with its evidence, exactly as evaluated and shown.
     reasons_json: Mapped[str] = mapped_column(sa.Text, nullable=False)
     results_json: Mapped[str] = mapped_column(sa.Text, nullable=False)
-    findings_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("screening_findings.id", ondelete="RESTRICT")
-    )
+    findings_id: Mapped[int | None] = reference("screening_findings.id")
     evaluated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    evaluated_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    evaluated_by_id: Mapped[int | None] = reference("users.id")
     evaluated_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("screenings.id"), unique=True)
     physician_note: Mapped[str | None] = mapped_column(sa.Text)
-    signature_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("signatures.id", ondelete="RESTRICT"), unique=True
-    )
-    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    signature_id: Mapped[int | None] = reference("signatures.id", unique=True)
+    signed_by_id: Mapped[int | None] = reference("users.id")
     signed_by_name: Mapped[str | None] = mapped_column(sa.String(200))
     signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     meaning: Mapped[str | None] = mapped_column(sa.String(64))

@@ -6,21 +6,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor
-from respira.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
-from respira.kit.web.deps import PageAccess, get_db
-from respira.kit.web.forms import Refused, posted_form, submit
-from respira.kit.web.templating import patient_banner, render
+from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.web.deps import PageAccess
+from respira.kit.web.forms import Refused
+from respira.kit.web.routes import Call, Post, posts, see_other, uses
+from respira.kit.web.templating import patient_banner
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 from respira.screening import engine, service
 from respira.screening.schemas import CriteriaSetIn, FindingsIn, NoteIn, ScreeningOut, SignIn
 
 router = APIRouter(include_in_schema=False)
+
+READ = uses(PageAccess(*service.READ_ROLES))
+CLINICAL = uses(PageAccess(*service.CLINICAL_ROLES))
+CLINICAL_POST = posts(PageAccess(*service.CLINICAL_ROLES))
+CRITERIA_READ = uses(PageAccess(*service.CRITERIA_READ_ROLES))
+CRITERIA_ADMIN = uses(PageAccess(*service.CRITERIA_ADMIN_ROLES))
+CRITERIA_ADMIN_POST = posts(PageAccess(*service.CRITERIA_ADMIN_ROLES))
 
 
 KIND_TITLES = {
@@ -149,94 +157,59 @@ def patient_section(session: Session, actor: Actor, patient: PatientOut) -> dict
 
 
 def _findings_form(
-    request: Request,
-    patient: PatientOut,
-    form: dict[str, Any],
-    errors: dict[str, str],
-    status_code: int = 200,
+    call: Call, patient: PatientOut, form: dict[str, Any], refused: Refused | None = None
 ) -> Response:
-    return render(
-        request,
+    return call.render_form(
         "screening/findings_form.html",
-        {
-            **patient_banner(patient),
-            "form": form,
-            "errors": errors,
-            "groups": FINDINGS_GROUPS,
-        },
-        status_code,
+        {**patient_banner(patient), "form": form, "groups": FINDINGS_GROUPS},
+        refused,
     )
 
 
 @router.get("/patients/{patient_id}/screening/findings")
-def findings_history(
-    request: Request,
-    patient_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.READ_ROLES)),
-) -> Response:
-    patient = patients_service.get_patient(session, actor, patient_id)
-    records = service.list_findings(session, actor, patient_id)
-    return render(
-        request,
+def findings_history(patient_id: int, call: Call = READ) -> Response:
+    patient = patients_service.get_patient(call.session, call.actor, patient_id)
+    return call.render(
         "screening/findings_list.html",
         {
             **patient_banner(patient),
-            "records": records,
+            "records": service.list_findings(call.session, call.actor, patient_id),
             "groups": FINDINGS_GROUPS,
-            "can_record": actor.role in service.CLINICAL_ROLES,
+            "can_record": call.actor.role in service.CLINICAL_ROLES,
         },
     )
 
 
 @router.get("/patients/{patient_id}/screening/findings/new")
-def findings_form(
-    request: Request,
-    patient_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.CLINICAL_ROLES)),
-) -> Response:
-    patient = patients_service.get_patient(session, actor, patient_id)
+def findings_form(patient_id: int, call: Call = CLINICAL) -> Response:
+    patient = patients_service.get_patient(call.session, call.actor, patient_id)
     return _findings_form(
-        request, patient, service.findings_form_values(session, actor, patient_id), {}
+        call, patient, service.findings_form_values(call.session, call.actor, patient_id)
     )
 
 
 @router.post("/patients/{patient_id}/screening/findings")
-def record_findings(
-    request: Request,
-    patient_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.CLINICAL_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    patient = patients_service.get_patient(session, actor, patient_id)
-    fields = {k: v for k, v in data.items() if k in FindingsIn.model_fields}
-    outcome = submit(
-        session,
-        FindingsIn,
-        fields,
-        lambda body: service.record_findings(session, actor, patient_id, body),
-        refusals=(InvalidInput,),
+def record_findings(patient_id: int, post: Post = CLINICAL_POST) -> Response:
+    patient = patients_service.get_patient(post.session, post.actor, patient_id)
+    fields = {k: v for k, v in post.data.items() if k in FindingsIn.model_fields}
+    outcome = post.submit(
+        FindingsIn, fields, service.record_findings, patient_id, refusals=(InvalidInput,)
     )
-    if isinstance(outcome, Refused):
-        return _findings_form(request, patient, data, outcome.errors, outcome.status_code)
-    return RedirectResponse(f"/patients/{patient_id}?findings=1#screening", status_code=303)
+    return post.answer(
+        outcome,
+        lambda refused: _findings_form(post, patient, post.data, refused),
+        f"/patients/{patient_id}?findings=1#screening",
+    )
 
 
 # --- screenings ------------------------------------------------------------------------
 
 
 @router.post("/patients/{patient_id}/screenings")
-def run_screening(
-    patient_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.CLINICAL_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    note = data.get("note", "").strip()[:500] or None
-    out = service.evaluate_screening(session, actor, patient_id, note=note)
-    return RedirectResponse(f"/screenings/{out.id}", status_code=303)
+def run_screening(patient_id: int, post: Post = CLINICAL_POST) -> Response:
+    note = post.data.get("note", "").strip()[:500] or None
+    out = service.evaluate_screening(post.session, post.actor, patient_id, note=note)
+    return see_other(f"/screenings/{out.id}")
 
 
 def _grouped(screening: ScreeningOut) -> list[tuple[str, str, list[Any]]]:
@@ -247,10 +220,14 @@ def _grouped(screening: ScreeningOut) -> list[tuple[str, str, list[Any]]]:
     ]
 
 
+SCREENING_FLASH = {
+    "signed": "Signature stored. This decision can no longer change.",
+    "noted": "Note saved.",
+}
+
+
 def _screening_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    call: Call,
     screening_id: int,
     *,
     sign_errors: dict[str, str] | None = None,
@@ -259,17 +236,11 @@ def _screening_page(
     note_form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    screening = service.get_screening(session, actor, screening_id)
-    patient = patients_service.get_patient(session, actor, screening.patient_id)
+    screening = service.get_screening(call.session, call.actor, screening_id)
+    patient = patients_service.get_patient(call.session, call.actor, screening.patient_id)
     newest = screening.superseded_by_id is None
-    is_physician = actor.role in service.SIGN_ROLES
-    flash = None
-    if request.query_params.get("signed"):
-        flash = "Signature stored. This decision can no longer change."
-    elif request.query_params.get("noted"):
-        flash = "Note saved."
-    return render(
-        request,
+    is_physician = call.actor.role in service.SIGN_ROLES
+    return call.render(
         "screening/screening.html",
         {
             **patient_banner(patient),
@@ -285,205 +256,155 @@ def _screening_page(
             "note_form": note_form
             if note_form is not None
             else {"physician_note": screening.physician_note or ""},
-            "flash": flash,
+            "flash": call.flash(SCREENING_FLASH),
         },
         status_code,
     )
 
 
 @router.get("/screenings/{screening_id}")
-def screening_page(
-    request: Request,
-    screening_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.READ_ROLES)),
-) -> Response:
-    return _screening_page(request, session, actor, screening_id)
+def screening_page(screening_id: int, call: Call = READ) -> Response:
+    return _screening_page(call, screening_id)
 
 
 @router.post("/screenings/{screening_id}/sign")
 def sign_screening(
-    request: Request,
-    screening_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.SIGN_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
+    screening_id: int, post: Post = posts(PageAccess(*service.SIGN_ROLES))
 ) -> Response:
-    kept = {"meaning": data.get("meaning", "")}
-    outcome = submit(
-        session,
-        SignIn,
-        {"password": data.get("password", ""), "meaning": data.get("meaning", "")},
-        lambda body: service.sign_screening(
-            session, actor, screening_id, password=body.password, meaning=body.meaning
-        ),
-        refusals=(InvalidInput, Forbidden, Conflict),
-        message_field={Forbidden: "password"},
-    )
-    if isinstance(outcome, Refused):
-        return _screening_page(
-            request,
-            session,
-            actor,
+    kept = {"meaning": post.data.get("meaning", "")}
+    outcome = post.sign(SignIn, service.sign_screening, screening_id)
+    return post.answer(
+        outcome,
+        lambda refused: _screening_page(
+            post,
             screening_id,
-            sign_errors=outcome.errors,
-            sign_form=None if outcome.stale else kept,
-            status_code=outcome.status_code,
-        )
-    return RedirectResponse(f"/screenings/{screening_id}?signed=1", status_code=303)
+            sign_errors=refused.errors,
+            sign_form=None if refused.stale else kept,
+            status_code=refused.status_code,
+        ),
+        f"/screenings/{screening_id}?signed=1",
+    )
 
 
 @router.post("/screenings/{screening_id}/note")
-def update_note(
-    request: Request,
-    screening_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.CLINICAL_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    form = {"physician_note": data.get("physician_note", "")}
-    version_text = data.get("version", "")
+def update_note(screening_id: int, post: Post = CLINICAL_POST) -> Response:
+    form = {"physician_note": post.data.get("physician_note", "")}
+    version_text = post.data.get("version", "")
     version = int(version_text) if version_text.isdigit() else None
-    outcome = submit(
-        session,
+    outcome = post.submit(
         NoteIn,
         form,
-        lambda body: service.update_note(session, actor, screening_id, body, version),
+        lambda session, actor, body: service.update_note(
+            session, actor, screening_id, body, version
+        ),
     )
-    if isinstance(outcome, Refused):
-        return _screening_page(
-            request,
-            session,
-            actor,
+    return post.answer(
+        outcome,
+        lambda refused: _screening_page(
+            post,
             screening_id,
-            note_errors=outcome.errors,
+            note_errors=refused.errors,
             note_form=form,
-            status_code=outcome.status_code,
-        )
-    return RedirectResponse(f"/screenings/{screening_id}?noted=1", status_code=303)
+            status_code=refused.status_code,
+        ),
+        f"/screenings/{screening_id}?noted=1",
+    )
 
 
 # --- criteria sets ------------------------------------------------------------------------
 
 
 @router.get("/screening/criteria")
-def criteria_sets(
-    request: Request,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.CRITERIA_READ_ROLES)),
-) -> Response:
-    sets = service.list_criteria_sets(session, actor)
+def criteria_sets(call: Call = CRITERIA_READ) -> Response:
+    sets = service.list_criteria_sets(call.session, call.actor)
     shipped = service.shipped_default_version()
-    return render(
-        request,
+    return call.render(
         "screening/criteria_list.html",
         {
             "sets": sets,
             "shipped": shipped,
             "shipped_installed": any(s.version == shipped for s in sets),
-            "can_admin": actor.role in service.CRITERIA_ADMIN_ROLES,
-            "flash": "Criteria set activated." if request.query_params.get("activated") else None,
+            "can_admin": call.actor.role in service.CRITERIA_ADMIN_ROLES,
+            "flash": call.flash({"activated": "Criteria set activated."}),
         },
     )
 
 
 def _criteria_form(
-    request: Request,
-    form: dict[str, Any],
-    errors: dict[str, str],
-    based_on: Any | None,
-    status_code: int = 200,
+    call: Call, form: dict[str, Any], based_on: Any | None, refused: Refused | None = None
 ) -> Response:
-    problems = errors.get("toml", "").split("\n") if errors.get("toml") else []
-    return render(
-        request,
+    toml_error = refused.errors.get("toml") if refused else None
+    return call.render_form(
         "screening/criteria_form.html",
         {
             "form": form,
-            "errors": errors,
-            "problems": problems,
+            "problems": toml_error.split("\n") if toml_error else [],
             "based_on": based_on,
             "facts": engine.FACTS,
             "operators": engine.OPERATORS,
         },
-        status_code,
+        refused,
     )
 
 
 @router.get("/screening/criteria/new")
 def new_criteria_set(
-    request: Request,
-    from_id: int | None = Query(default=None, alias="from", ge=1),
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.CRITERIA_ADMIN_ROLES)),
+    from_id: int | None = Query(default=None, alias="from", ge=1), call: Call = CRITERIA_ADMIN
 ) -> Response:
-    text, based_on_id = service.copy_text(session, actor, from_id)
-    based_on = service.get_criteria_set(session, actor, based_on_id) if based_on_id else None
+    text, based_on_id = service.copy_text(call.session, call.actor, from_id)
+    based_on = (
+        service.get_criteria_set(call.session, call.actor, based_on_id) if based_on_id else None
+    )
     form = {"toml": text, "based_on_id": based_on_id or "", "activate": ""}
-    return _criteria_form(request, form, {}, based_on)
+    return _criteria_form(call, form, based_on)
 
 
 @router.post("/screening/criteria")
-def create_criteria_set(
-    request: Request,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.CRITERIA_ADMIN_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    based_text = data.get("based_on_id", "").strip()
+def create_criteria_set(post: Post = CRITERIA_ADMIN_POST) -> Response:
+    based_text = post.data.get("based_on_id", "").strip()
     form = {
-        "toml": data.get("toml", ""),
+        "toml": post.data.get("toml", ""),
         "based_on_id": based_text,
-        "activate": data.get("activate", ""),
+        "activate": post.data.get("activate", ""),
     }
     based_on = None
     if based_text.isdigit():
         try:
-            based_on = service.get_criteria_set(session, actor, int(based_text))
+            based_on = service.get_criteria_set(post.session, post.actor, int(based_text))
         except NotFound:
             based_on = None
-    outcome = submit(
-        session,
+    outcome = post.submit(
         CriteriaSetIn,
         {
             "toml": form["toml"],
             "based_on_id": based_text or None,
             "activate": form["activate"] == "yes",
         },
-        lambda body: service.create_criteria_set(session, actor, body),
+        service.create_criteria_set,
         refusals=(InvalidInput, Conflict),
         message_field={Conflict: "toml"},
     )
-    if isinstance(outcome, Refused):
-        return _criteria_form(request, form, outcome.errors, based_on, outcome.status_code)
-    return RedirectResponse(f"/screening/criteria/{outcome.id}?created=1", status_code=303)
+    return post.answer(
+        outcome,
+        lambda refused: _criteria_form(post, form, based_on, refused),
+        lambda created: f"/screening/criteria/{created.id}?created=1",
+    )
 
 
 @router.get("/screening/criteria/{set_id}")
-def criteria_set_page(
-    request: Request,
-    set_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.CRITERIA_READ_ROLES)),
-) -> Response:
-    found = service.get_criteria_set(session, actor, set_id)
-    return render(
-        request,
+def criteria_set_page(set_id: int, call: Call = CRITERIA_READ) -> Response:
+    return call.render(
         "screening/criteria_set.html",
         {
-            "set": found,
+            "set": service.get_criteria_set(call.session, call.actor, set_id),
             "kinds": KIND_TITLES,
-            "can_admin": actor.role in service.CRITERIA_ADMIN_ROLES,
-            "flash": "Criteria set stored." if request.query_params.get("created") else None,
+            "can_admin": call.actor.role in service.CRITERIA_ADMIN_ROLES,
+            "flash": call.flash({"created": "Criteria set stored."}),
         },
     )
 
 
 @router.post("/screening/criteria/{set_id}/activate")
-def activate_criteria_set(
-    set_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.CRITERIA_ADMIN_ROLES)),
-) -> Response:
-    service.activate_criteria_set(session, actor, set_id)
-    return RedirectResponse("/screening/criteria?activated=1", status_code=303)
+def activate_criteria_set(set_id: int, call: Call = CRITERIA_ADMIN) -> Response:
+    service.activate_criteria_set(call.session, call.actor, set_id)
+    return see_other("/screening/criteria?activated=1")

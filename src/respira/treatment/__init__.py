@@ -3,6 +3,7 @@ check of wristband and unit (go / no-go with the reasons), the administration re
 with vital signs, operator and witness, supporting sessions, and discharge."""
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 from respira.kit.step import Nav, Section, Step
 
 STEP = Step(
@@ -13,7 +14,7 @@ STEP = Step(
     sections=(Section(60, "treatment/_section.html", "pages:patient_section"),),
     nav=(
         Nav(
-            "Ward",
+            N_("Ward"),
             "/ward",
             frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR}),
             55,

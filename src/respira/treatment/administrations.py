@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from respira.accounts import service as accounts_service
@@ -176,3 +176,14 @@ def patient_summary(session: Session, actor: Actor, patient_id: int) -> dict[str
     administrations = list_administrations(session, actor, patient_id)
     admissions = list_admissions(session, actor, patient_id) if actor.role in BOARD_ROLES else []
     return {"administrations": administrations, "admissions": admissions}
+
+
+def treated_patient_count(session: Session) -> int:
+    """Patients with at least one live administration: the denominator of the
+    programme's safety rates (no patient is identified, so no role is needed)."""
+    count = session.scalar(
+        select(func.count(func.distinct(Administration.patient_id))).where(
+            Administration.retracted_at.is_(None)
+        )
+    )
+    return int(count or 0)

@@ -32,7 +32,7 @@ from respira.products.schemas import DonorIn, DosePreparationIn, LotIn, QcIn
 from respira.protocols import service as protocols_service
 from respira.protocols.schemas import CourseIn
 from respira.screening import service as screening_service
-from respira.screening.schemas import FindingsIn
+from respira.screening.schemas import clear_findings
 from respira.treatment import service
 from respira.treatment.schemas import (
     AdministrationIn,
@@ -101,28 +101,8 @@ def _work_up_and_screen(ctx: DemoContext, physician: Any, password: str, pid: in
             inhaler_technique_confirmed="yes",
         ),
     )
-    good_yes = {
-        "airflow_variability_documented",
-        "stable_general_health",
-        "informed_consent",
-        "decision_capacity",
-    }
-    values: dict[str, Any] = {
-        n: ("yes" if n in good_yes else "no") for n in screening_service.TRI_FIELDS
-    }
-    values.update(
-        assessed_on=today,
-        tb_screening_result="negative",
-        tb_screening_on=today - dt.timedelta(days=12),
-        heart_failure_nyha="none",
-        egfr_ml_min_1_73m2=90.0,
-        egfr_measured_on=today - dt.timedelta(days=12),
-    )
-    if patient.sex_at_birth == "male":
-        values.update(pregnant="unknown", lactating="unknown")
-    else:
-        values.update(pregnancy_test_result="negative", pregnancy_test_on=today)
-    screening_service.record_findings(session, physician, pid, FindingsIn.model_validate(values))
+    findings = clear_findings(patient.sex_at_birth, today)
+    screening_service.record_findings(session, physician, pid, findings)
     out = screening_service.evaluate_screening(session, physician, pid)
     if out.decision != "eligible":
         return False

@@ -24,6 +24,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from respira.kit.columns import reference
 from respira.kit.db import Base, UTCDateTime
 from respira.kit.records import RETRACTION_CONSISTENT, Recorded
 
@@ -42,17 +43,11 @@ class Admission(Recorded, Base):
     __tablename__ = "admissions"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    course_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("courses.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    patient_id: Mapped[int] = reference("patients.id", index=True)
+    course_id: Mapped[int] = reference("courses.id", index=True)
     admitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     discharged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    discharged_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    discharged_by_id: Mapped[int | None] = reference("users.id")
     discharged_by_name: Mapped[str | None] = mapped_column(sa.String(200))
     discharge_note: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -75,20 +70,14 @@ class BedsideCheck(Base):
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
-    checked_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    checked_by_id: Mapped[int | None] = reference("users.id")
     checked_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     patient_code: Mapped[str] = mapped_column(sa.String(64), nullable=False)
-    patient_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), index=True
-    )
+    patient_id: Mapped[int | None] = reference("patients.id", index=True)
     din: Mapped[str] = mapped_column(sa.String(13), nullable=False)
     din_entered: Mapped[str] = mapped_column(sa.String(32), nullable=False)
-    unit_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True
-    )
-    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id", ondelete="RESTRICT"))
+    unit_id: Mapped[int | None] = reference("units.id", index=True)
+    course_id: Mapped[int | None] = reference("courses.id")
     ok: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
     reason_codes: Mapped[list[str]] = mapped_column(sa.JSON, nullable=False, default=list)
     reasons: Mapped[list[str]] = mapped_column(sa.JSON, nullable=False, default=list)
@@ -110,31 +99,19 @@ class Administration(Recorded, Base):
     __tablename__ = "administrations"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    unit_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("units.id", ondelete="RESTRICT"), nullable=False, unique=True
-    )
+    unit_id: Mapped[int] = reference("units.id", unique=True)
     din: Mapped[str] = mapped_column(sa.String(13), nullable=False)
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    course_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("courses.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    admission_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("admissions.id", ondelete="RESTRICT")
-    )
-    bedside_check_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("bedside_checks.id", ondelete="RESTRICT"), nullable=False
-    )
+    patient_id: Mapped[int] = reference("patients.id", index=True)
+    course_id: Mapped[int] = reference("courses.id", index=True)
+    admission_id: Mapped[int | None] = reference("admissions.id")
+    bedside_check_id: Mapped[int] = reference("bedside_checks.id")
     infusion_day: Mapped[int | None] = mapped_column(sa.Integer)
     route: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     ended_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     volume_ml: Mapped[float] = mapped_column(sa.Float, nullable=False)
     rate_ml_per_h: Mapped[float] = mapped_column(sa.Float, nullable=False)
-    witness_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT"), nullable=False
-    )
+    witness_id: Mapped[int] = reference("users.id")
     witness_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     reactions: Mapped[list[str]] = mapped_column(sa.JSON, nullable=False, default=list)
     reaction_notes: Mapped[str | None] = mapped_column(sa.Text)
@@ -157,9 +134,7 @@ class VitalSigns(Base):
     __tablename__ = "vital_signs"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    administration_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("administrations.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    administration_id: Mapped[int] = reference("administrations.id", ondelete="CASCADE", index=True)
     phase: Mapped[str] = mapped_column(sa.String(8), nullable=False)
     temperature_c: Mapped[float | None] = mapped_column(sa.Float)
     heart_rate_bpm: Mapped[float | None] = mapped_column(sa.Float)
@@ -184,12 +159,8 @@ class SupportingSession(Recorded, Base):
     __tablename__ = "supporting_sessions"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    course_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("courses.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    course_id: Mapped[int] = reference("courses.id", index=True)
+    patient_id: Mapped[int] = reference("patients.id", index=True)
     modality: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     day: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     done: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)

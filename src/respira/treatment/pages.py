@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -19,9 +19,10 @@ from respira.kit.actors import Actor
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, DomainError, InvalidInput, NotFound
 from respira.kit.validation import today_utc
-from respira.kit.web.deps import PageAccess, get_db
-from respira.kit.web.forms import Refused, attempt, parse, posted_form
-from respira.kit.web.templating import patient_banner, render
+from respira.kit.web.deps import PageAccess
+from respira.kit.web.forms import Refused, parse
+from respira.kit.web.routes import Call, Post, posts, see_other, uses
+from respira.kit.web.templating import patient_banner
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 from respira.treatment import service
@@ -41,6 +42,9 @@ from respira.treatment.schemas import (
 router = APIRouter(include_in_schema=False)
 M = TypeVar("M", bound=BaseModel)
 
+WARD = uses(PageAccess(*service.WARD_ROLES))
+WARD_POST = posts(PageAccess(*service.WARD_ROLES))
+
 
 def _day(value: str | None) -> dt.date:
     try:
@@ -57,105 +61,84 @@ def _now_local_input() -> str:
 
 
 @router.get("/ward")
-def ward_page(
-    request: Request,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.BOARD_ROLES)),
-) -> Response:
-    day = _day(request.query_params.get("day"))
-    board = service.ward_board(session, actor, day)
-    return render(
-        request,
+def ward_page(call: Call = uses(PageAccess(*service.BOARD_ROLES))) -> Response:
+    query = call.request.query_params
+    day = _day(query.get("day"))
+    return call.render(
         "treatment/ward.html",
         {
-            "board": board,
+            "board": service.ward_board(call.session, call.actor, day),
             "day": day,
             "prev_day": day - dt.timedelta(days=1),
             "next_day": day + dt.timedelta(days=1),
-            "can_work": actor.role in service.WARD_ROLES,
+            "can_work": call.actor.role in service.WARD_ROLES,
             "now_input": _now_local_input(),
-            "flash": request.query_params.get("done"),
-            "error": request.query_params.get("error"),
+            "flash": query.get("done"),
+            "error": query.get("error"),
         },
     )
 
 
 def _back_to_ward(day: str | None, **params: str) -> RedirectResponse:
     query = urlencode({"day": _day(day).isoformat(), **params})
-    return RedirectResponse(f"/ward?{query}", status_code=303)
+    return see_other(f"/ward?{query}")
 
 
 def _on_the_ward(
-    session: Session,
-    data: dict[str, str],
+    post: Post,
     schema: type[M],
     fields: tuple[str, ...],
-    use_case: Callable[[M], object],
+    use_case: Callable[..., object],
+    *ids: int,
     done: str,
-    *,
     name_fields: bool = True,
 ) -> RedirectResponse:
-    """A button of the ward board: parse the form's ``fields``, run the use case, and go
-    back to the board of the day with ``done`` or the errors (a form that does not parse
-    names its fields when ``name_fields``)."""
-    body, errors = parse(schema, {k: data.get(k, "") for k in fields})
+    """A button of the ward board: parse the form's ``fields``, run
+    ``use_case(session, actor, *ids, body)``, and go back to the board of the day with
+    ``done`` or the errors (a form that does not parse names its fields when
+    ``name_fields``)."""
+    day = post.data.get("day")
+    body, errors = parse(schema, {k: post.data.get(k, "") for k in fields})
     if body is None:
         messages = (f"{k}: {v}" for k, v in errors.items()) if name_fields else errors.values()
-        return _back_to_ward(data.get("day"), error="; ".join(messages))
-    outcome = attempt(session, lambda: use_case(body), refusals=(Conflict, InvalidInput, NotFound))
+        return _back_to_ward(day, error="; ".join(messages))
+    outcome = post.attempt(
+        lambda: use_case(post.session, post.actor, *ids, body),
+        refusals=(Conflict, InvalidInput, NotFound),
+    )
     if isinstance(outcome, Refused):
-        return _back_to_ward(data.get("day"), error="; ".join(outcome.errors.values()))
-    return _back_to_ward(data.get("day"), done=done)
+        return _back_to_ward(day, error="; ".join(outcome.errors.values()))
+    return _back_to_ward(day, done=done)
 
 
 @router.post("/patients/{patient_id}/admissions")
-def admit(
-    patient_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WARD_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    return _on_the_ward(
-        session,
-        data,
-        AdmissionIn,
-        ("course_id", "admitted_at"),
-        lambda body: service.admit(session, actor, patient_id, body),
-        "Admitted.",
-    )
+def admit(patient_id: int, post: Post = WARD_POST) -> Response:
+    fields = ("course_id", "admitted_at")
+    return _on_the_ward(post, AdmissionIn, fields, service.admit, patient_id, done="Admitted.")
 
 
 @router.post("/admissions/{admission_id}/discharge")
-def discharge(
-    admission_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WARD_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
+def discharge(admission_id: int, post: Post = WARD_POST) -> Response:
     return _on_the_ward(
-        session,
-        data,
+        post,
         DischargeIn,
         ("note",),
-        lambda body: service.discharge(session, actor, admission_id, body),
-        "Discharged.",
+        service.discharge,
+        admission_id,
+        done="Discharged.",
         name_fields=False,
     )
 
 
 @router.post("/ward/supporting-sessions")
-def supporting_session(
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WARD_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
+def supporting_session(post: Post = WARD_POST) -> Response:
+    fields = ("course_id", "modality", "day", "reason", "done")
     return _on_the_ward(
-        session,
-        data,
+        post,
         SupportingSessionIn,
-        ("course_id", "modality", "day", "reason", "done"),
-        lambda body: service.record_supporting_session(session, actor, body),
-        "Session recorded.",
+        fields,
+        service.record_supporting_session,
+        done="Session recorded.",
     )
 
 
@@ -163,51 +146,39 @@ def supporting_session(
 
 
 def _check_form(
-    request: Request,
+    call: Call,
     form: dict[str, Any],
-    errors: dict[str, str],
-    status_code: int = 200,
+    refused: Refused | None = None,
     result: Any = None,
     next_link: str | None = None,
 ) -> Response:
-    return render(
-        request,
+    return call.render_form(
         "treatment/bedside_check.html",
-        {"form": form, "errors": errors, "result": result, "next_link": next_link},
-        status_code,
+        {"form": form, "result": result, "next_link": next_link},
+        refused,
     )
 
 
 @router.get("/ward/bedside-check")
-def bedside_check_form(
-    request: Request,
-    actor: Actor = Depends(PageAccess(*service.WARD_ROLES)),
-) -> Response:
-    return _check_form(request, {"patient_code": request.query_params.get("patient_code", "")}, {})
+def bedside_check_form(call: Call = WARD) -> Response:
+    return _check_form(call, {"patient_code": call.request.query_params.get("patient_code", "")})
 
 
 @router.post("/ward/bedside-check")
-def bedside_check(
-    request: Request,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WARD_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    form = {"patient_code": data.get("patient_code", ""), "din": data.get("din", "")}
+def bedside_check(post: Post = WARD_POST) -> Response:
+    form = {"patient_code": post.data.get("patient_code", ""), "din": post.data.get("din", "")}
     body, errors = parse(BedsideCheckIn, form)
     if body is None:
-        return _check_form(request, form, errors, 422)
-    outcome = attempt(
-        session,
-        lambda: service.check_at_bedside(session, actor, body),
+        return _check_form(post, form, Refused(errors, 422, False))
+    outcome = post.attempt(
+        lambda: service.check_at_bedside(post.session, post.actor, body),
         refusals=(service.MalformedDin,),
         message_field={service.MalformedDin: "din"},
     )
     if isinstance(outcome, Refused):
         message = outcome.errors.get("din", "")
-        return _check_form(
-            request, form, {"din": message.removeprefix("din: ")}, outcome.status_code
-        )
+        din_error = {"din": message.removeprefix("din: ")}
+        return _check_form(post, form, Refused(din_error, outcome.status_code, outcome.stale))
     next_link = None
     if outcome.ok:
         next_link = "/ward/administrations/new?" + urlencode(
@@ -217,33 +188,27 @@ def bedside_check(
                 "course_id": outcome.course_id or "",
             }
         )
-    return _check_form(request, {"patient_code": "", "din": ""}, {}, 200, outcome, next_link)
+    return _check_form(post, {"patient_code": "", "din": ""}, None, outcome, next_link)
 
 
 # --- administrations ------------------------------------------------------------------
 
 
 def _admin_form(
-    request: Request,
-    patient: PatientOut | None,
-    form: dict[str, Any],
-    errors: dict[str, str],
-    status_code: int = 200,
+    call: Call, patient: PatientOut | None, form: dict[str, Any], refused: Refused | None = None
 ) -> Response:
     ctx: dict[str, Any] = patient_banner(patient) if patient is not None else {"patient": None}
-    return render(
-        request,
+    return call.render_form(
         "treatment/administration_form.html",
         {
             **ctx,
             "form": form,
-            "errors": errors,
             "phases": PHASES,
             "vital_labels": VITAL_LABELS,
             "reactions": REACTIONS,
             "routes": list(ROUTE_LABELS.items()),
         },
-        status_code,
+        refused,
     )
 
 
@@ -255,13 +220,9 @@ def _patient_or_none(session: Session, actor: Actor, raw: str | None) -> Patient
 
 
 @router.get("/ward/administrations/new")
-def administration_form(
-    request: Request,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WARD_ROLES)),
-) -> Response:
-    q = request.query_params
-    patient = _patient_or_none(session, actor, q.get("patient_id"))
+def administration_form(call: Call = WARD) -> Response:
+    q = call.request.query_params
+    patient = _patient_or_none(call.session, call.actor, q.get("patient_id"))
     now = _now_local_input()
     form = {
         "din": q.get("din", ""),
@@ -271,7 +232,7 @@ def administration_form(
         "started_at": now,
         "ended_at": now,
     }
-    return _admin_form(request, patient, form, {})
+    return _admin_form(call, patient, form)
 
 
 def _vitals_rows(data: dict[str, str]) -> tuple[list[VitalsIn], dict[str, str]]:
@@ -292,17 +253,13 @@ def _vitals_rows(data: dict[str, str]) -> tuple[list[VitalsIn], dict[str, str]]:
 
 
 @router.post("/ward/administrations")
-def record_administration(
-    request: Request,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.WARD_ROLES)),
-    data: dict[str, Any] = Depends(posted_form),
-) -> Response:
-    patient = _patient_or_none(session, actor, data.get("patient_id"))
+def record_administration(post: Post = WARD_POST) -> Response:
+    data = post.data
+    patient = _patient_or_none(post.session, post.actor, data.get("patient_id"))
     form = dict(data)
     vitals, errors = _vitals_rows(data)
     reactions = [r for r in REACTIONS if data.get(f"reaction-{r}")]
-    fields = {
+    fields: dict[str, Any] = {
         k: data.get(k, "")
         for k in (
             "din",
@@ -324,36 +281,33 @@ def record_administration(
     if body is not None:
         errors.update({k: v for k, v in body.problems().items() if not k.startswith("vitals.")})
     if body is None or errors:
-        return _admin_form(request, patient, form, errors, 422)
-    outcome = attempt(
-        session,
-        lambda: service.record_administration(session, actor, body),
+        return _admin_form(post, patient, form, Refused(errors, 422, False))
+    outcome = post.attempt(
+        lambda: service.record_administration(post.session, post.actor, body),
         refusals=(Conflict, InvalidInput, NotFound, service.MalformedDin),
         message_field={service.MalformedDin: "din", NotFound: "din"},
     )
-    if isinstance(outcome, Refused):
-        return _admin_form(request, patient, form, outcome.errors, outcome.status_code)
-    return RedirectResponse(f"/administrations/{outcome.id}?recorded=1", status_code=303)
+    return post.answer(
+        outcome,
+        lambda refused: _admin_form(post, patient, form, refused),
+        lambda administration: f"/administrations/{administration.id}?recorded=1",
+    )
 
 
 @router.get("/administrations/{administration_id}")
 def administration_page(
-    request: Request,
-    administration_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.ADMINISTRATION_READ_ROLES)),
+    administration_id: int, call: Call = uses(PageAccess(*service.ADMINISTRATION_READ_ROLES))
 ) -> Response:
-    record = service.get_administration(session, actor, administration_id)
-    patient = patients_service.get_patient(session, actor, record.patient_id)
-    return render(
-        request,
+    record = service.get_administration(call.session, call.actor, administration_id)
+    patient = patients_service.get_patient(call.session, call.actor, record.patient_id)
+    return call.render(
         "treatment/administration.html",
         {
             **patient_banner(patient),
             "a": record,
             "vital_labels": VITAL_LABELS,
             "route_labels": ROUTE_LABELS,
-            "flash": "Administration recorded." if request.query_params.get("recorded") else None,
+            "flash": call.flash({"recorded": "Administration recorded."}),
         },
     )
 
@@ -377,17 +331,10 @@ def patient_section(session: Session, actor: Actor, patient: PatientOut) -> dict
 
 @router.get("/patients/{patient_id}/chain-of-identity")
 def chain_of_identity(
-    request: Request,
-    patient_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.CHAIN_ROLES)),
+    patient_id: int, call: Call = uses(PageAccess(*service.CHAIN_ROLES))
 ) -> Response:
     """Every unit of the patient (of their harvests, or allocated to their courses) as
     one timeline each, read from the products step's ledger."""
-    patient = patients_service.get_patient(session, actor, patient_id)
-    chains = service.patient_chains(session, actor, patient_id)
-    return render(
-        request,
-        "treatment/chain.html",
-        {**patient_banner(patient), "chains": chains},
-    )
+    patient = patients_service.get_patient(call.session, call.actor, patient_id)
+    chains = service.patient_chains(call.session, call.actor, patient_id)
+    return call.render("treatment/chain.html", {**patient_banner(patient), "chains": chains})

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from respira.kit.validation import ClinicalIn as _In
 from respira.kit.validation import UTCDatetime as AwareDatetime
+from respira.kit.validation import blank_to_none
 from respira.kit.validation import required_text as _text
 from respira.treatment.models import VITAL_RANGES
 
@@ -42,10 +43,6 @@ VITAL_LABELS: dict[str, tuple[str, str]] = {
 }
 # A bedside check is good for this long before the administration that relies on it.
 CHECK_VALID_FOR = dt.timedelta(minutes=30)
-
-
-def _blank_to_none(value: object) -> object:
-    return None if isinstance(value, str) and not value.strip() else value
 
 
 def _in_range(name: str) -> Any:
@@ -102,7 +99,7 @@ class VitalsIn(_In):
     spo2_pct: Annotated[float, _in_range("spo2_pct")] | None = None
     respiratory_rate_per_min: Annotated[float, _in_range("respiratory_rate_per_min")] | None = None
 
-    _blanks = field_validator(*VITAL_RANGES, mode="before")(_blank_to_none)
+    _blanks = field_validator(*VITAL_RANGES, mode="before")(blank_to_none)
 
     def problems(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -138,7 +135,7 @@ class AdministrationIn(_In):
     reactions: list[Reaction] = Field(default_factory=list, max_length=len(REACTIONS))
     reaction_notes: Annotated[str, _text(2000)] | None = None
 
-    _blanks = field_validator("reaction_notes", mode="before")(_blank_to_none)
+    _blanks = field_validator("reaction_notes", mode="before")(blank_to_none)
 
     def problems(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -209,7 +206,7 @@ class DischargeIn(_In):
     discharged_at: AwareDatetime | None = None
     note: Annotated[str, _text(2000)] | None = None
 
-    _blanks = field_validator("note", "discharged_at", mode="before")(_blank_to_none)
+    _blanks = field_validator("note", "discharged_at", mode="before")(blank_to_none)
 
 
 class AdmissionOut(BaseModel):
@@ -235,7 +232,7 @@ class SupportingSessionIn(_In):
     done: bool
     reason: Annotated[str, _text(1000)] | None = None
 
-    _blanks = field_validator("reason", mode="before")(_blank_to_none)
+    _blanks = field_validator("reason", mode="before")(blank_to_none)
 
     def problems(self) -> dict[str, str]:
         if not self.done and self.reason is None:

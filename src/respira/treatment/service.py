@@ -35,6 +35,7 @@ from respira.treatment.administrations import (
     patient_chains,
     patient_summary,
     record_administration,
+    treated_patient_count,
 )
 from respira.treatment.admissions import ADMIT_EARLY_DAYS, admit, discharge, list_admissions
 from respira.treatment.bedside_checks import check_at_bedside
@@ -69,5 +70,6 @@ __all__ = [
     "patient_summary",
     "record_administration",
     "record_supporting_session",
+    "treated_patient_count",
     "ward_board",
 ]

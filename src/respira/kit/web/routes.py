@@ -57,11 +57,6 @@ class HasVersion(Protocol):
     def version(self) -> int: ...
 
 
-class HasId(Protocol):
-    @property
-    def id(self) -> int: ...
-
-
 def see_other(url: str) -> RedirectResponse:
     """The redirect after a form post (303: the browser follows it with a GET)."""
     return RedirectResponse(url, status_code=303)

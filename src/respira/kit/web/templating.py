@@ -10,8 +10,8 @@ that a patient or visitor reads goes through ``_()`` so that Babel extracts it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +30,15 @@ TEMPLATE_DIR = Path(__file__).parent / "templates"
 @dataclass(frozen=True, slots=True)
 class Banner:
     """A notice at the top of every page for the users a step's banner provider picks
-    (an unacknowledged serious adverse event for physicians): ``text`` already in the
-    reader's language, ``href`` where it is dealt with, ``level`` "alert" or "info"."""
+    (an unacknowledged serious adverse event for physicians): ``text`` the English
+    message marked with ``N_`` and its ``params`` (the page shows it in the reader's
+    language, ``text % params``), ``href`` where it is dealt with, ``level`` "alert"
+    or "info"."""
 
     text: str
     href: str
     level: str = "alert"
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 BannerProvider = Callable[[Any, Actor], list[Banner]]

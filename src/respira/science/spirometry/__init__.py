@@ -50,6 +50,7 @@ from respira.science.spirometry.reference import (
     prepare_reference,
     reference_values,
 )
+from respira.science.spirometry.results import SUMMARY_FIELDS
 from respira.science.spirometry.tables import (
     EQUATIONS,
     ETHNICITIES,
@@ -74,6 +75,7 @@ __all__ = [
     "PATTERNS",
     "SEVERITIES",
     "SEXES",
+    "SUMMARY_FIELDS",
     "TOLERANCE_FEV1_OVER_FVC_L",
     "Z_LIMIT",
     "Z_LLN",

@@ -245,30 +245,12 @@ def _validate(
     age = data["age"]
     height = data["height_cm"]
     assert age is not None and height is not None
-    low_age, high_age = age_range(equations, "fev1")
-    low_h, high_h = HEIGHT_RANGE_CM
+    ages = age_range(equations, "fev1")
+    high_age = ages[1]
     with np.errstate(invalid="ignore"):
-        add("age", "record", np.isnan(age), lambda i: f"{names['age']} is missing")
-        add(
-            "age",
-            "record",
-            ~np.isnan(age) & ~((age >= low_age) & (age <= high_age)),
-            lambda i: (
-                f"{names['age']} {_fmt(age[i])} years is outside the {equations} "
-                f"range {low_age:g}–{high_age:g} years"
-            ),
-            out_of_range=True,
-        )
-        add("height_cm", "record", np.isnan(height), lambda i: f"{names['height_cm']} is missing")
-        add(
-            "height_cm",
-            "record",
-            ~np.isnan(height) & ~((height >= low_h) & (height <= high_h)),
-            lambda i: (
-                f"{names['height_cm']} {_fmt(height[i])} is outside the plausible range "
-                f"{low_h:g}–{high_h:g} cm"
-            ),
-            out_of_range=True,
+        _check_range(add, names["age"], "age", age, ages, f"{equations} range", "years", " years")
+        _check_range(
+            add, names["height_cm"], "height_cm", height, HEIGHT_RANGE_CM, "plausible range", "cm"
         )
         _check_pair(add, data, names, "fev1_pre_l", "fvc_pre_l", "record", required=True)
         if data["fev1_post_l"] is not None or data["fvc_post_l"] is not None:
@@ -319,6 +301,32 @@ def _check_amount(
             f"{name} {_fmt(values[i])} {unit} is not a plausible value "
             f"(over {ceiling:g} {unit}; millilitres entered as litres?)"
         ),
+    )
+
+
+def _check_range(
+    add: Callable[..., None],
+    name: str,
+    key: str,
+    values: NDArray[np.float64],
+    limits: tuple[float, float],
+    range_name: str,
+    unit: str,
+    value_unit: str = "",
+) -> None:
+    """A demographic value that is missing, or outside ``limits`` (inclusive): nothing
+    can be computed for the record."""
+    low, high = limits
+    add(key, "record", np.isnan(values), lambda i: f"{name} is missing")
+    add(
+        key,
+        "record",
+        ~np.isnan(values) & ~((values >= low) & (values <= high)),
+        lambda i: (
+            f"{name} {_fmt(values[i])}{value_unit} is outside the {range_name} "
+            f"{low:g}–{high:g} {unit}"
+        ),
+        out_of_range=True,
     )
 
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 import contextlib
 import types
 from collections.abc import Iterator
-from typing import Final
+from dataclasses import dataclass
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,7 +31,7 @@ from numpy.typing import NDArray
 from respira.science.spirometry.limits import Z_LIMIT
 from respira.science.spirometry.tables import _SMALL_L, _ParamTable
 
-__all__ = ["BACKENDS", "backend", "compute", "use_backend"]
+__all__ = ["BACKENDS", "Demographics", "Results", "backend", "compute", "use_backend"]
 _lms: types.ModuleType | None
 try:  # the vectorised C kernel, built on x86-64 Linux only (setup.py)
     from respira.science.spirometry import _lms
@@ -77,35 +78,63 @@ def use_backend(name: str) -> Iterator[None]:
 
 _BLOCK: Final = 16384  # records per block (8192–32768 measured within 5 % of each other)
 
+Floats = NDArray[np.float64]
 
-def compute(
-    table: _ParamTable,
-    k: NDArray[np.intp],
-    w: NDArray[np.float64],
-    lnh: NDArray[np.float64],
-    lnage: NDArray[np.float64],
-    f_lnh: NDArray[np.float64] | None,
-    f_lnage: NDArray[np.float64] | None,
-    x: NDArray[np.float64] | None,
-    pred: NDArray[np.float64],
-    lln: NDArray[np.float64],
-    uln: NDArray[np.float64],
-    z: NDArray[np.float64],
-    pct: NDArray[np.float64],
-) -> None:
+
+def _part(a: Floats | None, index: Any) -> Floats | None:
+    return None if a is None else a[index]
+
+
+@dataclass(frozen=True, slots=True)
+class Demographics:
+    """What the kernel reads of each record: ``k`` its flat table row, ``w`` its weight
+    within the quarter-year, ``lnh``/``lnage`` the logarithms of height and age and
+    ``f_lnh``/``f_lnage`` the same times "is female" (``None`` when nobody is)."""
+
+    k: NDArray[np.intp]
+    w: Floats
+    lnh: Floats
+    lnage: Floats
+    f_lnh: Floats | None
+    f_lnage: Floats | None
+
+    def __getitem__(self, index: Any) -> Demographics:
+        """The records at ``index`` (a slice, or an array of positions)."""
+        return Demographics(
+            self.k[index],
+            self.w[index],
+            self.lnh[index],
+            self.lnage[index],
+            _part(self.f_lnh, index),
+            _part(self.f_lnage, index),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    """The preallocated outputs: pred, LLN, ULN, z and % predicted of each record."""
+
+    pred: Floats
+    lln: Floats
+    uln: Floats
+    z: Floats
+    pct: Floats
+
+    def __getitem__(self, index: slice) -> Results:
+        return Results(
+            self.pred[index], self.lln[index], self.uln[index], self.z[index], self.pct[index]
+        )
+
+
+def compute(table: _ParamTable, d: Demographics, x: Floats | None, out: Results) -> None:
     """Run the LMS kernel into the preallocated outputs: in C where the CPU allows
-    (see ``backend()``), otherwise block by block with NumPy.
-
-    ``k`` is each record's flat table row, ``w`` its weight within the quarter-year,
-    ``lnh``/``lnage`` the logarithms of height and age and ``f_lnh``/``f_lnage`` the
-    same times "is female" (``None`` when nobody is); ``x`` the measured values or
-    ``None``.
-    """
+    (see ``backend()``), otherwise block by block with NumPy. ``x`` holds the measured
+    values, or is ``None``."""
     if _BACKEND[0] == "c":
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            _compute_c(table, k, w, lnh, lnage, f_lnh, f_lnage, x, pred, lln, uln, z, pct)
+            _compute_c(table, d, x, out)
         return
-    n = k.shape[0]
+    n = d.k.shape[0]
     size = min(n, _BLOCK)
     buffers = [np.empty(size) for _ in range(4)]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -113,30 +142,15 @@ def compute(
             stop = min(start + _BLOCK, n)
             b = stop - start
             sl = slice(start, stop)
-            _kernel(
-                table,
-                k[sl],
-                w[sl],
-                lnh[sl],
-                lnage[sl],
-                None if f_lnh is None else f_lnh[sl],
-                None if f_lnage is None else f_lnage[sl],
-                None if x is None else x[sl],
-                pred[sl],
-                lln[sl],
-                uln[sl],
-                z[sl],
-                pct[sl],
-                *(buf[:b] for buf in buffers),
-            )
+            _kernel(table, d[sl], _part(x, sl), out[sl], *(buf[:b] for buf in buffers))
 
 
 def _add_term(
-    acc: NDArray[np.float64],
-    coef: NDArray[np.float64],
-    covariate: NDArray[np.float64],
-    female_covariate: NDArray[np.float64] | None,
-    tmp: NDArray[np.float64],
+    acc: Floats,
+    coef: Floats,
+    covariate: Floats,
+    female_covariate: Floats | None,
+    tmp: Floats,
 ) -> None:
     """acc += coef[sex]·covariate, without temporaries or gathers.
 
@@ -154,47 +168,46 @@ def _add_term(
         np.add(acc, tmp, out=acc)
 
 
+def _spline(
+    values: Floats, deltas: Floats | None, d: Demographics, out: Floats, tmp: Floats
+) -> None:
+    """out = values[k] + deltas[k]·w: a spline term interpolated within the record's
+    quarter-year (``deltas`` None: the spline is flat)."""
+    np.take(values, d.k, out=out)
+    if deltas is not None:
+        np.take(deltas, d.k, out=tmp)
+        np.multiply(tmp, d.w, out=tmp)
+        np.add(out, tmp, out=out)
+
+
+def _spline_of(values: Floats, deltas: Floats, d: Demographics) -> Floats:
+    """The same interpolation for a few gathered records, as a new array."""
+    return values[d.k] + deltas[d.k] * d.w
+
+
 def _kernel(
     tb: _ParamTable,
-    k: NDArray[np.intp],
-    w: NDArray[np.float64],
-    lnh: NDArray[np.float64],
-    lnage: NDArray[np.float64],
-    f_lnh: NDArray[np.float64] | None,
-    f_lnage: NDArray[np.float64] | None,
-    x: NDArray[np.float64] | None,
-    pred: NDArray[np.float64],
-    lln: NDArray[np.float64],
-    uln: NDArray[np.float64],
-    z: NDArray[np.float64],
-    pct: NDArray[np.float64],
-    ln_m: NDArray[np.float64],
-    t1: NDArray[np.float64],
-    lam: NDArray[np.float64],
-    s: NDArray[np.float64],
+    d: Demographics,
+    x: Floats | None,
+    out: Results,
+    ln_m: Floats,
+    t1: Floats,
+    lam: Floats,
+    s: Floats,
 ) -> None:
+    pred, lln, uln, z, pct = out.pred, out.lln, out.uln, out.z, out.pct
     # ln M = a0 + ethnic term + Mspline + a1·ln(height) + a2·ln(age)
-    np.take(tb.m_val, k, out=ln_m)
-    np.take(tb.m_del, k, out=t1)
-    np.multiply(t1, w, out=t1)
-    np.add(ln_m, t1, out=ln_m)
-    _add_term(ln_m, tb.a1, lnh, f_lnh, t1)
-    _add_term(ln_m, tb.a2, lnage, f_lnage, t1)
+    _spline(tb.m_val, tb.m_del, d, ln_m, t1)
+    _add_term(ln_m, tb.a1, d.lnh, d.f_lnh, t1)
+    _add_term(ln_m, tb.a2, d.lnage, d.f_lnage, t1)
     np.exp(ln_m, out=pred)
     # ln S = p0 + ethnic term + Sspline + p1·ln(age)
-    np.take(tb.s_val, k, out=s)
-    np.take(tb.s_del, k, out=t1)
-    np.multiply(t1, w, out=t1)
-    np.add(s, t1, out=s)
-    _add_term(s, tb.p1, lnage, f_lnage, t1)
+    _spline(tb.s_val, tb.s_del, d, s, t1)
+    _add_term(s, tb.p1, d.lnage, d.f_lnage, t1)
     np.exp(s, out=s)
     # L = q0 + Lspline + q1·ln(age)
-    np.take(tb.l_val, k, out=lam)
-    if not tb.l_spline_zero:
-        np.take(tb.l_del, k, out=t1)
-        np.multiply(t1, w, out=t1)
-        np.add(lam, t1, out=lam)
-    _add_term(lam, tb.q1, lnage, f_lnage, t1)
+    _spline(tb.l_val, None if tb.l_spline_zero else tb.l_del, d, lam, t1)
+    _add_term(lam, tb.q1, d.lnage, d.f_lnage, t1)
     np.multiply(s, lam, out=s)  # s now holds L·S
     np.multiply(s, Z_LIMIT, out=t1)  # u = 1.645·L·S
     # LLN = M·(1 − u)^(1/L), ULN = M·(1 + u)^(1/L), in the log domain.
@@ -217,22 +230,17 @@ def _kernel(
         np.divide(x, pred, out=pct)
         np.multiply(pct, 100.0, out=pct)
     if tb.l_near_zero:
-        _small_l(tb, k, w, lnage, f_lnage, x, lam, ln_m, t1, lln, uln, z)
+        _small_l(tb, d, x, lam, ln_m, t1, out)
 
 
 def _small_l(
     tb: _ParamTable,
-    k: NDArray[np.intp],
-    w: NDArray[np.float64],
-    lnage: NDArray[np.float64],
-    f_lnage: NDArray[np.float64] | None,
-    x: NDArray[np.float64] | None,
-    lam: NDArray[np.float64],
-    ln_m: NDArray[np.float64],
-    ln_ratio: NDArray[np.float64],
-    lln: NDArray[np.float64],
-    uln: NDArray[np.float64],
-    z: NDArray[np.float64],
+    d: Demographics,
+    x: Floats | None,
+    lam: Floats,
+    ln_m: Floats,
+    ln_ratio: Floats,
+    out: Results,
 ) -> None:
     """Recompute records with |L| < 1e-3 in a form that stays exact as L → 0.
 
@@ -241,82 +249,48 @@ def _small_l(
     """
     idx = np.flatnonzero(np.abs(lam) < _SMALL_L)
     if idx.size:
-        _small_l_at(
-            idx,
-            tb,
-            k,
-            w,
-            lnage,
-            f_lnage,
-            lam[idx],
-            ln_m[idx],
-            ln_ratio[idx] if x is not None else None,
-            lln,
-            uln,
-            z,
-        )
+        ratio = ln_ratio[idx] if x is not None else None
+        _small_l_at(idx, tb, d[idx], lam[idx], ln_m[idx], ratio, out)
 
 
 def _small_l_at(
     idx: NDArray[np.intp],
     tb: _ParamTable,
-    k: NDArray[np.intp],
-    w: NDArray[np.float64],
-    lnage: NDArray[np.float64],
-    f_lnage: NDArray[np.float64] | None,
-    lm: NDArray[np.float64],
-    ln_m: NDArray[np.float64],
-    ln_ratio: NDArray[np.float64] | None,
-    lln: NDArray[np.float64],
-    uln: NDArray[np.float64],
-    z: NDArray[np.float64],
+    d: Demographics,
+    lm: Floats,
+    ln_m: Floats,
+    ln_ratio: Floats | None,
+    out: Results,
 ) -> None:
-    """The small-|L| forms for the records ``idx`` (``lm``, ``ln_m``, ``ln_ratio``
-    hold those records' L, ln M and ln(x/M); ``ln_ratio`` is None when nothing was
-    measured)."""
-    kk = k[idx]
-    ln_s = tb.s_val[kk] + tb.s_del[kk] * w[idx]
-    _add_term(
-        ln_s, tb.p1, lnage[idx], None if f_lnage is None else f_lnage[idx], np.empty(idx.size)
-    )
+    """The small-|L| forms for the records ``idx`` (``d``, ``lm``, ``ln_m``,
+    ``ln_ratio`` hold those records' demographics, L, ln M and ln(x/M); ``ln_ratio`` is
+    None when nothing was measured)."""
+    ln_s = _spline_of(tb.s_val, tb.s_del, d)
+    _add_term(ln_s, tb.p1, d.lnage, d.f_lnage, np.empty(idx.size))
     sd = np.exp(ln_s)
     u = Z_LIMIT * lm * sd
     zero = lm == 0.0
     lm_safe = np.where(zero, 1.0, lm)
     low = np.where(zero, -Z_LIMIT * sd, np.log1p(-u) / lm_safe)
     high = np.where(zero, Z_LIMIT * sd, np.log1p(u) / lm_safe)
-    lln[idx] = np.exp(ln_m + low)
-    uln[idx] = np.exp(ln_m + high)
+    out.lln[idx] = np.exp(ln_m + low)
+    out.uln[idx] = np.exp(ln_m + high)
     if ln_ratio is not None:
-        z[idx] = np.where(zero, ln_ratio / sd, np.expm1(ln_ratio * lm) / (lm_safe * sd))
+        out.z[idx] = np.where(zero, ln_ratio / sd, np.expm1(ln_ratio * lm) / (lm_safe * sd))
 
 
-def _compute_c(
-    table: _ParamTable,
-    k: NDArray[np.intp],
-    w: NDArray[np.float64],
-    lnh: NDArray[np.float64],
-    lnage: NDArray[np.float64],
-    f_lnh: NDArray[np.float64] | None,
-    f_lnage: NDArray[np.float64] | None,
-    x: NDArray[np.float64] | None,
-    pred: NDArray[np.float64],
-    lln: NDArray[np.float64],
-    uln: NDArray[np.float64],
-    z: NDArray[np.float64],
-    pct: NDArray[np.float64],
-) -> None:
+def _compute_c(table: _ParamTable, d: Demographics, x: Floats | None, out: Results) -> None:
     """The same kernel in one vectorised C pass (``_lms.c``), then the small-|L|
     records with the NumPy forms above."""
     assert _lms is not None
     a1, a2, p1, q1 = table.a1, table.a2, table.p1, table.q1
     _lms.kernel(
-        k,
-        w,
-        lnh,
-        lnage,
-        f_lnh,
-        f_lnage,
+        d.k,
+        d.w,
+        d.lnh,
+        d.lnage,
+        d.f_lnh,
+        d.f_lnage,
         x,
         table.m_val,
         table.m_del,
@@ -332,28 +306,28 @@ def _compute_c(
         float(p1[1] - p1[0]),
         float(q1[0]),
         float(q1[1] - q1[0]),
-        pred,
-        lln,
-        uln,
-        z,
-        pct,
+        out.pred,
+        out.lln,
+        out.uln,
+        out.z,
+        out.pct,
     )
     if not table.l_near_zero:
         return
-    cand = np.flatnonzero(table.l_risky[k])
+    cand = np.flatnonzero(table.l_risky[d.k])
     if not cand.size:
         return
-    kc = k[cand]
-    lam = table.l_val[kc] + table.l_del[kc] * w[cand]
-    _add_term(lam, q1, lnage[cand], None if f_lnage is None else f_lnage[cand], np.empty(cand.size))
+    dc = d[cand]
+    lam = _spline_of(table.l_val, table.l_del, dc)
+    _add_term(lam, q1, dc.lnage, dc.f_lnage, np.empty(cand.size))
     small = np.abs(lam) < _SMALL_L
     idx = cand[small]
     if not idx.size:
         return
-    kk = k[idx]
-    ln_m = table.m_val[kk] + table.m_del[kk] * w[idx]
+    di = d[idx]
+    ln_m = _spline_of(table.m_val, table.m_del, di)
     tmp = np.empty(idx.size)
-    _add_term(ln_m, a1, lnh[idx], None if f_lnh is None else f_lnh[idx], tmp)
-    _add_term(ln_m, a2, lnage[idx], None if f_lnage is None else f_lnage[idx], tmp)
+    _add_term(ln_m, a1, di.lnh, di.f_lnh, tmp)
+    _add_term(ln_m, a2, di.lnage, di.f_lnage, tmp)
     ln_ratio = None if x is None else np.log(x[idx]) - ln_m
-    _small_l_at(idx, table, k, w, lnage, f_lnage, lam[small], ln_m, ln_ratio, lln, uln, z)
+    _small_l_at(idx, table, di, lam[small], ln_m, ln_ratio, out)

@@ -40,10 +40,10 @@ from respira.science.spirometry.errors import OutOfRangeError, SpirometryInputEr
 
 # The kernel choice, importable from here as before the split (bench, setup.py, tests).
 from respira.science.spirometry.kernels import BACKENDS as BACKENDS
+from respira.science.spirometry.kernels import Demographics, Results, compute
 from respira.science.spirometry.kernels import _cpu_has_avx2_fma as _cpu_has_avx2_fma
 from respira.science.spirometry.kernels import _lms as _lms
 from respira.science.spirometry.kernels import backend as backend
-from respira.science.spirometry.kernels import compute
 from respira.science.spirometry.kernels import use_backend as use_backend
 from respira.science.spirometry.limits import Z_LIMIT
 from respira.science.spirometry.tables import (
@@ -164,16 +164,11 @@ class PreparedReference:
         "_age",
         "_age_raw",
         "_base_reason",
+        "_demographics",
         "_eqs",
-        "_female_lnage",
-        "_female_lnh",
         "_height_raw",
-        "_k",
-        "_lnage",
-        "_lnh",
         "_scalar",
         "_shape",
-        "_w",
         "n",
     )
 
@@ -245,33 +240,32 @@ class PreparedReference:
             eth_codes = np.where(invalid, 0, eth_codes)
         self._age = ages
         self._base_reason = reason
-        self._lnage = np.log(ages)
-        self._lnh = np.log(heights)
+        lnage = np.log(ages)
+        lnh = np.log(heights)
         t = ages - _AGE_MIN
         t *= 4.0  # exact: see the module docstring
         rows = np.floor(t)
         t -= rows
-        self._w = t
         k = rows.astype(np.intp)
         n_female = int(np.count_nonzero(female))
-        self._female_lnh: NDArray[np.float64] | None = None
-        self._female_lnage: NDArray[np.float64] | None = None
+        f_lnh: NDArray[np.float64] | None = None
+        f_lnage: NDArray[np.float64] | None = None
         if n_female in (0, n):
             # One sex throughout: female·covariate is the covariate itself, or absent.
             if n_female:
-                self._female_lnh, self._female_lnage = self._lnh, self._lnage
+                f_lnh, f_lnage = lnh, lnage
             group = eth_codes.astype(np.intp)
             group += 5 * (1 if n_female else 0)
         else:
             f = female.astype(np.float64)
-            self._female_lnh = f * self._lnh
-            self._female_lnage = f * self._lnage
+            f_lnh = f * lnh
+            f_lnage = f * lnage
             group = female.astype(np.intp)
             group *= 5
             group += eth_codes
         group *= _ROWS
         k += group
-        self._k = k
+        self._demographics = Demographics(k, t, lnh, lnage, f_lnh, f_lnage)
 
     @property
     def equations(self) -> str:
@@ -316,26 +310,8 @@ class PreparedReference:
                 reason = reason.copy() if reason is self._base_reason else reason
                 np.copyto(reason, _BAD_MEASURED, where=bad_x & (reason == _OK))
 
-        pred = np.empty(n)
-        lln = np.empty(n)
-        uln = np.empty(n)
-        z = np.empty(n)
-        pct = np.empty(n)
-        compute(
-            table,
-            self._k,
-            self._w,
-            self._lnh,
-            self._lnage,
-            self._female_lnh,
-            self._female_lnage,
-            x,
-            pred,
-            lln,
-            uln,
-            z,
-            pct,
-        )
+        pred, lln, uln, z, pct = (np.empty(n) for _ in range(5))
+        compute(table, self._demographics, x, Results(pred, lln, uln, z, pct))
         invalid = reason != _OK
         if invalid.any():
             demographic = (reason != _OK) & (reason != _BAD_MEASURED)

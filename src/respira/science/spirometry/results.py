@@ -10,7 +10,7 @@ legacy rule) that :mod:`~respira.science.spirometry.interpretation` computes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,7 +19,19 @@ from respira.science.spirometry.limits import below_lln
 from respira.science.spirometry.pattern import PATTERNS, SEVERITIES
 from respira.science.spirometry.reference import ReferenceResult
 
-__all__ = ["BatchInterpretation", "ParameterResult", "SessionInterpretation"]
+__all__ = ["SUMMARY_FIELDS", "BatchInterpretation", "ParameterResult", "SessionInterpretation"]
+
+#: What an interpretation says of a session besides its reference values: the fields of
+#: :class:`SessionInterpretation` (and the summary columns of a batch's CSV) that a
+#: caller stores or writes out.
+SUMMARY_FIELDS: Final = (
+    "pattern",
+    "severity",
+    "bdr",
+    "bdr_fev1_pct_pred_change",
+    "bdr_fvc_pct_pred_change",
+    "bdr_2005",
+)
 
 
 @dataclass(frozen=True, slots=True)
