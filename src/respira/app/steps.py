@@ -40,6 +40,8 @@ STEPS: tuple[str, ...] = (
     "respira.appointments",
     "respira.messages",
     "respira.portal",
+    "respira.summaries",
+    "respira.fhir",
     "respira.mechanism",
     "respira.batch",
 )

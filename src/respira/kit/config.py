@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = Field(default=10.0, gt=0, le=120)
     # Where the clinic's users reach Respira: the start of every link in an email.
     public_base_url: str = "http://127.0.0.1:8000"
+    # The clinic's letterhead on printed documents (medical summaries).
+    clinic_name: str = "Respira demo clinic"
+    clinic_address: str = ""
+    clinic_phone: str = ""
     # The clinic's time zone (IANA name): appointment slots, follow-up windows and the
     # times on staff pages are read in it.
     clinic_timezone: str = "UTC"
