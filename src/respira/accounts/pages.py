@@ -10,7 +10,9 @@ from respira.kit import i18n, tokens
 from respira.kit.actors import Role
 from respira.kit.config import get_settings
 from respira.kit.errors import NotAuthenticated
+from respira.kit.marks import N_
 from respira.kit.web.deps import PageAccess, Public
+from respira.kit.web.http import remember_language
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
 from respira.kit.web.templating import gettext_for
 
@@ -22,10 +24,6 @@ def safe_next(value: str | None) -> str:
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
     return "/"
-
-
-def N_(message: str) -> str:
-    return message
 
 
 # Notices another step may ask the sign-in page to show (``/login?notice=link-used``):
@@ -75,16 +73,7 @@ def login(post: Post = posts(Public(form=True))) -> Response:
     preferred = service.patient_language(post.session, user)
     if preferred and not post.request.cookies.get(tokens.LANG_COOKIE):
         # A patient's pages open in their language unless they chose one on this device.
-        lang = i18n.negotiate(None, None, preferred)
-        response.set_cookie(
-            tokens.LANG_COOKIE,
-            lang,
-            max_age=365 * 86400,
-            httponly=True,
-            samesite="lax",
-            secure=settings.cookie_secure,
-            path="/",
-        )
+        remember_language(response, i18n.negotiate(None, None, preferred))
     return response
 
 

@@ -8,11 +8,11 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from respira.accounts.pages import safe_next
-from respira.kit import i18n, tokens
+from respira.kit import i18n
 from respira.kit.actors import Actor
-from respira.kit.config import get_settings
 from respira.kit.db import Database
 from respira.kit.web.deps import Public
+from respira.kit.web.http import remember_language
 from respira.kit.web.templating import nav_for, render
 
 router = APIRouter(include_in_schema=False)
@@ -31,15 +31,7 @@ def switch_language(
 ) -> Response:
     response = RedirectResponse(safe_next(next), status_code=303)
     if lang in i18n.available_languages():
-        response.set_cookie(
-            tokens.LANG_COOKIE,
-            lang,
-            max_age=365 * 86400,
-            httponly=True,
-            samesite="lax",
-            secure=get_settings().cookie_secure,
-            path="/",
-        )
+        remember_language(response, lang)
     return response
 
 

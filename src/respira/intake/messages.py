@@ -9,10 +9,7 @@ visitor's language (see ``respira.intake.pages``).
 
 from __future__ import annotations
 
-
-def N_(message: str) -> str:
-    return message
-
+from respira.kit.marks import N_
 
 # The wording of the consent, versioned: the stored ``consent_text_version`` says which
 # wording a person agreed to. Changing this text (or its meaning in a translation)

@@ -7,6 +7,8 @@ in ``If-Match``. No If-Match answers 428 naming the resource to read first, a st
 
 from __future__ import annotations
 
+from typing import Any
+
 from respira.kit.errors import InvalidInput, PreconditionRequired
 
 
@@ -28,3 +30,20 @@ def parse_if_match(value: str | None, *, read_from: str) -> int:
     if not text.isdigit() or len(text) > 18:
         raise InvalidInput({"If-Match": 'must be the record\'s version, such as "3"'})
     return int(text)
+
+
+def remember_language(response: Any, lang: str) -> None:
+    """Keep the visitor's language for a year on this device (the language switcher, and
+    a patient's preferred language at sign-in)."""
+    from respira.kit import tokens
+    from respira.kit.config import get_settings
+
+    response.set_cookie(
+        tokens.LANG_COOKIE,
+        lang,
+        max_age=365 * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().cookie_secure,
+        path="/",
+    )
