@@ -162,8 +162,10 @@ def simulate_cohort(
 def out_of_range(states: np.ndarray) -> np.ndarray:
     """Per patient (``states``: (n, n_out, 14)): whether any state is negative, not
     finite or above :data:`STATE_CEILING` — the sign of an unstable fixed step, or of a
-    patient whose states run away under the model's own equations (Th2 has no
-    saturation: when pi_T·hD/(1 + R/K_R + th_T·Φ) > d_T it grows without bound)."""
+    patient whose states run away under the model's own equations: Th2 and Treg
+    expansion have no saturation, so T2 grows without bound when
+    pi_T·hD/(1 + R/K_R + th_T·Φ) > d_T, and R when pi_R·hD > d_R (spec §2 asks for
+    pi_R < d_R; independent cohort draws do not keep to it)."""
     ok = np.isfinite(states) & (states >= 0) & (states <= STATE_CEILING)
     result: np.ndarray = ~np.all(ok, axis=tuple(range(1, states.ndim)))
     return result
@@ -194,8 +196,8 @@ def solve(chosen: Engine, P: np.ndarray, Y0: np.ndarray, plan: Schedule, job: Jo
     if bad.any():
         warnings.warn(
             f"the states of {int(bad.sum())} patient(s) ran away under the model's equations "
-            "(Th2 grows without bound when pi_T·hD/(1 + R/K_R + th_T·Φ) > d_T); their rows "
-            "hold what was computed, NaN after a state passed 1e100",
+            "(Th2 grows without bound when pi_T·hD/(1 + R/K_R + th_T·Φ) > d_T, Tregs when "
+            "pi_R·hD > d_R); their rows hold what was computed, NaN after a state passed 1e100",
             RuntimeWarning,
             stacklevel=3,
         )

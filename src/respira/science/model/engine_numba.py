@@ -265,7 +265,7 @@ def dp5(P, Y0, times, out_index, bolus, n_out, dd, da, dr, rtol, atol):
 
 
 #: Patients per block of the RK4 kernel (the width the compiler vectorises over).
-BLOCK = 8
+BLOCK = 16
 
 
 def _tuple(template: str, count: int) -> str:
