@@ -273,3 +273,10 @@ def test_sensitivity_refuses_bad_input(tmp_path, extra, named):
     assert result.exit_code == 2, result.output
     assert named in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_refused_dose_is_quoted_as_typed_not_turned_into_an_emoji():
+    # Rich reads ":-1:" as an emoji code unless told not to.
+    result = invoke("run", "--dose", "0:-1")
+    assert result.exit_code == 2
+    assert "--dose 0:-1:" in result.output and "\N{THUMBS DOWN SIGN}" not in result.output

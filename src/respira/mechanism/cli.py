@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,7 +42,7 @@ app = typer.Typer(
     "act: an uncalibrated hypothesis, never a prediction for a person.",
     no_args_is_help=True,
 )
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 
 
 DEFAULT_RUN_OUTPUT_DAYS = (0, 1, 7, 14, 28, 56, 91, 182, 273, 365)
@@ -87,9 +88,16 @@ ProgressOpt = Annotated[
 ]
 
 
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, *_: Any) -> None:
+    """The model's warnings (patients whose states ran away) as one plain line for the
+    user, not Python's source excerpt."""
+    err.print(f"warning: {message}", markup=False)
+
+
 @app.callback()
 def _group() -> None:
     """The mechanistic model: single runs, virtual cohorts, sensitivity analysis."""
+    warnings.showwarning = _show_warning
 
 
 def _refuse(problems: dict[str, Problem] | ModelInputError | str) -> NoReturn:

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-def N_(message: str) -> str:
-    return message
-
+from respira.kit.marks import N_
 
 #: The label every output carries (the page translates it; files keep the model's own).
 NOT_A_PREDICTION = N_(

@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from respira.mechanism.labels import N_
+from respira.kit.marks import N_
+from respira.kit.texts import Msg, translate
 
 # The choices (the command line's options take these Literal types).
 Phenotype = Literal["healthy", "t2-high", "severe"]
@@ -63,8 +64,7 @@ class Problem:
     params: Mapping[str, str] = field(default_factory=dict)
 
     def text(self, gettext: Callable[[str], str] = str) -> str:
-        translated = gettext(self.message)
-        return translated % dict(self.params) if self.params else translated
+        return translate(Msg(self.message, **self.params), gettext)
 
 
 class ModelInputError(ValueError):

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor, Role
 from respira.kit.errors import NotFound
+from respira.kit.marks import N_
 from respira.mechanism.cohorts import ClusterUnavailable, CohortSpec, CohortSummary, write_cohort
-from respira.mechanism.labels import N_
 from respira.mechanism.runs import RunResult, ScenarioView, explain, run_patient
 from respira.mechanism.schemas import ModelInputError, Problem
 from respira.mechanism.sensitivity import SensitivityResult, SensitivitySpec, analyse
