@@ -4,103 +4,72 @@ calendar entry (``text/calendar``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query, Response
 
-from respira.appointments import service
-from respira.appointments.schemas import (
-    AppointmentOut,
-    BookingIn,
-    CancellationIn,
-    Kind,
-    SlotIn,
-    SlotOut,
-    SlotSeriesIn,
-)
-from respira.kit.actors import Actor
+from respira.appointments import schemas, service
 from respira.kit.db import utcnow
-from respira.kit.web.deps import ApiAccess, get_db
+from respira.kit.web.deps import ApiAccess
+from respira.kit.web.routes import Call, uses
 
 router = APIRouter(prefix="/api/v1", tags=["appointments"])
 
+READ = uses(ApiAccess(*service.READ_ROLES))
+PUBLISH = uses(ApiAccess(*service.PUBLISH_ROLES))
 
-@router.get("/slots", response_model=list[SlotOut])
+
+@router.get("/slots", response_model=list[schemas.SlotOut])
 def list_slots(
     start: str | None = Query(default=None, alias="from"),
     end: str | None = Query(default=None, alias="to"),
-    kind: Kind | None = None,
+    kind: schemas.Kind | None = None,
     free: bool = False,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.READ_ROLES)),
-) -> list[SlotOut]:
+    call: Call = READ,
+) -> list[schemas.SlotOut]:
     """Slots starting from ``from`` up to ``to`` (ISO dates, whole days in the clinic's
     time zone, or date-times; default: the coming 14 days), earliest first."""
     period = service.period(start, end, default_days=14, now=utcnow())
-    return service.list_slots(session, actor, *period, kind=kind, free_only=free)
+    return service.list_slots(call.session, call.actor, *period, kind=kind, free_only=free)
 
 
-@router.post("/slots", response_model=SlotOut, status_code=201)
-def publish_slot(
-    body: SlotIn,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.PUBLISH_ROLES)),
-) -> SlotOut:
-    return service.publish_slot(session, actor, body)
+@router.post("/slots", response_model=schemas.SlotOut, status_code=201)
+def publish_slot(body: schemas.SlotIn, call: Call = PUBLISH) -> schemas.SlotOut:
+    return service.publish_slot(call.session, call.actor, body)
 
 
-@router.post("/slots/series", response_model=list[SlotOut], status_code=201)
-def publish_series(
-    body: SlotSeriesIn,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.PUBLISH_ROLES)),
-) -> list[SlotOut]:
-    return service.publish_series(session, actor, body)
+@router.post("/slots/series", response_model=list[schemas.SlotOut], status_code=201)
+def publish_series(body: schemas.SlotSeriesIn, call: Call = PUBLISH) -> list[schemas.SlotOut]:
+    return service.publish_series(call.session, call.actor, body)
 
 
-@router.post("/slots/{slot_id}/cancel", response_model=SlotOut)
-def cancel_slot(
-    slot_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.PUBLISH_ROLES)),
-) -> SlotOut:
+@router.post("/slots/{slot_id}/cancel", response_model=schemas.SlotOut)
+def cancel_slot(slot_id: int, call: Call = PUBLISH) -> schemas.SlotOut:
     """Withdraw a free slot (409 when it is booked)."""
-    return service.cancel_slot(session, actor, slot_id)
+    return service.cancel_slot(call.session, call.actor, slot_id)
 
 
-@router.post("/slots/{slot_id}/book", response_model=AppointmentOut, status_code=201)
+@router.post("/slots/{slot_id}/book", response_model=schemas.AppointmentOut, status_code=201)
 def book(
-    slot_id: int,
-    body: BookingIn,
-    response: Response,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.BOOK_ROLES)),
-) -> AppointmentOut:
+    slot_id: int, body: schemas.BookingIn, call: Call = uses(ApiAccess(*service.BOOK_ROLES))
+) -> schemas.AppointmentOut:
     """Book the slot for ``patient_id`` (a patient only for themselves); 409 when it is
     taken."""
-    out = service.book(session, actor, slot_id, body)
-    response.headers["Location"] = f"/api/v1/appointments/{out.id}"
-    return out
+    out = service.book(call.session, call.actor, slot_id, body)
+    return call.created(out, f"/api/v1/appointments/{out.id}")
 
 
-@router.get("/patients/{patient_id}/appointments", response_model=list[AppointmentOut])
-def patient_appointments(
-    patient_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.READ_ROLES)),
-) -> list[AppointmentOut]:
-    return service.appointments_for_patient(session, actor, patient_id)
+@router.get("/patients/{patient_id}/appointments", response_model=list[schemas.AppointmentOut])
+def patient_appointments(patient_id: int, call: Call = READ) -> list[schemas.AppointmentOut]:
+    return service.appointments_for_patient(call.session, call.actor, patient_id)
 
 
 @router.get("/appointments/{appointment_id}.ics")
-def appointment_ics(
-    appointment_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.READ_ROLES)),
-) -> Response:
-    return ics_response(service.appointment_ics(session, actor, appointment_id), appointment_id)
+def appointment_ics(appointment_id: int, call: Call = READ) -> Response:
+    return ics_response(call, appointment_id)
 
 
-def ics_response(data: bytes, appointment_id: int) -> Response:
+def ics_response(call: Call, appointment_id: int) -> Response:
+    """The appointment's calendar entry as a file to save (the API's and the page's)."""
+    data = service.appointment_ics(call.session, call.actor, appointment_id)
     return Response(
         data,
         media_type="text/calendar; charset=utf-8",
@@ -108,20 +77,17 @@ def ics_response(data: bytes, appointment_id: int) -> Response:
     )
 
 
-@router.get("/appointments/{appointment_id}", response_model=AppointmentOut)
-def get_appointment(
-    appointment_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.READ_ROLES)),
-) -> AppointmentOut:
-    return service.get_appointment(session, actor, appointment_id)
+@router.get("/appointments/{appointment_id}", response_model=schemas.AppointmentOut)
+def get_appointment(appointment_id: int, call: Call = READ) -> schemas.AppointmentOut:
+    return service.get_appointment(call.session, call.actor, appointment_id)
 
 
-@router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentOut)
+@router.post("/appointments/{appointment_id}/cancel", response_model=schemas.AppointmentOut)
 def cancel_appointment(
     appointment_id: int,
-    body: CancellationIn | None = None,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.CANCEL_ROLES)),
-) -> AppointmentOut:
-    return service.cancel(session, actor, appointment_id, body or CancellationIn())
+    body: schemas.CancellationIn | None = None,
+    call: Call = uses(ApiAccess(*service.CANCEL_ROLES)),
+) -> schemas.AppointmentOut:
+    return service.cancel(
+        call.session, call.actor, appointment_id, body or schemas.CancellationIn()
+    )

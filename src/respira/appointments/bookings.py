@@ -22,36 +22,32 @@ from respira.appointments import invitations, slots
 from respira.appointments.models import Appointment, Slot
 from respira.appointments.roles import BOOK_ROLES, CANCEL_ROLES, READ_ROLES
 from respira.appointments.schemas import PATIENT_KINDS, AppointmentOut, BookingIn, CancellationIn
-from respira.kit import audit, records
+from respira.kit import records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, Forbidden, NotFound
 from respira.kit.marks import N_
+from respira.kit.rows import from_row
+from respira.kit.texts import patient_language
+from respira.kit.trail import Trail
 from respira.patients import service as patients_service
+
+TRAIL = Trail("appointment")
 
 TAKEN = N_("this slot is already booked; choose another time")
 
 
 def appointment_out(row: Appointment) -> AppointmentOut:
     slot = row.slot
-    return AppointmentOut(
-        id=row.id,
-        slot_id=slot.id,
-        patient_id=row.patient_id,
+    return from_row(
+        AppointmentOut,
+        row,
         start=slot.starts_at,
         end=slot.ends_at,
         time_zone=slot.time_zone,
         kind=slot.kind,
         held_by_name=slot.held_by_name,
-        note=row.note,
-        booked_at=row.booked_at,
-        booked_by_name=row.booked_by_name,
-        cancelled_at=row.cancelled_at,
-        cancelled_by_name=row.cancelled_by_name,
-        cancellation_reason=row.cancellation_reason,
         state="cancelled" if row.cancelled_at else "booked",
-        ical_uid=row.ical_uid,
-        ical_sequence=row.ical_sequence,
     )
 
 
@@ -62,7 +58,7 @@ def _invitee(
         patient_id=patient.id,
         name=f"{patient.first_name} {patient.last_name}",
         email=patient.email,
-        language=invitations.patient_language(patient.preferred_language),
+        language=patient_language(patient.preferred_language),
         host_name=slot.held_by_name,
         host_email=slots.holder_email(session, slot.held_by_id),
     )
@@ -130,14 +126,7 @@ def book(session: Session, actor: Actor, slot_id: int, data: BookingIn) -> Appoi
     with records.flush_or_conflict(session, TAKEN):
         session.add(row)
     out = appointment_out(row)
-    audit.record(
-        session,
-        actor,
-        entity_type="appointment",
-        entity_id=row.id,
-        action="create",
-        after=out.model_dump(mode="json"),
-    )
+    TRAIL.record(session, actor, row.id, "create", after=out.model_dump(mode="json"))
     invitations.send(session, _booking(row), _invitee(session, patient, slot))
     session.commit()
     return out
@@ -167,19 +156,10 @@ def cancel(
     row.live_slot_id = None
     row.ical_sequence += 1
     session.flush()
-    audit.record(
-        session,
-        actor,
-        entity_type="appointment",
-        entity_id=row.id,
-        action="cancel",
-        before={"state": "booked"},
-        after={"state": "cancelled", "cancelled_at": row.cancelled_at},
-        reason=row.cancellation_reason,
-    )
-    invitations.send(
-        session, _booking(row), _invitee(session, patient, row.slot), row.cancellation_reason
-    )
+    reason = row.cancellation_reason
+    before, after = {"state": "booked"}, {"state": "cancelled", "cancelled_at": row.cancelled_at}
+    TRAIL.record(session, actor, row.id, "cancel", before=before, after=after, reason=reason)
+    invitations.send(session, _booking(row), _invitee(session, patient, row.slot), reason)
     session.commit()
     return appointment_out(row)
 

@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from respira.appointments import ical, local
-from respira.kit import i18n
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
 from respira.kit.marks import N_
+from respira.kit.texts import gettext_in
 from respira.mail import service as mail
 
 KIND_LABELS: dict[str, str] = {
@@ -51,13 +51,6 @@ class Invitee:
     host_email: str | None
 
 
-def patient_language(preferred: str | None) -> str:
-    """The language of the patient's emails: their preferred language when Respira
-    has it, else English."""
-    primary = (preferred or "").replace("_", "-").split("-")[0].lower()
-    return primary if primary in i18n.available_languages() else i18n.SOURCE_LANGUAGE
-
-
 def uid_domain() -> str:
     return urlsplit(get_settings().public_base_url).hostname or "respira.invalid"
 
@@ -78,7 +71,7 @@ class Booking:
 
 def calendar_file(booking: Booking, invitee: Invitee) -> bytes:
     """The appointment's calendar entry as it stands: a request, or its cancellation."""
-    _ = i18n.translations(invitee.language).gettext
+    _ = gettext_in(invitee.language)
     settings = get_settings()
     what = _(KIND_LABELS[booking.kind])
     return ical.calendar_bytes(
@@ -110,43 +103,40 @@ def send(
     if not invitee.email:
         return None
     lang = invitee.language
-    _ = i18n.translations(lang).gettext
+    _ = gettext_in(lang)
     when = local.when(booking.start, booking.end, booking.time_zone, lang)
     what = _(KIND_LABELS[booking.kind])
     link = f"{get_settings().public_base_url}/login?next=/my/appointments"
+    params = {"kind": what, "when": when, "name": invitee.name, "link": link, "reason": reason}
     if booking.cancelled:
-        subject = _("Cancelled: %(kind)s on %(when)s") % {"kind": what, "when": when}
-        lines = [
-            _("Dear %(name)s,") % {"name": invitee.name},
-            "",
-            _("your appointment has been cancelled:"),
-            f"{what}, {when}, {invitee.host_name}",
-        ]
+        subject = _("Cancelled: %(kind)s on %(when)s")
+        news, details = _("your appointment has been cancelled:"), []
         if reason:
-            lines += ["", _("Reason: %(reason)s") % {"reason": reason}]
-        lines += [
-            "",
-            _("The attached calendar file removes it from your calendar."),
-            _("To choose another time, sign in to Respira: %(link)s") % {"link": link},
-        ]
+            details = ["", _("Reason: %(reason)s") % params]
+        calendar = _("The attached calendar file removes it from your calendar.")
+        sign_in = _("To choose another time, sign in to Respira: %(link)s")
     else:
-        subject = _("Your appointment: %(kind)s on %(when)s") % {"kind": what, "when": when}
-        lines = [
-            _("Dear %(name)s,") % {"name": invitee.name},
-            "",
-            _("your appointment is booked:"),
-            f"{what}, {when}, {invitee.host_name}",
-            _(KIND_DETAILS[booking.kind]),
-            "",
-            _("Open the attached calendar file to add the appointment to your calendar."),
-            _("To see or cancel your appointments, sign in to Respira: %(link)s") % {"link": link},
-        ]
-    lines += ["", _("Your care team at the clinic")]
+        subject = _("Your appointment: %(kind)s on %(when)s")
+        news, details = _("your appointment is booked:"), [_(KIND_DETAILS[booking.kind])]
+        calendar = _("Open the attached calendar file to add the appointment to your calendar.")
+        sign_in = _("To see or cancel your appointments, sign in to Respira: %(link)s")
+    lines = [
+        _("Dear %(name)s,") % params,
+        "",
+        news,
+        f"{what}, {when}, {invitee.host_name}",
+        *details,
+        "",
+        calendar,
+        sign_in % params,
+        "",
+        _("Your care team at the clinic"),
+    ]
     method = "CANCEL" if booking.cancelled else "REQUEST"
     return mail.enqueue(
         session,
         to=invitee.email,
-        subject=subject,
+        subject=subject % params,
         text="\n".join(lines) + "\n",
         attachments=[
             mail.Attachment(

@@ -20,6 +20,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from respira.kit.columns import reference
 from respira.kit.db import Base, UTCDateTime, utcnow
 
 KINDS: tuple[str, ...] = ("online_consultation", "follow_up_visit", "phone_call")
@@ -33,14 +34,10 @@ class Slot(Base):
     ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     time_zone: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     kind: Mapped[str] = mapped_column(sa.String(32), nullable=False)
-    held_by_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    held_by_id: Mapped[int] = reference("users.id", index=True)
     held_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    published_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    published_by_id: Mapped[int | None] = reference("users.id")
     published_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     cancelled_by_name: Mapped[str | None] = mapped_column(sa.String(200))
@@ -65,24 +62,16 @@ class Appointment(Base):
     __tablename__ = "appointments"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    slot_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("appointment_slots.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    live_slot_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("appointment_slots.id", ondelete="RESTRICT"), unique=True
-    )
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    slot_id: Mapped[int] = reference("appointment_slots.id", index=True)
+    live_slot_id: Mapped[int | None] = reference("appointment_slots.id", unique=True)
+    patient_id: Mapped[int] = reference("patients.id", index=True)
     note: Mapped[str | None] = mapped_column(sa.String(500))
     booked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    booked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    booked_by_id: Mapped[int | None] = reference("users.id")
     booked_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     booked_by_role: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    cancelled_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    cancelled_by_id: Mapped[int | None] = reference("users.id")
     cancelled_by_name: Mapped[str | None] = mapped_column(sa.String(200))
     cancellation_reason: Mapped[str | None] = mapped_column(sa.String(500))
     ical_uid: Mapped[str] = mapped_column(sa.String(255), nullable=False, unique=True)

@@ -29,7 +29,7 @@ from respira.appointments.bookings import (
     cancel,
     get_appointment,
 )
-from respira.appointments.invitations import KIND_LABELS, MAIL_KIND, patient_language
+from respira.appointments.invitations import KIND_LABELS, MAIL_KIND
 from respira.appointments.local import period
 from respira.appointments.roles import (
     BOOK_ROLES,
@@ -49,6 +49,7 @@ from respira.appointments.slots import (
     publish_slot,
 )
 from respira.kit.actors import Actor, require_role
+from respira.kit.texts import patient_language
 from respira.patients import service as patients_service
 
 __all__ = [

@@ -31,10 +31,14 @@ from respira.appointments.schemas import (
     SlotOut,
     SlotSeriesIn,
 )
-from respira.kit import audit, records
+from respira.kit import records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.rows import from_row
+from respira.kit.trail import Trail
+
+TRAIL = Trail("appointment_slot")
 
 # pg_advisory_xact_lock(key, holder id): "respira slot holder".
 HOLDER_LOCK_KEY = 0x534C4F54
@@ -66,16 +70,9 @@ def _holder(session: Session, actor: Actor, held_by_id: int | None) -> HolderOut
 
 
 def slot_out(slot: Slot, booked: bool) -> SlotOut:
-    return SlotOut(
-        id=slot.id,
-        start=slot.starts_at,
-        end=slot.ends_at,
-        kind=slot.kind,
-        booked=booked,
-        time_zone=slot.time_zone,
-        held_by_id=slot.held_by_id,
-        held_by_name=slot.held_by_name,
-        cancelled=slot.cancelled_at is not None,
+    cancelled = slot.cancelled_at is not None
+    return from_row(
+        SlotOut, slot, start=slot.starts_at, end=slot.ends_at, booked=booked, cancelled=cancelled
     )
 
 
@@ -150,14 +147,7 @@ def _insert(
         )
         session.add(slot)
         session.flush()
-        audit.record(
-            session,
-            actor,
-            entity_type="appointment_slot",
-            entity_id=slot.id,
-            action="create",
-            after=_snapshot(slot),
-        )
+        TRAIL.record(session, actor, slot.id, "create", after=_snapshot(slot))
         out.append(slot_out(slot, booked=False))
     session.commit()
     return out
@@ -287,14 +277,7 @@ def cancel_slot(session: Session, actor: Actor, slot_id: int) -> SlotOut:
     slot.cancelled_at = utcnow()
     slot.cancelled_by_name = actor.name
     session.flush()
-    audit.record(
-        session,
-        actor,
-        entity_type="appointment_slot",
-        entity_id=slot.id,
-        action="cancel",
-        before={"cancelled": False},
-        after={"cancelled": True, "cancelled_at": slot.cancelled_at},
-    )
+    after = {"cancelled": True, "cancelled_at": slot.cancelled_at}
+    TRAIL.record(session, actor, slot.id, "cancel", before={"cancelled": False}, after=after)
     session.commit()
     return slot_out(slot, booked=False)

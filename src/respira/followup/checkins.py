@@ -34,7 +34,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from respira.followup import messages as m
-from respira.followup.messages import Msg
 from respira.followup.models import CheckIn, FollowUp
 from respira.followup.roles import CHECK_IN_ROLES, ON_BEHALF_ROLES
 from respira.followup.scheduling import clinic_day
@@ -44,6 +43,7 @@ from respira.kit.actors import Actor, Role, require_role
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.texts import Msg
 from respira.kit.validation import decimal_age
 from respira.patients import service as patients_service
 from respira.science.control import (

@@ -3,10 +3,8 @@ questionnaire items in plain words, the check-in's error messages, and the remin
 emails. ``N_`` marks a string for Babel's extraction; it is translated where it is
 shown, in the reader's language (``translate``).
 
-A message with parameters is a ``Msg``: a ``str`` holding the English text (what the
-API answers and the audit trail stores) that remembers its message id and parameters,
-so that a page can show it in the patient's language. Use cases raise ``InvalidInput``
-with ``Msg`` values; nothing else changes on the way.
+A message with parameters is a ``Msg`` (``respira.kit.texts``): English for the API and
+the audit trail, translated next to its field on a page.
 
 The questionnaires' licensed wording (ACT: QualityMetric/GSK; ACQ: QOL Technologies;
 clinical.md §1.1–1.3) is not reproduced: the items are our own plain-language domain
@@ -19,29 +17,6 @@ from collections.abc import Callable
 from typing import Any
 
 from respira.kit.marks import N_
-
-
-class Msg(str):
-    """English text that a page can translate: ``Msg(N_("... %(x)s ..."), x=1)``."""
-
-    msgid: str
-    params: dict[str, Any]
-
-    def __new__(cls, msgid: str, **params: Any) -> Msg:
-        made = super().__new__(cls, msgid % params if params else msgid)
-        made.msgid = msgid
-        made.params = params
-        return made
-
-
-def translate(text: str, gettext: Callable[[str], str]) -> str:
-    """``text`` in the reader's language when it is a ``Msg`` or a message id of the
-    catalogue; as it is otherwise."""
-    if isinstance(text, Msg):
-        translated = gettext(text.msgid)
-        return translated % text.params if text.params else translated
-    return gettext(text)
-
 
 # --- the questionnaires, in plain words ------------------------------------------------
 

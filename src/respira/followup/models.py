@@ -30,6 +30,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from respira.kit.columns import reference
+from respira.kit.created import Created
 from respira.kit.db import Base, UTCDateTime, utcnow
 from respira.kit.records import RETRACTION_CONSISTENT, Recorded
 
@@ -39,7 +41,7 @@ CONTACT_CHANNELS = ("phone",)
 CHECK_IN_MODES = ("web", "paper", "interview")
 
 
-class FollowUpPlan(Base):
+class FollowUpPlan(Created, Base):
     __tablename__ = "follow_up_plans"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
@@ -48,31 +50,20 @@ class FollowUpPlan(Base):
     windows: Mapped[list[dict[str, int]]] = mapped_column(sa.JSON, nullable=False)
     closing_soon_days: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     source: Mapped[str] = mapped_column(sa.Text, nullable=False)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
-    created_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
     __table_args__ = (
         sa.CheckConstraint("closing_soon_days >= 0 AND closing_soon_days <= 30", name="closing"),
     )
 
 
-class FollowUpSchedule(Base):
+class FollowUpSchedule(Created, Base):
     __tablename__ = "follow_up_schedules"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    course_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("courses.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    patient_id: Mapped[int] = reference("patients.id", index=True)
+    course_id: Mapped[int] = reference("courses.id", index=True)
     course_number: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    admission_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("admissions.id", ondelete="RESTRICT"), index=True
-    )
+    admission_id: Mapped[int | None] = reference("admissions.id", index=True)
     # The clinic's calendar day the clock starts: the last infusion's, or the
     # discharge's when no infusion was recorded (``anchor_source`` says which).
     anchor_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
@@ -81,11 +72,6 @@ class FollowUpSchedule(Base):
     instrument: Mapped[str] = mapped_column(sa.String(8), nullable=False)
     baseline_score: Mapped[float | None] = mapped_column(sa.Float)
     baseline_on: Mapped[dt.date | None] = mapped_column(sa.Date)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
-    created_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
     follow_ups: Mapped[list[FollowUp]] = relationship(
         back_populates="schedule", order_by="FollowUp.month"
@@ -106,12 +92,8 @@ class FollowUp(Base):
     __tablename__ = "follow_ups"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    schedule_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("follow_up_schedules.id", ondelete="RESTRICT"), nullable=False
-    )
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    schedule_id: Mapped[int] = reference("follow_up_schedules.id")
+    patient_id: Mapped[int] = reference("patients.id", index=True)
     month: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     due_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     window_start: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
@@ -138,12 +120,8 @@ class CheckIn(Recorded, Base):
     __tablename__ = "follow_up_check_ins"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    follow_up_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("follow_ups.id", ondelete="RESTRICT"), nullable=False
-    )
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    follow_up_id: Mapped[int] = reference("follow_ups.id")
+    patient_id: Mapped[int] = reference("patients.id", index=True)
     answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     answered_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     on_behalf: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
@@ -201,12 +179,8 @@ class FollowUpContact(Recorded, Base):
     __tablename__ = "follow_up_contacts"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    follow_up_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("follow_ups.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    follow_up_id: Mapped[int] = reference("follow_ups.id", index=True)
+    patient_id: Mapped[int] = reference("patients.id", index=True)
     channel: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     reached: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
     note: Mapped[str] = mapped_column(sa.Text, nullable=False)
@@ -221,15 +195,11 @@ class FollowUpReminder(Base):
     __tablename__ = "follow_up_reminders"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    follow_up_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("follow_ups.id", ondelete="RESTRICT"), nullable=False
-    )
+    follow_up_id: Mapped[int] = reference("follow_ups.id")
     kind: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     outcome: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     language: Mapped[str | None] = mapped_column(sa.String(35))
-    outbox_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("outbox.id", ondelete="RESTRICT"), index=True
-    )
+    outbox_id: Mapped[int | None] = reference("outbox.id", index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -35,12 +35,13 @@ from respira.followup.schemas import (
     RetractionIn,
     readable_errors,
 )
-from respira.kit import tokens
 from respira.kit.actors import Actor, Role
 from respira.kit.marks import N_
-from respira.kit.web.deps import PageAccess, get_db
-from respira.kit.web.forms import Refused, attempt, posted_form, submit
-from respira.kit.web.templating import gettext_for, patient_banner, render, request_lang
+from respira.kit.web.deps import PageAccess
+from respira.kit.web.forms import Refused
+from respira.kit.web.language import in_patient_language
+from respira.kit.web.routes import Call, Post, posts, uses
+from respira.kit.web.templating import gettext_for, patient_banner, request_lang
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 
@@ -57,22 +58,22 @@ VIEW_LABELS = {
     "completed": N_("Completed"),
     "all": N_("All"),
 }
-
-
-def _shared(request: Request) -> dict[str, Any]:
-    """What every follow-up page's templates use: state and treatment names."""
-    return {"state_text": STATE_TEXT, "treatment_text": TREATMENT_TEXT}
+# What every follow-up page's templates use: state and treatment names.
+SHARED = {"state_text": STATE_TEXT, "treatment_text": TREATMENT_TEXT}
+PATIENT = PageAccess(Role.PATIENT)
+STAFF = uses(PageAccess(*service.STAFF_ROLES))
+ON_BEHALF_POST = posts(PageAccess(*service.ON_BEHALF_ROLES))
 
 
 # --- the check-in form ----------------------------------------------------------------
 
 
 def _form_context(
-    request: Request, detail: Any, form: dict[str, str], errors: dict[str, str]
+    call: Call, detail: Any, form: dict[str, str], errors: dict[str, str]
 ) -> dict[str, Any]:
     instrument = detail.instrument
     family = item_family(instrument)
-    gettext = gettext_for(request)
+    gettext = gettext_for(call.request)
     return {
         "detail": detail,
         "form": form,
@@ -87,7 +88,7 @@ def _form_context(
         "needs_spirometry": instrument == "acq7",
         "exacerbation_rows": range(EXACERBATION_ROWS),
         "treatments": TREATMENTS,
-        **_shared(request),
+        **SHARED,
     }
 
 
@@ -139,13 +140,11 @@ def _rename_rows(errors: dict[str, str], form_rows: list[int]) -> dict[str, str]
     return out
 
 
-def _submit_check_in(
-    request: Request, session: Session, actor: Actor, follow_up_id: int, data: dict[str, str]
-) -> Any:
+def _submit_check_in(post: Post, follow_up_id: int) -> Any:
     """Validate and record a posted check-in: the check-in, or ``Refused`` with the
     errors named after the form's fields."""
-    detail = service.get_follow_up(session, actor, follow_up_id)
-    body, errors = _check_in_body(data, detail.instrument)
+    detail = service.get_follow_up(post.session, post.actor, follow_up_id)
+    body, errors = _check_in_body(post.data, detail.instrument)
     form_rows = body.pop("form_rows")
     try:
         parsed = CheckInIn.model_validate(body)
@@ -153,11 +152,10 @@ def _submit_check_in(
         return Refused(_rename_rows({**readable_errors(exc), **errors}, form_rows), 422, False)
     if errors:
         return Refused(errors, 422, False)
-    outcome = attempt(
-        session,
+    outcome = post.attempt(
         lambda: service.record_check_in(
-            session, actor, follow_up_id, parsed, language=request_lang(request)
-        ),
+            post.session, post.actor, follow_up_id, parsed, language=request_lang(post.request)
+        )
     )
     if isinstance(outcome, Refused):
         return Refused(_rename_rows(outcome.errors, form_rows), outcome.status_code, outcome.stale)
@@ -167,64 +165,32 @@ def _submit_check_in(
 # --- the patient's own check-in ---------------------------------------------------------
 
 
-def _in_patient_language(request: Request, session: Session, actor: Actor) -> None:
-    """The patient's preferred language (as their reminder email was), unless they
-    chose one with the language switcher."""
-    if request.query_params.get("lang") or request.cookies.get(tokens.LANG_COOKIE):
-        return
-    assert actor.patient_id is not None  # a patient account names its patient
-    patient = patients_service.get_visible(session, actor, actor.patient_id)
-    request.state.lang = service.patient_language(patient.preferred_language)
-
-
-def _my_check_in(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    follow_up_id: int,
-    form: dict[str, str],
-    errors: dict[str, str],
-    status_code: int = 200,
-) -> Response:
-    detail = service.get_follow_up(session, actor, follow_up_id)
-    return render(
-        request,
-        "followup/my_check_in.html",
-        {
-            **_form_context(request, detail, form, errors),
-            "sent": request.query_params.get("sent") == "1",
-        },
-        status_code,
-    )
+def _my_check_in(call: Call, follow_up_id: int, refused: Refused | None = None) -> Response:
+    detail = service.get_follow_up(call.session, call.actor, follow_up_id)
+    form = call.data if isinstance(call, Post) else {}
+    context = {
+        **_form_context(call, detail, form, refused.errors if refused else {}),
+        "sent": call.request.query_params.get("sent") == "1",
+    }
+    status_code = refused.status_code if refused else 200
+    return call.render("followup/my_check_in.html", context, status_code)
 
 
 @router.get("/my/check-ins/{follow_up_id}")
-def my_check_in(
-    request: Request,
-    follow_up_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(Role.PATIENT)),
-) -> Response:
-    _in_patient_language(request, session, actor)
-    return _my_check_in(request, session, actor, follow_up_id, {}, {})
+def my_check_in(follow_up_id: int, call: Call = uses(PATIENT)) -> Response:
+    in_patient_language(call, patients_service.get_visible)
+    return _my_check_in(call, follow_up_id)
 
 
 @router.post("/my/check-ins/{follow_up_id}")
-def answer_my_check_in(
-    request: Request,
-    follow_up_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(Role.PATIENT)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    _in_patient_language(request, session, actor)
-    data.pop("answered_on", None)
-    data.pop("mode", None)
-    outcome = _submit_check_in(request, session, actor, follow_up_id, data)
-    if not isinstance(outcome, Refused):
-        return RedirectResponse(f"/my/check-ins/{follow_up_id}?sent=1", status_code=303)
-    return _my_check_in(
-        request, session, actor, follow_up_id, data, outcome.errors, outcome.status_code
+def answer_my_check_in(follow_up_id: int, post: Post = posts(PATIENT)) -> Response:
+    in_patient_language(post, patients_service.get_visible)  # the check-in records it
+    post.data.pop("answered_on", None)
+    post.data.pop("mode", None)
+    return post.answer(
+        _submit_check_in(post, follow_up_id),
+        lambda refused: _my_check_in(post, follow_up_id, refused),
+        f"/my/check-ins/{follow_up_id}?sent=1",
     )
 
 
@@ -232,161 +198,108 @@ def answer_my_check_in(
 
 
 def _staff_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    call: Call,
     follow_up_id: int,
     *,
     form: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
+    refused: Refused | None = None,
     open_form: str | None = None,
-    status_code: int = 200,
 ) -> Response:
-    detail = service.get_follow_up(session, actor, follow_up_id)
-    patient = patients_service.get_patient(session, actor, detail.patient_id)
-    check_in_errors = errors if open_form == "check-in" else None
-    return render(
-        request,
-        "followup/detail.html",
-        {
-            **patient_banner(patient),
-            **_form_context(request, detail, form or {}, check_in_errors or {}),
-            "side_errors": {} if check_in_errors else errors or {},
-            "open_form": open_form,
-            "flash": request.query_params.get("done"),
-            "can_enter": actor.role in service.ON_BEHALF_ROLES,
-            "can_call": actor.role in service.CONTACT_ROLES,
-            "can_record_visit": actor.role in {Role.ADMIN, Role.PHYSICIAN},
-        },
-        status_code,
-    )
+    detail = service.get_follow_up(call.session, call.actor, follow_up_id)
+    patient = patients_service.get_patient(call.session, call.actor, detail.patient_id)
+    errors = refused.errors if refused else {}
+    check_in_errors = errors if open_form == "check-in" else {}
+    role = call.actor.role
+    context = {
+        **patient_banner(patient),
+        **_form_context(call, detail, form or {}, check_in_errors),
+        "side_errors": {} if check_in_errors else errors,
+        "open_form": open_form,
+        "flash": call.request.query_params.get("done"),
+        "can_enter": role in service.ON_BEHALF_ROLES,
+        "can_call": role in service.CONTACT_ROLES,
+        "can_record_visit": role in {Role.ADMIN, Role.PHYSICIAN},
+    }
+    return call.render("followup/detail.html", context, refused.status_code if refused else 200)
 
 
 @router.get("/follow-ups/{follow_up_id}")
-def follow_up_page(
-    request: Request,
-    follow_up_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.STAFF_ROLES)),
-) -> Response:
-    return _staff_page(request, session, actor, follow_up_id)
-
-
-@router.post("/follow-ups/{follow_up_id}/check-in")
-def enter_check_in(
-    request: Request,
-    follow_up_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.ON_BEHALF_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    outcome = _submit_check_in(request, session, actor, follow_up_id, data)
-    return _back_to_follow_up(request, session, actor, follow_up_id, data, "check-in", outcome)
+def follow_up_page(follow_up_id: int, call: Call = STAFF) -> Response:
+    return _staff_page(call, follow_up_id)
 
 
 def _back_to_follow_up(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    follow_up_id: int,
-    data: dict[str, str],
-    key: str,
-    outcome: Any,
+    post: Post, follow_up_id: int, key: str, outcome: Any, form: dict[str, str] | None = None
 ) -> Response:
     """After a staff form of the check-in's page: back to the page with ``done=key``, or
-    the page again with the form ``key`` open and its errors (``outcome`` a Refused)."""
-    if not isinstance(outcome, Refused):
-        return RedirectResponse(f"/follow-ups/{follow_up_id}?done={key}", status_code=303)
-    return _staff_page(
-        request,
-        session,
-        actor,
-        follow_up_id,
-        form=data,
-        errors=outcome.errors,
-        open_form=key,
-        status_code=outcome.status_code,
+    the page again with the form ``key`` open and its errors."""
+    return post.answer(
+        outcome,
+        lambda refused: _staff_page(
+            post, follow_up_id, form=form or post.data, refused=refused, open_form=key
+        ),
+        f"/follow-ups/{follow_up_id}?done={key}",
     )
+
+
+@router.post("/follow-ups/{follow_up_id}/check-in")
+def enter_check_in(follow_up_id: int, post: Post = ON_BEHALF_POST) -> Response:
+    outcome = _submit_check_in(post, follow_up_id)
+    return _back_to_follow_up(post, follow_up_id, "check-in", outcome)
 
 
 @router.post("/follow-ups/{follow_up_id}/check-in/retract")
-def retract_check_in(
-    request: Request,
-    follow_up_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.ON_BEHALF_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
-    outcome = submit(
-        session,
+def retract_check_in(follow_up_id: int, post: Post = ON_BEHALF_POST) -> Response:
+    outcome = post.submit(
         RetractionIn,
-        data,
-        lambda body: service.retract_check_in(session, actor, follow_up_id, body.reason),
+        post.data,
+        lambda session, actor, body: service.retract_check_in(
+            session, actor, follow_up_id, body.reason
+        ),
     )
-    return _back_to_follow_up(request, session, actor, follow_up_id, data, "retract", outcome)
+    return _back_to_follow_up(post, follow_up_id, "retract", outcome)
 
 
 @router.post("/follow-ups/{follow_up_id}/contacts")
 def record_contact(
-    request: Request,
-    follow_up_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.CONTACT_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
+    follow_up_id: int, post: Post = posts(PageAccess(*service.CONTACT_ROLES))
 ) -> Response:
-    fields = {"reached": data.get("reached", ""), "note": data.get("note", "")}
-    outcome = submit(
-        session,
-        ContactIn,
-        fields,
-        lambda body: service.record_contact(session, actor, follow_up_id, body),
-    )
-    return _back_to_follow_up(request, session, actor, follow_up_id, fields, "contact", outcome)
+    fields = {"reached": post.data.get("reached", ""), "note": post.data.get("note", "")}
+    outcome = post.submit(ContactIn, fields, service.record_contact, follow_up_id)
+    return _back_to_follow_up(post, follow_up_id, "contact", outcome, fields)
 
 
 # --- staff: the list ----------------------------------------------------------------
 
 
 @router.get("/follow-ups")
-def board_page(
-    request: Request,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.STAFF_ROLES)),
-) -> Response:
-    params = request.query_params
+def board_page(call: Call = STAFF) -> Response:
+    params = call.request.query_params
     view = params.get("view", "due")
     view = view if view in service.BOARD_VIEWS else "due"
     q = (params.get("q") or "")[:100]
     course = params.get("course", "")
     course_number = int(course) if course.isdigit() and int(course) > 0 else None
-    result = service.board(session, actor, view=view, q=q, course_number=course_number)
-    return render(
-        request,
-        "followup/board.html",
-        {
-            "board": result,
-            "view": view,
-            "views": VIEW_LABELS,
-            "q": q,
-            "course": course_number or "",
-            "can_plan": actor.role in service.PLAN_READ_ROLES,
-            **_shared(request),
-        },
-    )
+    result = service.board(call.session, call.actor, view=view, q=q, course_number=course_number)
+    context = {
+        "board": result,
+        "view": view,
+        "views": VIEW_LABELS,
+        "q": q,
+        "course": course_number or "",
+        "can_plan": call.actor.role in service.PLAN_READ_ROLES,
+        **SHARED,
+    }
+    return call.render("followup/board.html", context)
 
 
 # --- the plan ---------------------------------------------------------------------------
 
 
 def _plan_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    form: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
+    call: Call, form: dict[str, str] | None = None, refused: Refused | None = None
 ) -> Response:
-    plan = service.get_plan(session, actor)
+    plan = service.get_plan(call.session, call.actor)
     if form is None:
         form = {"closing_soon_days": str(plan.closing_soon_days), "source": plan.source}
         for i, w in enumerate(plan.windows):
@@ -397,37 +310,24 @@ def _plan_page(
                     f"after_days.{i}": str(w.after_days),
                 }
             )
-    return render(
-        request,
-        "followup/plan.html",
-        {
-            "plan": plan,
-            "form": form,
-            "errors": errors or {},
-            "rows": range(PLAN_ROWS),
-            "can_write": actor.role in service.PLAN_WRITE_ROLES,
-            "flash": request.query_params.get("saved"),
-        },
-        status_code,
-    )
+    context = {
+        "plan": plan,
+        "form": form,
+        "rows": range(PLAN_ROWS),
+        "can_write": call.actor.role in service.PLAN_WRITE_ROLES,
+        "flash": call.request.query_params.get("saved"),
+    }
+    return call.render_form("followup/plan.html", context, refused)
 
 
 @router.get("/follow-up-plan")
-def plan_page(
-    request: Request,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.PLAN_READ_ROLES)),
-) -> Response:
-    return _plan_page(request, session, actor)
+def plan_page(call: Call = uses(PageAccess(*service.PLAN_READ_ROLES))) -> Response:
+    return _plan_page(call)
 
 
 @router.post("/follow-up-plan")
-def set_plan(
-    request: Request,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(PageAccess(*service.PLAN_WRITE_ROLES)),
-    data: dict[str, str] = Depends(posted_form),
-) -> Response:
+def set_plan(post: Post = posts(PageAccess(*service.PLAN_WRITE_ROLES))) -> Response:
+    data = post.data
     windows = [
         {
             "month": data.get(f"month.{i}", ""),
@@ -442,10 +342,10 @@ def set_plan(
         "closing_soon_days": data.get("closing_soon_days", ""),
         "source": data.get("source", ""),
     }
-    outcome = submit(session, PlanIn, body, lambda plan: service.set_plan(session, actor, plan))
-    if not isinstance(outcome, Refused):
-        return RedirectResponse("/follow-up-plan?saved=1", status_code=303)
-    return _plan_page(request, session, actor, data, outcome.errors, outcome.status_code)
+    outcome = post.submit(PlanIn, body, service.set_plan)
+    return post.answer(
+        outcome, lambda refused: _plan_page(post, data, refused), "/follow-up-plan?saved=1"
+    )
 
 
 # --- the patient's page -------------------------------------------------------------

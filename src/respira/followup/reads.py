@@ -34,6 +34,7 @@ from respira.followup.windows import closing_soon, state_of
 from respira.kit import records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.marks import N_
+from respira.kit.rows import from_row
 from respira.kit.validation import fold
 from respira.patients import service as patients_service
 
@@ -58,17 +59,12 @@ def follow_up_out(
     check_in = live_check_in(row)
     answered_on = check_in.answered_on if check_in else None
     state = state_of(today, row.window_start, row.window_end, answered_on)
-    return out(
-        id=row.id,
-        month=row.month,
-        window_start=row.window_start,
-        window_end=row.window_end,
+    return from_row(
+        out,
+        row,
         state=state,
-        patient_id=row.patient_id,
-        schedule_id=row.schedule_id,
         course_id=row.schedule.course_id,
         course_number=row.schedule.course_number,
-        due_date=row.due_date,
         instrument=row.schedule.instrument,
         check_in_id=check_in.id if check_in else None,
         completed_at=check_in.answered_at if check_in else None,

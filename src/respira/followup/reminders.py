@@ -28,12 +28,16 @@ from respira.followup import messages as m
 from respira.followup.models import CheckIn, FollowUp, FollowUpReminder
 from respira.followup.scheduling import clinic_day, plan_in_force
 from respira.followup.windows import closing_soon
-from respira.kit import audit, i18n, records
+from respira.kit import i18n, records
 from respira.kit.actors import Actor
 from respira.kit.config import get_settings
 from respira.kit.db import Database, utcnow
+from respira.kit.texts import patient_language
+from respira.kit.trail import Trail
 from respira.mail import service as mail_service
 from respira.patients import service as patients_service
+
+TRAIL = Trail("follow_up_reminder")
 
 log = logging.getLogger("respira.followup")
 
@@ -55,13 +59,6 @@ def sign_in_link(
         session, patient_id, next_path=next_path, purpose=purpose, valid_hours=valid_hours
     )
     return link
-
-
-def patient_language(preferred: str | None) -> str:
-    """The language of the pages closest to the patient's preferred one (a BCP 47 tag
-    such as "de-AT"), English when Respira has no catalogue for it."""
-    primary = (preferred or "").split("-")[0].lower()
-    return primary if primary in i18n.available_languages() else i18n.SOURCE_LANGUAGE
 
 
 def check_in_path(follow_up_id: int) -> str:
@@ -140,14 +137,8 @@ def _remind(session: Session, follow_up_id: int, kind: str, how: str) -> bool:
     )
     session.add(reminder)
     session.flush()
-    audit.record(
-        session,
-        JOB_ACTOR,
-        entity_type="follow_up_reminder",
-        entity_id=reminder.id,
-        action="create",
-        after={"follow_up_id": row.id, "kind": kind, "outcome": outcome, "outbox_id": outbox_id},
-    )
+    after = {"follow_up_id": row.id, "kind": kind, "outcome": outcome, "outbox_id": outbox_id}
+    TRAIL.record(session, JOB_ACTOR, reminder.id, "create", after=after)
     return outcome == "queued"
 
 

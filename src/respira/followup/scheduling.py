@@ -41,14 +41,18 @@ from respira.followup.windows import (
     schedule_problems,
     windows,
 )
-from respira.kit import audit, records
+from respira.kit import records
 from respira.kit.actors import Actor, require_role
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
 from respira.kit.errors import InvalidInput
+from respira.kit.trail import Trail
 from respira.patients import service as patients_service
 from respira.protocols import service as protocols_service
 from respira.treatment import service as treatment_service
+
+PLANS = Trail("follow_up_plan")
+SCHEDULES = Trail("follow_up_schedule")
 
 DEFAULT_SOURCE = (
     "Programme default (issue 11): check-ins 1, 3, 6 and 12 months after the last infusion, "
@@ -134,19 +138,13 @@ def set_plan(session: Session, actor: Actor, data: PlanIn) -> PlanOut:
     )
     with records.flush_or_conflict(session, "someone else changed the plan at the same moment"):
         session.add(row)
-    audit.record(
-        session,
-        actor,
-        entity_type="follow_up_plan",
-        entity_id=row.id,
-        action="create",
-        after={
-            "version": row.version,
-            "windows": row.windows,
-            "closing_soon_days": row.closing_soon_days,
-            "source": row.source,
-        },
-    )
+    after = {
+        "version": row.version,
+        "windows": row.windows,
+        "closing_soon_days": row.closing_soon_days,
+        "source": row.source,
+    }
+    PLANS.record(session, actor, row.id, "create", after=after)
     session.commit()
     return plan_in_force(session)
 
@@ -234,25 +232,17 @@ def schedule_course(
     ):
         session.add(row)
     out = ScheduleOut.model_validate(row)
-    audit.record(
-        session,
-        actor,
-        entity_type="follow_up_schedule",
-        entity_id=row.id,
-        action="create",
-        after={
-            **out.model_dump(mode="json"),
-            "check_ins": [
-                {
-                    "month": f.month,
-                    "due_date": f.due_date.isoformat(),
-                    "window_start": f.window_start.isoformat(),
-                    "window_end": f.window_end.isoformat(),
-                }
-                for f in row.follow_ups
-            ],
-        },
-    )
+    check_ins = [
+        {
+            "month": f.month,
+            "due_date": f.due_date.isoformat(),
+            "window_start": f.window_start.isoformat(),
+            "window_end": f.window_end.isoformat(),
+        }
+        for f in row.follow_ups
+    ]
+    after = {**out.model_dump(mode="json"), "check_ins": check_ins}
+    SCHEDULES.record(session, actor, row.id, "create", after=after)
     return out
 
 

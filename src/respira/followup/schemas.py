@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from respira.followup import messages as m
-from respira.followup.messages import Msg
+from respira.kit.texts import Msg
 from respira.kit.validation import ClinicalIn, plain_text, required_text
 from respira.science.spirometry import TOLERANCE_FEV1_OVER_FVC_L, fev1_exceeds_fvc
 

@@ -24,7 +24,6 @@ from respira.followup.checkins import (
     record_check_in,
     retract_check_in,
 )
-from respira.followup.messages import Msg, translate
 from respira.followup.reads import (
     BOARD_VIEWS,
     board,
@@ -33,7 +32,7 @@ from respira.followup.reads import (
     record_contact,
     upcoming_for_patient,
 )
-from respira.followup.reminders import check_in_path, patient_language, send_reminders
+from respira.followup.reminders import check_in_path, send_reminders
 from respira.followup.roles import (
     CHECK_IN_ROLES,
     CONTACT_ROLES,
@@ -52,6 +51,7 @@ from respira.followup.scheduling import (
     set_plan,
 )
 from respira.followup.windows import STATES, add_months, state_of
+from respira.kit.texts import Msg, patient_language, translate
 
 __all__ = [
     "BOARD_VIEWS",

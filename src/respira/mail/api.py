@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 
-from respira.kit.actors import Actor
-from respira.kit.web.deps import ApiAccess, get_db
+from respira.kit.web.deps import ApiAccess
+from respira.kit.web.routes import Call, uses
 from respira.mail import service
 from respira.mail.schemas import OutboxPage, OutboxSummary
 
 router = APIRouter(prefix="/api/v1", tags=["mail"])
+ADMIN = uses(ApiAccess(*service.ADMIN_ROLES))
 
 
 @router.get("/outbox", response_model=OutboxPage)
@@ -22,22 +22,22 @@ def list_outbox(
     failures_first: bool = False,
     page: int = Query(default=1, ge=1),
     page_size: int = Query(default=service.PAGE_SIZE, ge=1, le=200),
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.ADMIN_ROLES)),
+    call: Call = ADMIN,
 ) -> OutboxPage:
     return service.list_messages(
-        session, actor, state=state, failures_first=failures_first, page=page, page_size=page_size
+        call.session,
+        call.actor,
+        state=state,
+        failures_first=failures_first,
+        page=page,
+        page_size=page_size,
     )
 
 
 @router.post("/outbox/{message_id}/retry", response_model=OutboxSummary)
-def retry_message(
-    message_id: int,
-    session: Session = Depends(get_db),
-    actor: Actor = Depends(ApiAccess(*service.ADMIN_ROLES)),
-) -> OutboxSummary:
+def retry_message(message_id: int, call: Call = ADMIN) -> OutboxSummary:
     """Send a failed or waiting message again at the sender's next turn (409 for one
     that is sent or being sent)."""
-    out = service.OutboxSummary.of(service.retry(session, actor, message_id))
-    session.commit()
+    out = service.OutboxSummary.of(service.retry(call.session, call.actor, message_id))
+    call.session.commit()
     return out

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from respira.kit.columns import reference
 from respira.kit.db import Base, UTCDateTime, utcnow
 
 STATES: tuple[str, ...] = ("pending", "sending", "sent", "failed")
@@ -26,9 +27,7 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(64), nullable=False)
-    patient_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), index=True
-    )
+    patient_id: Mapped[int | None] = reference("patients.id", index=True)
     to_addresses: Mapped[list[str]] = mapped_column(sa.JSON, nullable=False)
     subject: Mapped[str] = mapped_column(sa.String(998), nullable=False)
     text: Mapped[str] = mapped_column(sa.Text, nullable=False)

@@ -20,11 +20,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from respira.kit import audit
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.rows import from_row
+from respira.kit.trail import Trail
 from respira.mail.models import STATES, OutboxMessage
 from respira.mail.schemas import (
     Attachment,
@@ -34,6 +35,8 @@ from respira.mail.schemas import (
     attachment_views,
 )
 from respira.mail.sender import MAX_ATTEMPTS, backoff, send_due
+
+TRAIL = Trail("outbox_message")
 
 __all__ = [
     "ADMIN_ROLES",
@@ -125,22 +128,8 @@ def enqueue(
 
 
 def _view(row: OutboxMessage) -> OutboxView:
-    return OutboxView(
-        id=row.id,
-        kind=row.kind,
-        patient_id=row.patient_id,
-        to=list(row.to_addresses),
-        subject=row.subject,
-        text=row.text,
-        html=row.html,
-        attachments=attachment_views(row.attachments),
-        state=row.state,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_error=row.last_error,
-        created_at=row.created_at,
-        sent_at=row.sent_at,
-    )
+    attachments = attachment_views(row.attachments)
+    return from_row(OutboxView, row, to=list(row.to_addresses), attachments=attachments)
 
 
 def outbox(
@@ -229,7 +218,7 @@ def get_message(session: Session, actor: Actor, message_id: int) -> OutboxView:
     (not committed here), since a message may carry a patient's data."""
     require_role(actor, ADMIN_ROLES)
     row = _row(session, message_id)
-    audit.record(session, actor, entity_type="outbox_message", entity_id=row.id, action="read")
+    TRAIL.record(session, actor, row.id, "read")
     return _view(row)
 
 
@@ -245,13 +234,6 @@ def retry(session: Session, actor: Actor, message_id: int) -> OutboxView:
     row.attempts = 0
     row.next_attempt_at = utcnow()
     session.flush()
-    audit.record(
-        session,
-        actor,
-        entity_type="outbox_message",
-        entity_id=row.id,
-        action="retry",
-        before=before,
-        after={"state": row.state, "attempts": 0, "next_attempt_at": row.next_attempt_at},
-    )
+    after = {"state": row.state, "attempts": 0, "next_attempt_at": row.next_attempt_at}
+    TRAIL.record(session, actor, row.id, "retry", before=before, after=after)
     return _view(row)

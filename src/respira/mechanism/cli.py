@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn
+from typing import Annotated, Any, Literal, NoReturn, TextIO
 
 import typer
 from rich.console import Console
@@ -88,7 +88,14 @@ ProgressOpt = Annotated[
 ]
 
 
-def _show_warning(message: Any, category: Any, filename: str, lineno: int, *_: Any) -> None:
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
     """The model's warnings (patients whose states ran away) as one plain line for the
     user, not Python's source excerpt."""
     err.print(f"warning: {message}", markup=False)

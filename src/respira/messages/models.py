@@ -15,6 +15,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from respira.kit.columns import reference
 from respira.kit.db import Base, UTCDateTime, utcnow
 
 SIDES = ("patient", "care_team")
@@ -25,17 +26,15 @@ class MessageThread(Base):
     __tablename__ = "message_threads"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    patient_id: Mapped[int] = reference("patients.id", index=True)
     subject: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    opened_by_id: Mapped[int | None] = reference("users.id")
     opened_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     status: Mapped[str] = mapped_column(sa.String(8), nullable=False, default="open")
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_by_name: Mapped[str | None] = mapped_column(sa.String(200))
-    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    assignee_id: Mapped[int | None] = reference("users.id")
     assignee_name: Mapped[str | None] = mapped_column(sa.String(200))
     last_message_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     last_side: Mapped[str] = mapped_column(sa.String(16), nullable=False)
@@ -71,11 +70,9 @@ class ThreadMessage(Base):
     __tablename__ = "thread_messages"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    thread_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("message_threads.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    thread_id: Mapped[int] = reference("message_threads.id", index=True)
     side: Mapped[str] = mapped_column(sa.String(16), nullable=False)
-    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    author_id: Mapped[int | None] = reference("users.id")
     author_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     author_role: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     body: Mapped[str] = mapped_column(sa.Text, nullable=False)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from respira.accounts import service as accounts_service
-from respira.kit import i18n
 from respira.kit.actors import Role
 from respira.kit.config import get_settings
+from respira.kit.texts import gettext_in, paragraphs, patient_language
 from respira.mail import service as mail_service
 from respira.messages.texts import PATIENT_LINES, PATIENT_SUBJECT, STAFF_SUBJECT, STAFF_TEXT
 from respira.patients import service as patients_service
@@ -85,17 +85,17 @@ def tell_patient(session: Session, thread_id: int, patient_id: int) -> int | Non
     patient = patients_service.find(session, patient_id)
     if address is None or patient is None:
         return None
-    _ = i18n.translations(i18n.negotiate(None, None, patient.preferred_language)).gettext
-    greeting, body, closing = (_(line) for line in PATIENT_LINES)
-    name = f"{patient.first_name} {patient.last_name}"
-    text = "\n\n".join(
-        [greeting % {"name": name}, body, _link(f"/my/messages/{thread_id}"), closing]
-    )
+    _ = gettext_in(patient_language(patient.preferred_language))
+    params = {
+        "name": f"{patient.first_name} {patient.last_name}",
+        "link": _link(f"/my/messages/{thread_id}"),
+    }
+    text = paragraphs(_, PATIENT_LINES, params)
     return mail_service.enqueue(
         session,
         to=address,
         subject=_(PATIENT_SUBJECT),
-        text=text + "\n",
+        text=text,
         kind=KIND,
         patient_id=patient_id,
     )

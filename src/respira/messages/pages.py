@@ -11,12 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from respira.kit import i18n, tokens
 from respira.kit.actors import Actor, Role
 from respira.kit.db import Database
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
+from respira.kit.web.language import in_patient_language
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
 from respira.kit.web.templating import gettext_for, patient_banner
 from respira.messages import service
@@ -163,16 +163,6 @@ def patient_section(session: Session, actor: Actor, patient: Any) -> dict[str, A
 # --- the patient ------------------------------------------------------------------------
 
 
-def _in_patient_language(call: Call) -> None:
-    """The patient's preferred language, unless they chose one with the switcher."""
-    request = call.request
-    if request.query_params.get("lang") or request.cookies.get(tokens.LANG_COOKIE):
-        return
-    assert call.actor.patient_id is not None
-    patient = patients_service.get_patient(call.session, call.actor, call.actor.patient_id)
-    request.state.lang = i18n.negotiate(None, None, patient.preferred_language)
-
-
 def _plain(call: Call, errors: dict[str, str]) -> dict[str, str]:
     """A patient's form errors in plain words, in their language."""
     _ = gettext_for(call.request)
@@ -182,7 +172,7 @@ def _plain(call: Call, errors: dict[str, str]) -> dict[str, str]:
 def _my_threads(
     call: Call, errors: dict[str, str], form: dict[str, str], status: int = 200
 ) -> Response:
-    _in_patient_language(call)
+    in_patient_language(call, patients_service.get_patient)
     errors = _plain(call, errors)
     assert call.actor.patient_id is not None
     threads = service.threads_for_patient(call.session, call.actor, call.actor.patient_id)
@@ -209,7 +199,7 @@ def my_new_thread(post: Post = posts(PATIENT)) -> Response:
 def _my_thread(
     call: Call, thread: Any, errors: dict[str, str], form: dict[str, str], status: int = 200
 ) -> Response:
-    _in_patient_language(call)
+    in_patient_language(call, patients_service.get_patient)
     errors = _plain(call, errors)
     sent = bool(call.request.query_params.get("sent"))
     return call.render(

@@ -14,6 +14,7 @@ PATIENT_LINES = (
         "portal. For your privacy this email does not contain the message. Please sign "
         "in to read it:"
     ),
+    "%(link)s",
     N_("Your care team"),
 )
 STAFF_SUBJECT = N_("A patient message is waiting in Respira")

@@ -18,10 +18,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from respira.kit import audit, records
+from respira.kit import records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.patient_rows import rows_of_patient
+from respira.kit.trail import Trail
 from respira.messages import notices
 from respira.messages.models import MessageThread, ThreadMessage
 from respira.messages.schemas import (
@@ -35,6 +37,9 @@ from respira.messages.schemas import (
     ThreadOut,
 )
 from respira.patients import service as patients_service
+
+THREADS = Trail("message_thread")
+MESSAGES = Trail("thread_message")
 
 CARE_TEAM = frozenset({Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR})
 READ_ROLES = CARE_TEAM | {Role.PATIENT}
@@ -119,14 +124,8 @@ def _add_message(
     row.waiting_since = (row.waiting_since or now) if side == "patient" else None
     records.flush(session, STALE)
     _mark_read(session, row.id, side, now)
-    audit.record(
-        session,
-        actor,
-        entity_type="thread_message",
-        entity_id=message.id,
-        action="create",
-        after={"thread_id": row.id, "side": side, "body": body},
-    )
+    after = {"thread_id": row.id, "side": side, "body": body}
+    MESSAGES.record(session, actor, message.id, "create", after=after)
     if started_waiting:
         notices.tell_care_team(session, _recipients(session, row, now), row.id, row.patient_id)
     elif side == "care_team" and not patient_had_unread:
@@ -177,13 +176,8 @@ def start_thread(
     )
     session.add(row)
     records.flush(session, STALE)
-    audit.record(
-        session,
-        actor,
-        entity_type="message_thread",
-        entity_id=row.id,
-        action="create",
-        after={"patient_id": patient.id, "subject": data.subject},
+    THREADS.record(
+        session, actor, row.id, "create", after={"patient_id": patient.id, "subject": data.subject}
     )
     _add_message(session, actor, row, data.body, now, first=True)
     session.commit()
@@ -219,12 +213,8 @@ def threads_for_patient(session: Session, actor: Actor, patient_id: int) -> list
     """The patient's threads, the most recently active first."""
     require_role(actor, READ_ROLES)
     patients_service.get_visible(session, actor, patient_id)
-    rows = session.scalars(
-        select(MessageThread)
-        .where(MessageThread.patient_id == patient_id)
-        .order_by(MessageThread.last_message_at.desc(), MessageThread.id.desc())
-    )
-    return [_out(r, actor) for r in rows]
+    order = (MessageThread.last_message_at.desc(), MessageThread.id.desc())
+    return [_out(r, actor) for r in rows_of_patient(session, MessageThread, patient_id, *order)]
 
 
 # --- the care team's queue ------------------------------------------------------------
@@ -285,15 +275,9 @@ def _set_status(
     row.status = status
     row.closed_at = utcnow() if status == "closed" else None
     row.closed_by_name = actor.name if status == "closed" else None
-    audit.record(
-        session,
-        actor,
-        entity_type="message_thread",
-        entity_id=row.id,
-        action="close" if status == "closed" else "reopen",
-        before=before,
-        after={"status": status},
-        reason=reason,
+    action = "close" if status == "closed" else "reopen"
+    THREADS.record(
+        session, actor, row.id, action, before=before, after={"status": status}, reason=reason
     )
 
 
@@ -346,15 +330,8 @@ def assign(
     before = {"assignee_id": row.assignee_id, "assignee_name": row.assignee_name}
     row.assignee_id, row.assignee_name = chosen.user_id, chosen.name
     records.flush(session, STALE)
-    audit.record(
-        session,
-        actor,
-        entity_type="message_thread",
-        entity_id=row.id,
-        action="assign",
-        before=before,
-        after={"assignee_id": chosen.user_id, "assignee_name": chosen.name},
-    )
+    after = {"assignee_id": chosen.user_id, "assignee_name": chosen.name}
+    THREADS.record(session, actor, row.id, "assign", before=before, after=after)
     if row.waiting_since is not None and row.status == "open" and chosen.user_id != actor.user_id:
         notices.tell_care_team(session, [chosen], row.id, row.patient_id)
     session.commit()

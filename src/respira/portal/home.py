@@ -23,6 +23,7 @@ from respira.followup import service as followup_service
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import InvalidInput
+from respira.kit.texts import patient_language
 from respira.messages import service as messages_service
 from respira.patients import service as patients_service
 from respira.portal import texts
@@ -159,7 +160,7 @@ def language(session: Session, actor: Actor) -> str:
     require_role(actor, PATIENT_ONLY)
     assert actor.patient_id is not None
     patient = patients_service.get_visible(session, actor, actor.patient_id)
-    return texts.patient_language(patient.preferred_language)
+    return patient_language(patient.preferred_language)
 
 
 def choose_password(session: Session, actor: Actor, password: str, repeat: str) -> str:

@@ -27,15 +27,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from respira.accounts import service as accounts_service
-from respira.kit import audit, records
+from respira.kit import records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.db import Database, utcnow
 from respira.kit.errors import InvalidInput
+from respira.kit.marks import N_
+from respira.kit.texts import patient_language
+from respira.kit.trail import Trail
 from respira.mail import service as mail_service
 from respira.patients import service as patients_service
 from respira.portal.links import PORTAL, issue_link, patient_account, revoke_unused
 from respira.portal.models import PortalInvitation, SignInLink
-from respira.portal.texts import N_, invitation_email, patient_language
+from respira.portal.texts import invitation_email
+
+TRAIL = Trail("portal_invitation")
 
 INVITE_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR})
 PASSWORD_PATH = "/my/password/new"  # noqa: S105 (a page, not a password)
@@ -61,13 +66,8 @@ def _ask(session: Session, actor: Actor, patient_id: int, reason: str) -> Portal
     )
     session.add(row)
     session.flush()
-    audit.record(
-        session,
-        actor,
-        entity_type="portal_invitation",
-        entity_id=row.id,
-        action="request",
-        after={"patient_id": patient_id, "reason": reason},
+    TRAIL.record(
+        session, actor, row.id, "request", after={"patient_id": patient_id, "reason": reason}
     )
     return row
 
@@ -116,14 +116,7 @@ def _skip(session: Session, row: PortalInvitation, problem: str) -> str:
     row.state = "skipped"
     row.problem = problem
     row.processed_at = utcnow()
-    audit.record(
-        session,
-        PORTAL,
-        entity_type="portal_invitation",
-        entity_id=row.id,
-        action="skip",
-        after={"state": "skipped", "problem": problem},
-    )
+    TRAIL.record(session, PORTAL, row.id, "skip", after={"state": "skipped", "problem": problem})
     session.commit()
     return row.state
 
@@ -195,14 +188,8 @@ def _send(session: Session, row: PortalInvitation) -> str:
     row.link_id = link.id
     row.state = "sent"
     row.processed_at = utcnow()
-    audit.record(
-        session,
-        PORTAL,
-        entity_type="portal_invitation",
-        entity_id=row.id,
-        action="send",
-        after={"state": "sent", "link_id": link.id, "outbox_id": row.outbox_id},
-    )
+    after = {"state": "sent", "link_id": link.id, "outbox_id": row.outbox_id}
+    TRAIL.record(session, PORTAL, row.id, "send", after=after)
     session.commit()
     return row.state
 

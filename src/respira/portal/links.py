@@ -16,17 +16,20 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from respira.accounts import service as accounts_service
-from respira.kit import audit
 from respira.kit.actors import Actor, Role
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
 from respira.kit.errors import InvalidInput
+from respira.kit.trail import Trail
 from respira.portal.models import SignInLink
+
+TRAIL = Trail("sign_in_link")
 
 # Where a patient lands when a link does not say (and after a link that failed).
 HOME_PATH = "/my"
@@ -105,19 +108,13 @@ def issue_link(
     )
     session.add(row)
     session.flush()
-    audit.record(
-        session,
-        PORTAL,
-        entity_type="sign_in_link",
-        entity_id=row.id,
-        action="issue",
-        after={
-            "patient_id": patient_id,
-            "purpose": row.purpose,
-            "next_path": next_path,
-            "expires_at": row.expires_at,
-        },
-    )
+    after = {
+        "patient_id": patient_id,
+        "purpose": row.purpose,
+        "next_path": next_path,
+        "expires_at": row.expires_at,
+    }
+    TRAIL.record(session, PORTAL, row.id, "issue", after=after)
     return row, f"{get_settings().public_base_url}/login/link/{token}"
 
 
@@ -142,16 +139,22 @@ def revoke_unused(session: Session, patient_id: int, purpose: str) -> int:
     """Revoke the patient's unused links of a purpose (a new invitation replaces the
     old ones)."""
     now = utcnow()
+    which = (SignInLink.patient_id == patient_id, SignInLink.purpose == purpose)
+    return _mark_usable(session, now, which, revoked_at=now)
+
+
+def _mark_usable(session: Session, now: dt.datetime, which: Any, **values: Any) -> int:
+    """Set ``values`` on the links ``which`` names that still work (not used, not
+    revoked, not expired), in one statement (two at once: one wins); how many."""
     result = session.execute(
         update(SignInLink)
         .where(
-            SignInLink.patient_id == patient_id,
-            SignInLink.purpose == purpose,
+            *which,
             SignInLink.used_at.is_(None),
             SignInLink.revoked_at.is_(None),
             SignInLink.expires_at > now,
         )
-        .values(revoked_at=now)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -174,32 +177,16 @@ def redeem(session: Session, token: str) -> Redeemed:
         return Redeemed(None, HOME_PATH)
     digest = token_hash(token)
     now = utcnow()
-    spent = session.execute(
-        update(SignInLink)
-        .where(
-            SignInLink.token_hash == digest,
-            SignInLink.used_at.is_(None),
-            SignInLink.revoked_at.is_(None),
-            SignInLink.expires_at > now,
-        )
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    spent = _mark_usable(session, now, (SignInLink.token_hash == digest,), used_at=now)
     row = session.scalar(select(SignInLink).where(SignInLink.token_hash == digest))
     if row is None:
         return Redeemed(None, HOME_PATH)
-    if spent.rowcount != 1:  # type: ignore[attr-defined]
+    if spent != 1:
         return Redeemed(None, row.next_path)
     started = accounts_service.start_session(session, row.user_id)
     if started is None:  # deactivated or locked since the link was sent
         return Redeemed(None, row.next_path)
     cookie, actor = started
-    audit.record(
-        session,
-        actor,
-        entity_type="sign_in_link",
-        entity_id=row.id,
-        action="sign_in",
-        after={"purpose": row.purpose, "next_path": row.next_path},
-    )
+    after = {"purpose": row.purpose, "next_path": row.next_path}
+    TRAIL.record(session, actor, row.id, "sign_in", after=after)
     return Redeemed(cookie, row.next_path)

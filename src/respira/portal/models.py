@@ -19,6 +19,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from respira.kit.columns import reference
 from respira.kit.db import Base, UTCDateTime, utcnow
 
 INVITATION_STATES = ("pending", "account_ready", "sent", "skipped")
@@ -30,12 +31,8 @@ class SignInLink(Base):
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    user_id: Mapped[int] = reference("users.id", index=True)
+    patient_id: Mapped[int] = reference("patients.id", index=True)
     purpose: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     next_path: Mapped[str] = mapped_column(sa.String(500), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
@@ -56,14 +53,10 @@ class PortalInvitation(Base):
     __tablename__ = "portal_invitations"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    patient_id: Mapped[int] = reference("patients.id", index=True)
     reason: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    requested_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    requested_by_id: Mapped[int | None] = reference("users.id")
     requested_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     state: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="pending")
     processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

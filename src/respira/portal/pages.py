@@ -18,8 +18,10 @@ from respira.kit.db import Database
 from respira.kit.errors import InvalidInput, NotFound
 from respira.kit.web.deps import PageAccess, Public
 from respira.kit.web.forms import Refused
+from respira.kit.web.language import in_patient_language
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
 from respira.kit.web.templating import gettext_for
+from respira.patients import service as patients_service
 from respira.portal import service
 
 router = APIRouter(include_in_schema=False)
@@ -40,13 +42,6 @@ def _signed_in(response: Response, cookie: str) -> Response:
     return response
 
 
-def _in_patient_language(call: Call) -> None:
-    """The patient's preferred language, unless they chose one with the switcher."""
-    request = call.request
-    if not (request.query_params.get("lang") or request.cookies.get(tokens.LANG_COOKIE)):
-        request.state.lang = service.language(call.session, call.actor)
-
-
 @router.get("/login/link/{token}")
 def sign_in_by_link(token: str, call: Call = uses(Public())) -> Response:
     """A link from an email: signs the patient in once and opens its page; a link that
@@ -62,14 +57,14 @@ def sign_in_by_link(token: str, call: Call = uses(Public())) -> Response:
 
 @router.get("/my")
 def home_page(call: Call = uses(PATIENT)) -> Response:
-    _in_patient_language(call)
+    in_patient_language(call, patients_service.get_visible)
     saved = bool(call.request.query_params.get("password"))
     home = service.home(call.session, call.actor)
     return call.render("portal/home.html", {"home": home, "password_saved": saved})
 
 
 def _password_form(call: Call, errors: dict[str, str], status_code: int = 200) -> Response:
-    _in_patient_language(call)
+    in_patient_language(call, patients_service.get_visible)
     _ = gettext_for(call.request)
     shown = {k: _(v) for k, v in errors.items()}
     return call.render("portal/password.html", {"errors": shown}, status_code)

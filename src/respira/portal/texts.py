@@ -9,28 +9,8 @@ lungs worked on that day", not "the therapy improved your lungs" (DESIGN.md,
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from respira.kit import i18n
-
-
-def N_(message: str) -> str:
-    return message
-
-
-Gettext = Callable[[str], str]
-
-
-def patient_language(preferred_language: str | None) -> str:
-    """The portal's language for a patient's preferred language ("de-AT" → "de"; a
-    language the portal does not have → English)."""
-    return i18n.negotiate(None, None, preferred_language)
-
-
-def gettext(lang: str) -> Gettext:
-    translate: Gettext = i18n.translations(lang).gettext
-    return translate
-
+from respira.kit.marks import N_
+from respira.kit.texts import gettext_in, paragraphs
 
 INVITATION_SUBJECT = N_("Your personal page in the Respira patient portal")
 INVITATION_LINES = (
@@ -53,10 +33,10 @@ INVITATION_LINES = (
 
 def invitation_email(lang: str, *, name: str, url: str, email: str) -> tuple[str, str]:
     """The invitation's subject and text in ``lang``."""
-    _ = gettext(lang)
-    params = {"name": name, "url": url, "email": email}
-    lines = [_(line) % params if "%(" in line else _(line) for line in INVITATION_LINES]
-    return _(INVITATION_SUBJECT), "\n\n".join(lines) + "\n"
+    _ = gettext_in(lang)
+    return _(INVITATION_SUBJECT), paragraphs(
+        _, INVITATION_LINES, {"name": name, "url": url, "email": email}
+    )
 
 
 # --- plain words for results (clinical.md §1.1, §1.2, §1.3, §2.1, §6) -------------------

@@ -35,38 +35,24 @@ RECORD = uses(ApiAccess(*service.RECORD_ROLES))
 READ = uses(ApiAccess(*service.READ_ROLES))
 SIGN = uses(ApiAccess(*service.SIGN_ROLES))
 OVERVIEW = uses(ApiAccess(*service.OVERVIEW_ROLES))
-LOTS = uses(ApiAccess(*service.LOT_ROLES))
-LOT_HOLD = uses(ApiAccess(*service.LOT_HOLD_ROLES))
-EXPECTED_READ = uses(ApiAccess(*service.EXPECTED_READ_ROLES))
-EXPECTED_WRITE = uses(ApiAccess(*service.EXPECTED_WRITE_ROLES))
 ROSTER = uses(ApiAccess(*service.ROSTER_ROLES))
 
 
 @router.post(
     "/patients/{patient_id}/adverse-events", response_model=AdverseEventOut, status_code=201
 )
-def record_event(
-    patient_id: int,
-    body: AdverseEventIn,
-    call: Call = RECORD,
-) -> AdverseEventOut:
+def record_event(patient_id: int, body: AdverseEventIn, call: Call = RECORD) -> AdverseEventOut:
     out = service.record_event(call.session, call.actor, patient_id, body)
     return call.tagged(call.created(out, f"/api/v1/adverse-events/{out.id}"))
 
 
 @router.get("/patients/{patient_id}/adverse-events", response_model=list[AdverseEventOut])
-def list_events(
-    patient_id: int,
-    call: Call = READ,
-) -> list[AdverseEventOut]:
+def list_events(patient_id: int, call: Call = READ) -> list[AdverseEventOut]:
     return service.list_events(call.session, call.actor, patient_id)
 
 
 @router.get(EVENT, response_model=AdverseEventDetail)
-def read_event(
-    event_id: int,
-    call: Call = READ,
-) -> AdverseEventDetail:
+def read_event(event_id: int, call: Call = READ) -> AdverseEventDetail:
     """The event with its reports and its history (every change, with its reason)."""
     return call.tagged(service.get_detail(call.session, call.actor, event_id))
 
@@ -84,28 +70,17 @@ def correct_event(
 
 
 @router.post(EVENT + "/retract", response_model=AdverseEventOut)
-def retract_event(
-    event_id: int,
-    body: ReasonIn,
-    call: Call = SIGN,
-) -> AdverseEventOut:
+def retract_event(event_id: int, body: ReasonIn, call: Call = SIGN) -> AdverseEventOut:
     return service.retract_event(call.session, call.actor, event_id, body.reason)
 
 
 @router.post(EVENT + "/acknowledge", response_model=AdverseEventOut)
-def acknowledge(
-    event_id: int,
-    call: Call = SIGN,
-) -> AdverseEventOut:
+def acknowledge(event_id: int, call: Call = SIGN) -> AdverseEventOut:
     return service.acknowledge(call.session, call.actor, event_id)
 
 
 @router.post(EVENT + "/reports", response_model=ReportOut, status_code=201)
-def sign_report(
-    event_id: int,
-    body: ReportIn,
-    call: Call = SIGN,
-) -> ReportOut:
+def sign_report(event_id: int, body: ReportIn, call: Call = SIGN) -> ReportOut:
     """The initial report (kind "initial") or a follow-up, e-signed with the password."""
     return service.sign_report(call.session, call.actor, event_id, body)
 
@@ -116,32 +91,23 @@ def ctcae_catalogue(call: Call = READ) -> CatalogueOut:
 
 
 @router.get("/safety/programme", response_model=ProgrammeOut)
-def programme(
-    call: Call = OVERVIEW,
-) -> ProgrammeOut:
+def programme(call: Call = OVERVIEW) -> ProgrammeOut:
     return service.programme(call.session, call.actor)
 
 
 @router.get("/safety/lots", response_model=list[LotSafety])
-def lot_flags(
-    call: Call = OVERVIEW,
-) -> list[LotSafety]:
+def lot_flags(call: Call = OVERVIEW) -> list[LotSafety]:
     return service.lot_flags(call.session, call.actor)
 
 
 @router.get("/safety/lots/{lot_id}", response_model=LotDetail)
-def lot_detail(
-    lot_id: int,
-    call: Call = LOTS,
-) -> LotDetail:
+def lot_detail(lot_id: int, call: Call = uses(ApiAccess(*service.LOT_ROLES))) -> LotDetail:
     return service.lot_detail(call.session, call.actor, lot_id)
 
 
 @router.post("/safety/lots/{lot_id}/hold", response_model=LotDetail)
 def hold_lot(
-    lot_id: int,
-    body: LotHoldIn,
-    call: Call = LOT_HOLD,
+    lot_id: int, body: LotHoldIn, call: Call = uses(ApiAccess(*service.LOT_HOLD_ROLES))
 ) -> LotDetail:
     return service.hold_lot(
         call.session, call.actor, lot_id, reason=body.reason, password=body.password
@@ -150,38 +116,29 @@ def hold_lot(
 
 @router.get("/safety/expected-reactions", response_model=list[ExpectedListOut])
 def expected_lists(
-    call: Call = EXPECTED_READ,
+    call: Call = uses(ApiAccess(*service.EXPECTED_READ_ROLES)),
 ) -> list[ExpectedListOut]:
     return service.expected_list_versions(call.session, call.actor)
 
 
 @router.post("/safety/expected-reactions", response_model=ExpectedListOut, status_code=201)
 def publish_expected_list(
-    body: ExpectedListIn,
-    call: Call = EXPECTED_WRITE,
+    body: ExpectedListIn, call: Call = uses(ApiAccess(*service.EXPECTED_WRITE_ROLES))
 ) -> ExpectedListOut:
     return service.publish_expected_list(call.session, call.actor, body)
 
 
 @router.get("/safety/on-call", response_model=list[OnCallOut])
-def roster(
-    call: Call = ROSTER,
-) -> list[OnCallOut]:
+def roster(call: Call = ROSTER) -> list[OnCallOut]:
     return service.roster(call.session, call.actor)
 
 
 @router.post("/safety/on-call", response_model=OnCallOut, status_code=201)
-def add_shift(
-    body: OnCallIn,
-    call: Call = ROSTER,
-) -> OnCallOut:
+def add_shift(body: OnCallIn, call: Call = ROSTER) -> OnCallOut:
     return service.add_shift(call.session, call.actor, body)
 
 
 @router.delete("/safety/on-call/{shift_id}", status_code=204)
-def remove_shift(
-    shift_id: int,
-    call: Call = ROSTER,
-) -> Response:
+def remove_shift(shift_id: int, call: Call = ROSTER) -> Response:
     service.remove_shift(call.session, call.actor, shift_id)
     return Response(status_code=204)

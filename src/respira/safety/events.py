@@ -33,6 +33,8 @@ from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.patient_rows import rows_of_patient
+from respira.kit.trail import Trail
 from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 from respira.products import service as products_service
@@ -52,6 +54,7 @@ from respira.safety.schemas import (
 from respira.treatment import service as treatment_service
 
 ENTITY = "adverse_event"
+TRAIL = Trail(ENTITY)
 
 
 def _raise_if(problems: dict[str, str]) -> None:
@@ -227,16 +230,7 @@ def correct_event(
     old, new = audit.diff(before, _snapshot(row))
     if not new:
         raise InvalidInput({"__all__": "the correction changes nothing"})
-    audit.record(
-        session,
-        actor,
-        entity_type=ENTITY,
-        entity_id=row.id,
-        action="correct",
-        before=old,
-        after=new,
-        reason=data.reason,
-    )
+    TRAIL.record(session, actor, row.id, "correct", before=old, after=new, reason=data.reason)
     if became_serious:
         _alert(session, actor, row, now)
     session.commit()
@@ -266,14 +260,9 @@ def acknowledge(
     row.acknowledged_by_id = actor.user_id
     row.acknowledged_by_name = actor.name
     records.flush(session, "the adverse event was changed by someone else at this moment")
-    audit.record(
-        session,
-        actor,
-        entity_type=ENTITY,
-        entity_id=row.id,
-        action="acknowledge",
-        before={"acknowledged_at": None},
-        after={"acknowledged_at": row.acknowledged_at, "acknowledged_by": actor.name},
+    after = {"acknowledged_at": row.acknowledged_at, "acknowledged_by": actor.name}
+    TRAIL.record(
+        session, actor, row.id, "acknowledge", before={"acknowledged_at": None}, after=after
     )
     if commit:
         session.commit()
@@ -338,12 +327,9 @@ def list_events(session: Session, actor: Actor, patient_id: int) -> list[Adverse
     """A patient's adverse events, newest onset first (retracted ones too, marked)."""
     require_role(actor, READ_ROLES)
     patients_service.get_visible(session, actor, patient_id)
-    rows = session.scalars(
-        select(AdverseEvent)
-        .where(AdverseEvent.patient_id == patient_id)
-        .order_by(AdverseEvent.onset_date.desc(), AdverseEvent.id.desc())
-    )
-    return [AdverseEventOut.model_validate(r) for r in records.visible_items(actor, list(rows))]
+    order = (AdverseEvent.onset_date.desc(), AdverseEvent.id.desc())
+    rows = rows_of_patient(session, AdverseEvent, patient_id, *order)
+    return [AdverseEventOut.model_validate(r) for r in records.visible_items(actor, rows)]
 
 
 def open_serious(session: Session, actor: Actor) -> list[AdverseEventOut]:

@@ -17,14 +17,17 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from respira.kit import audit, records
+from respira.kit import records
 from respira.kit.actors import Actor, require_role
 from respira.kit.errors import InvalidInput
+from respira.kit.trail import Trail
 from respira.kit.validation import today_utc
 from respira.safety import catalogue, rules
 from respira.safety.models import ExpectedReactionsList
 from respira.safety.roles import EXPECTED_READ_ROLES, EXPECTED_WRITE_ROLES
 from respira.safety.schemas import ExpectedListIn, ExpectedListOut
+
+TRAIL = Trail("expected_reactions_list")
 
 DEFAULT_AUTHOR = "Respira (programme default)"
 
@@ -76,15 +79,8 @@ def _add(session: Session, actor: Actor, row: ExpectedReactionsList, reason: str
         session, "another version of the list was published at the same moment; reload"
     ):
         session.add(row)
-    audit.record(
-        session,
-        actor,
-        entity_type="expected_reactions_list",
-        entity_id=row.id,
-        action="create",
-        after=ExpectedListOut.model_validate(row).model_dump(mode="json"),
-        reason=reason,
-    )
+    after = ExpectedListOut.model_validate(row).model_dump(mode="json")
+    TRAIL.record(session, actor, row.id, "create", after=after, reason=reason)
 
 
 def publish(session: Session, actor: Actor, data: ExpectedListIn) -> ExpectedListOut:

@@ -23,6 +23,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from respira.kit.columns import reference
+from respira.kit.created import Created
 from respira.kit.db import Base, UTCDateTime, utcnow
 from respira.kit.records import RETRACTION_CONSISTENT, Recorded
 from respira.safety.rules import CAUSALITY, OUTCOMES
@@ -36,18 +38,12 @@ class AdverseEvent(Recorded, Base):
     __tablename__ = "adverse_events"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    administration_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("administrations.id", ondelete="RESTRICT"), index=True
-    )
-    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id", ondelete="RESTRICT"))
-    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"))
+    patient_id: Mapped[int] = reference("patients.id", index=True)
+    administration_id: Mapped[int | None] = reference("administrations.id", index=True)
+    course_id: Mapped[int | None] = reference("courses.id")
+    unit_id: Mapped[int | None] = reference("units.id")
     din: Mapped[str | None] = mapped_column(sa.String(13))
-    lot_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("lots.id", ondelete="RESTRICT"), index=True
-    )
+    lot_id: Mapped[int | None] = reference("lots.id", index=True)
     lot_code: Mapped[str | None] = mapped_column(sa.String(64))
     term: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     meddra_code: Mapped[str | None] = mapped_column(sa.String(16))
@@ -71,9 +67,7 @@ class AdverseEvent(Recorded, Base):
     report_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     follow_up_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    acknowledged_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    acknowledged_by_id: Mapped[int | None] = reference("users.id")
     acknowledged_by_name: Mapped[str | None] = mapped_column(sa.String(200))
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
 
@@ -109,20 +103,14 @@ class SafetyReport(Base):
     __tablename__ = "safety_reports"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("adverse_events.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    event_id: Mapped[int] = reference("adverse_events.id", index=True)
     kind: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     number: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     text: Mapped[str] = mapped_column(sa.Text, nullable=False)
     event_version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    signature_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("signatures.id", ondelete="RESTRICT"), nullable=False
-    )
+    signature_id: Mapped[int] = reference("signatures.id")
     signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
-    signed_by_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT"), nullable=False
-    )
+    signed_by_id: Mapped[int] = reference("users.id")
     signed_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
     __table_args__ = (
@@ -132,7 +120,7 @@ class SafetyReport(Base):
     )
 
 
-class ExpectedReactionsList(Base):
+class ExpectedReactionsList(Created, Base):
     __tablename__ = "expected_reactions_lists"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
@@ -140,11 +128,6 @@ class ExpectedReactionsList(Base):
     effective_from: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, unique=True)
     terms: Mapped[list[str]] = mapped_column(sa.JSON, nullable=False)
     source: Mapped[str] = mapped_column(sa.Text, nullable=False)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
-    created_by_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
 
     __table_args__ = (sa.CheckConstraint("version >= 1", name="version"),)
 
@@ -156,9 +139,7 @@ class OnCall(Base):
     __tablename__ = "on_call"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    user_id: Mapped[int] = reference("users.id", index=True)
     role: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)

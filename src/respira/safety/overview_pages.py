@@ -26,17 +26,11 @@ from respira.safety.schemas import ExpectedListIn, LotHoldIn, OnCallIn
 
 router = APIRouter(include_in_schema=False)
 REFUSALS = (Conflict, InvalidInput, Forbidden, NotFound)
-OVERVIEW = uses(PageAccess(*service.OVERVIEW_ROLES))
-LOTS = uses(PageAccess(*service.LOT_ROLES))
-LOT_HOLD = posts(PageAccess(*service.LOT_HOLD_ROLES))
-ROSTER = uses(PageAccess(*service.ROSTER_ROLES))
 ROSTER_POST = posts(PageAccess(*service.ROSTER_ROLES))
-EXPECTED_READ = uses(PageAccess(*service.EXPECTED_READ_ROLES))
-EXPECTED_WRITE = posts(PageAccess(*service.EXPECTED_WRITE_ROLES))
 
 
 @router.get("/safety")
-def overview(call: Call = OVERVIEW) -> Response:
+def overview(call: Call = uses(PageAccess(*service.OVERVIEW_ROLES))) -> Response:
     role = call.actor.role
     reads_events = role in service.READ_ROLES
     now = utcnow()
@@ -74,12 +68,12 @@ def _lot_page(
 
 
 @router.get("/safety/lots/{lot_id}")
-def lot_page(lot_id: int, call: Call = LOTS) -> Response:
+def lot_page(lot_id: int, call: Call = uses(PageAccess(*service.LOT_ROLES))) -> Response:
     return _lot_page(call, lot_id)
 
 
 @router.post("/safety/lots/{lot_id}/hold")
-def hold_lot(lot_id: int, post: Post = LOT_HOLD) -> Response:
+def hold_lot(lot_id: int, post: Post = posts(PageAccess(*service.LOT_HOLD_ROLES))) -> Response:
     outcome = post.sign(LotHoldIn, service.hold_lot, lot_id, field="reason")
     form = {"reason": post.data.get("reason", "")}
     return post.answer(
@@ -122,7 +116,7 @@ def _roster_page(call: Call, refused: Refused | None = None, form: Any = None) -
 
 
 @router.get("/safety/on-call")
-def roster_page(call: Call = ROSTER) -> Response:
+def roster_page(call: Call = uses(PageAccess(*service.ROSTER_ROLES))) -> Response:
     return _roster_page(call)
 
 
@@ -167,12 +161,12 @@ def _expected_page(call: Call, refused: Refused | None = None, form: Any = None)
 
 
 @router.get("/safety/expected-reactions")
-def expected_page(call: Call = EXPECTED_READ) -> Response:
+def expected_page(call: Call = uses(PageAccess(*service.EXPECTED_READ_ROLES))) -> Response:
     return _expected_page(call)
 
 
 @router.post("/safety/expected-reactions")
-def publish_expected(post: Post = EXPECTED_WRITE) -> Response:
+def publish_expected(post: Post = posts(PageAccess(*service.EXPECTED_WRITE_ROLES))) -> Response:
     fields = {
         "effective_from": post.data.get("effective_from", ""),
         "source": post.data.get("source", ""),

@@ -11,13 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from respira.accounts import service as accounts_service
-from respira.kit import audit
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import InvalidInput, NotFound
+from respira.kit.trail import Trail
 from respira.safety.models import OnCall
 from respira.safety.roles import ROSTER_ACCOUNT_ROLES, ROSTER_ROLES
 from respira.safety.schemas import OnCallIn, OnCallOut, StaffRef
+
+TRAIL = Trail("on_call")
 
 
 def _active_users(session: Session) -> dict[int, accounts_service.UserView]:
@@ -113,14 +115,7 @@ def add_shift(session: Session, actor: Actor, data: OnCallIn) -> OnCallOut:
     session.add(row)
     session.flush()
     out = _out(row, users)
-    audit.record(
-        session,
-        actor,
-        entity_type="on_call",
-        entity_id=row.id,
-        action="create",
-        after=out.model_dump(mode="json"),
-    )
+    TRAIL.record(session, actor, row.id, "create", after=out.model_dump(mode="json"))
     session.commit()
     return out
 
@@ -134,7 +129,5 @@ def remove_shift(session: Session, actor: Actor, shift_id: int) -> None:
     before = _out(row, _active_users(session)).model_dump(mode="json")
     session.delete(row)
     session.flush()
-    audit.record(
-        session, actor, entity_type="on_call", entity_id=shift_id, action="delete", before=before
-    )
+    TRAIL.record(session, actor, shift_id, "delete", before=before)
     session.commit()

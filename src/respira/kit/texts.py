@@ -1,0 +1,64 @@
+"""Text that a step writes in Python and a reader sees in their language: messages with
+parameters, a patient's language, and emails written paragraph by paragraph.
+
+``N_`` (``respira.kit.marks``) marks a string for Babel's extraction; it is translated
+where it is shown, with the reader's ``gettext``:
+
+- ``Msg(N_("... %(x)s ..."), x=1)`` is a ``str`` holding the English text (what the API
+  answers and the audit trail stores) that remembers its message id and parameters, so
+  that a page can show it in the reader's language (``translate``). Use cases raise
+  ``InvalidInput`` with ``Msg`` values; nothing else changes on the way.
+- ``patient_language`` is the language Respira writes to a patient in (pages reached
+  from an email, the emails themselves): their preferred language when Respira has it.
+- ``paragraphs`` is an email's text from its marked paragraphs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from respira.kit import i18n
+
+Gettext = Callable[[str], str]
+
+
+class Msg(str):
+    """English text that a page can translate: ``Msg(N_("... %(x)s ..."), x=1)``."""
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, **params: Any) -> Msg:
+        made = super().__new__(cls, msgid % params if params else msgid)
+        made.msgid = msgid
+        made.params = params
+        return made
+
+
+def translate(text: str, gettext: Gettext) -> str:
+    """``text`` in the reader's language when it is a ``Msg`` or a message id of the
+    catalogue; as it is otherwise."""
+    if isinstance(text, Msg):
+        translated = gettext(text.msgid)
+        return translated % text.params if text.params else translated
+    return gettext(text)
+
+
+def patient_language(preferred: str | None) -> str:
+    """The language of the pages and emails closest to a patient's preferred one (a BCP
+    47 tag such as "de-AT" → "de"), English when Respira has no catalogue for it."""
+    return i18n.negotiate(None, None, preferred)
+
+
+def gettext_in(lang: str) -> Gettext:
+    """The ``gettext`` of a language (an email's, written outside any request)."""
+    found: Gettext = i18n.translations(lang).gettext
+    return found
+
+
+def paragraphs(gettext: Gettext, lines: Iterable[str], params: Mapping[str, Any]) -> str:
+    """Marked paragraphs translated with ``gettext``, their ``%(name)s`` filled from
+    ``params``, separated by blank lines (an email's text, ending with a newline)."""
+    translated = [gettext(line) for line in lines]
+    return "\n\n".join(text % params if "%(" in text else text for text in translated) + "\n"
