@@ -9,9 +9,6 @@ from respira.kit.step import Nav, Step
 STEP = Step(
     name="accounts",
     package=__name__,
-    models=("models",),
-    routers=("api:router", "pages:router"),
     nav=(Nav(N_("Accounts"), "/admin/users", frozenset({Role.ADMIN}), 90),),
-    demo="demo:seed",
     provides={"identity": "service:", "password_check": "service:reverify_password"},
 )

@@ -8,8 +8,6 @@ from respira.kit.step import Nav, Section, Step
 STEP = Step(
     name="appointments",
     package=__name__,
-    models=("models",),
-    routers=("api:router", "pages:router"),
     sections=(Section(75, "appointments/_section.html", "pages:patient_section"),),
     nav=(
         Nav(
@@ -20,5 +18,4 @@ STEP = Step(
         ),
         Nav(N_("My appointments"), "/my/appointments", frozenset({Role.PATIENT}), 20),
     ),
-    demo="demo:seed",
 )

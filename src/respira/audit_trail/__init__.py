@@ -8,6 +8,8 @@ from respira.kit.step import Nav, Step
 STEP = Step(
     name="audit_trail",
     package=__name__,
+    models=(),
+    demo=None,
     routers=("routes:api", "routes:pages"),
     nav=(Nav(N_("Audit trail"), "/audit", frozenset({Role.ADMIN}), 95),),
 )

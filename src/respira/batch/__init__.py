@@ -7,6 +7,9 @@ from respira.kit.step import Step
 STEP = Step(
     name="batch",
     package=__name__,
+    models=(),
+    routers=(),
+    demo=None,
     cli={"spirometry": "cli:app"},
     has_templates=False,
 )

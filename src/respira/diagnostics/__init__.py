@@ -6,8 +6,5 @@ from respira.kit.step import Section, Step
 STEP = Step(
     name="diagnostics",
     package=__name__,
-    models=("models",),
-    routers=("api:router", "pages:router"),
     sections=(Section(30, "diagnostics/_patient_section.html", "pages:patient_section"),),
-    demo="demo:seed",
 )

@@ -6,5 +6,8 @@ from respira.kit.step import Step
 STEP = Step(
     name="fhir",
     package=__name__,
+    models=(),
+    routers=(),
+    demo=None,
     has_templates=False,
 )

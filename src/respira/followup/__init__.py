@@ -10,8 +10,6 @@ from respira.kit.step import Job, Nav, Section, Step
 STEP = Step(
     name="followup",
     package=__name__,
-    models=("models",),
-    routers=("api:router", "pages:router"),
     sections=(Section(65, "followup/_section.html", "pages:patient_section"),),
     nav=(
         Nav(
@@ -21,7 +19,6 @@ STEP = Step(
             60,
         ),
     ),
-    demo="demo:seed",
     listens={"treatment.discharged": "service:on_discharge"},
     jobs=(Job("followup.reminders", "service:send_reminders", every_s=300),),
 )

@@ -8,7 +8,6 @@ from respira.kit.step import Nav, Section, Step
 STEP = Step(
     name="intake",
     package=__name__,
-    models=("models",),
     routers=("api:router", "pages:public_router", "pages:router"),
     sections=(Section(5, "intake/_patient_origin.html", "pages:patient_section"),),
     nav=(
@@ -19,5 +18,4 @@ STEP = Step(
             5,
         ),
     ),
-    demo="demo:seed",
 )

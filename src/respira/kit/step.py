@@ -90,11 +90,14 @@ class Step:
 
     name: str
     package: str
-    models: tuple[str, ...] = ()
-    routers: tuple[str, ...] = ()
+    # A step with the usual rooms (models.py, api.py and pages.py with a ``router``
+    # each, demo.py with ``seed``) declares none of them; a step without one says so
+    # (``models=()``, ``demo=None``, ``routers=("pages:router",)``).
+    models: tuple[str, ...] = ("models",)
+    routers: tuple[str, ...] = ("api:router", "pages:router")
     sections: tuple[Section, ...] = ()
     nav: tuple[Nav, ...] = ()
-    demo: str | None = None
+    demo: str | None = "demo:seed"
     cli: Mapping[str, str] = field(default_factory=dict)
     provides: Mapping[str, str] = field(default_factory=dict)
     # Events of other steps this step acts on: event name → ``"module:function"``,

@@ -8,8 +8,7 @@ from respira.kit.step import Job, Nav, Step
 STEP = Step(
     name="mail",
     package=__name__,
-    models=("models",),
-    routers=("api:router", "pages:router"),
+    demo=None,
     nav=(Nav(N_("Outbox"), "/admin/outbox", frozenset({Role.ADMIN}), 90),),
     jobs=(Job("mail.send", "service:send_due", every_s=15),),
     banners=("banners:outbox_needs_attention",),

@@ -14,6 +14,8 @@ from respira.kit.step import Nav, Section, Step
 STEP = Step(
     name="mechanism",
     package=__name__,
+    models=(),
+    demo=None,
     routers=("pages:router",),
     sections=(Section(90, "mechanism/_section.html", "pages:patient_section"),),
     # Signed-in users reach the (public) page from the menu; visitors from the home page.

@@ -8,8 +8,6 @@ from respira.kit.step import Nav, Section, Step
 STEP = Step(
     name="messages",
     package=__name__,
-    models=("models",),
-    routers=("api:router", "pages:router"),
     sections=(Section(16, "messages/_section.html", "pages:patient_section"),),
     nav=(
         Nav(
@@ -20,5 +18,4 @@ STEP = Step(
         ),
         Nav(N_("My messages"), "/my/messages", frozenset({Role.PATIENT}), 6),
     ),
-    demo="demo:seed",
 )

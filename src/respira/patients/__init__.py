@@ -8,8 +8,6 @@ from respira.kit.step import Nav, Step
 STEP = Step(
     name="patients",
     package=__name__,
-    models=("models",),
-    routers=("api:router", "pages:router"),
     nav=(
         Nav(
             N_("Patients"),
@@ -19,5 +17,4 @@ STEP = Step(
         ),
         Nav(N_("My record"), "/me", frozenset({Role.PATIENT}), 10),
     ),
-    demo="demo:seed",
 )

@@ -8,11 +8,9 @@ from respira.kit.step import Job, Nav, Section, Step
 STEP = Step(
     name="portal",
     package=__name__,
-    models=("models",),
     routers=("pages:router",),
     sections=(Section(15, "portal/_section.html", "pages:patient_section"),),
     nav=(Nav(N_("My page"), "/my", frozenset({Role.PATIENT}), 5),),
-    demo="demo:seed",
     listens={
         "intake.converted": "service:on_converted",
         "treatment.discharged": "service:on_discharged",

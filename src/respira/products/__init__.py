@@ -9,8 +9,5 @@ from respira.kit.step import Nav, Step
 STEP = Step(
     name="products",
     package=__name__,
-    models=("models",),
-    routers=("api:router", "pages:router"),
     nav=(Nav(N_("Laboratory"), "/lab", frozenset({Role.LAB, Role.ADMIN, Role.PHYSICIAN}), 70),),
-    demo="demo:seed",
 )

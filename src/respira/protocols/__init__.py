@@ -11,9 +11,6 @@ from respira.kit.step import Nav, Section, Step
 STEP = Step(
     name="protocols",
     package=__name__,
-    models=("models",),
-    routers=("api:router", "pages:router"),
     sections=(Section(50, "protocols/_section.html", "pages:patient_section"),),
     nav=(Nav(N_("Programme limits"), "/programme-limits", frozenset({Role.ADMIN}), 65),),
-    demo="demo:seed",
 )

@@ -8,7 +8,6 @@ from respira.kit.step import Nav, Section, Step
 STEP = Step(
     name="safety",
     package=__name__,
-    models=("models",),
     routers=("api:router", "pages:router", "overview_pages:router"),
     sections=(Section(65, "safety/_section.html", "pages:patient_section"),),
     nav=(
@@ -20,5 +19,4 @@ STEP = Step(
         ),
     ),
     banners=("banners:serious_events",),
-    demo="demo:seed",
 )

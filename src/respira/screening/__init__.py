@@ -10,8 +10,6 @@ from respira.kit.step import Nav, Section, Step
 STEP = Step(
     name="screening",
     package=__name__,
-    models=("models",),
-    routers=("api:router", "pages:router"),
     sections=(Section(40, "screening/_section.html", "pages:patient_section"),),
     nav=(
         Nav(
@@ -21,5 +19,4 @@ STEP = Step(
             60,
         ),
     ),
-    demo="demo:seed",
 )

@@ -8,9 +8,6 @@ from respira.kit.step import Nav, Section, Step
 STEP = Step(
     name="summaries",
     package=__name__,
-    models=("models",),
-    routers=("api:router", "pages:router"),
     sections=(Section(90, "summaries/_section.html", "pages:patient_section"),),
     nav=(Nav(N_("My summaries"), "/my/summaries", frozenset({Role.PATIENT}), 6),),
-    demo="demo:seed",
 )

@@ -9,8 +9,6 @@ from respira.kit.step import Nav, Section, Step
 STEP = Step(
     name="treatment",
     package=__name__,
-    models=("models",),
-    routers=("api:router", "pages:router"),
     sections=(Section(60, "treatment/_section.html", "pages:patient_section"),),
     nav=(
         Nav(
@@ -20,5 +18,4 @@ STEP = Step(
             55,
         ),
     ),
-    demo="demo:seed",
 )
