@@ -125,7 +125,7 @@ def test_every_route_answers_401_403_or_serves_by_role(app, make_account, ids):
     failures = []
     for (method, path), policy in EXPECTED.items():
         url = _fill(path, ids)
-        is_api = path.startswith("/api/")
+        is_api = path.startswith(("/api/", "/fhir"))
         for role in [None, *Role]:
             c = anon if role is None else (api[role] if is_api else pages[role])
             kwargs: dict[str, Any] = {"follow_redirects": False}

@@ -7,7 +7,8 @@ STEP = Step(
     name="fhir",
     package=__name__,
     models=(),
-    routers=(),
     demo=None,
+    routers=("api:router",),
+    cli={"fhir": "cli:app"},
     has_templates=False,
 )

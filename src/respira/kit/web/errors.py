@@ -14,9 +14,12 @@ from respira.kit.errors import DomainError, InvalidInput, NotAuthenticated, Rate
 from respira.kit.web.forms import error_message
 from respira.kit.web.templating import render
 
+# Machine interfaces answer JSON, never a page: the JSON API and FHIR.
+API_PREFIXES = ("/api/", "/fhir/", "/fhir")
+
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith(API_PREFIXES)
 
 
 def _page(

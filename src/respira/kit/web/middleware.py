@@ -15,6 +15,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from respira.kit import tokens
+from respira.kit.web.errors import API_PREFIXES
 
 log = logging.getLogger("respira.access")
 
@@ -58,7 +59,7 @@ def _log_unexpected(exc: BaseException, scope: dict[str, Any]) -> None:
 
 
 async def _send_500(scope: dict[str, Any], send: Any) -> None:
-    if scope["path"].startswith("/api/"):
+    if scope["path"].startswith(API_PREFIXES):
         body = b'{"detail":"internal error; it has been logged without its data"}'
         kind = b"application/json"
     else:
@@ -89,7 +90,7 @@ class RespiraMiddleware:
         path: str = scope["path"]
         is_static = path.startswith("/static/")
         new_anon: str | None = None
-        if not is_static and not path.startswith("/api/"):
+        if not is_static and not path.startswith(API_PREFIXES):
             cookie_header = b""
             for name, value in scope["headers"]:
                 if name == b"cookie":
