@@ -54,14 +54,7 @@ INSTRUMENT_NAMES = {
     "acq7": "ACQ-7 (with FEV1 % predicted)",
     "gina": "GINA symptom control",
 }
-SHORT_INSTRUMENT = {
-    "act": "ACT",
-    "cact": "C-ACT",
-    "acq5": "ACQ-5",
-    "acq6": "ACQ-6",
-    "acq7": "ACQ-7",
-    "gina": "GINA",
-}
+SHORT_INSTRUMENT = service.SHORT_INSTRUMENT
 SAVED = {
     "visit": "Visit opened.",
     "spirometry": "Spirometry recorded and interpreted.",

@@ -65,6 +65,7 @@ from respira.kit.rows import from_row
 from respira.kit.validation import decimal_age
 from respira.patients import service as patients_service
 from respira.patients.service import Patient
+from respira.science import control
 from respira.science.control import QuestionnaireError, score_questionnaire
 from respira.science.phenotype import PhenotypeInputError, classify_phenotype
 from respira.science.spirometry import (
@@ -79,6 +80,8 @@ __all__ = ["READ_ROLES", "WRITE_ROLES", "ClinicalSnapshot", "clinical_snapshot"]
 
 WRITE_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN})
 READ_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.PATIENT})
+#: The questionnaires' short names for the pages (ACT, C-ACT, ACQ-5, ...).
+SHORT_INSTRUMENT = control.SHORT_NAMES
 
 # Science field names → the names the caller knows (the patient record's).
 _SCIENCE_FIELDS = {"sex": "sex_at_birth", "age": "visit_date"}

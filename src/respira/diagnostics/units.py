@@ -68,14 +68,46 @@ def _looks_like(
     return ValueError(f"{message} ({converted})" if converted else message)
 
 
+def _converted(
+    label: str, value: float, other_unit: str, enter: str, scale: float, digits: int, unit: str
+) -> ValueError:
+    """The refusal of a value typed in ``other_unit``, with what it is in ``unit`` (``scale``
+    times the value, rounded to ``digits``)."""
+    shown = fmt(round(value * scale, digits))
+    return _looks_like(
+        label, value, other_unit, enter, f"{fmt(value)} {other_unit} = {shown} {unit}"
+    )
+
+
+def _finite_not_thousandfold(label: str, value: float, large: str, enter: str, small: str) -> None:
+    """Refuse a value that is not a number, or one between 0 and 1 that was typed in the
+    ``large`` unit, 1000 times the ``small`` one asked for (0.4 mg for 400 µg, 0.025 ppm
+    for 25 ppb)."""
+    _finite(value, label)
+    if 0 < value < 1:
+        raise _converted(label, value, large, enter, 1000, 1, small)
+
+
+def _between(label: str, low: float, high: float, accepted: str) -> Check:
+    """A quantity with a plausible range and no other unit it is typically mistaken for:
+    refused outside ``low``–``high`` with "``label`` must be ``accepted``"."""
+
+    def check(value: float) -> float:
+        _finite(value, label)
+        if not low <= value <= high:
+            raise ValueError(f"{label} must be {accepted}")
+        return value
+
+    return check
+
+
 def volume_l(label: str, high: float) -> Check:
     """FEV1 or FVC in litres."""
 
     def check(value: float) -> float:
         _finite(value, label)
         if value >= 100:
-            litres = fmt(round(value / 1000, 3))
-            raise _looks_like(label, value, "mL", "litres", f"{fmt(value)} mL = {litres} L")
+            raise _converted(label, value, "mL", "litres", 1 / 1000, 3, "L")
         if 20 <= value < 100:
             raise _looks_like(label, value, "% predicted", "the measured value in litres")
         if not 0.2 <= value <= high:
@@ -108,10 +140,7 @@ def flow_l_s(label: str) -> Check:
 
 def bronchodilator_dose_ug(value: float) -> float:
     label = "The bronchodilator dose"
-    _finite(value, label)
-    if 0 < value < 1:
-        micrograms = fmt(round(value * 1000, 1))
-        raise _looks_like(label, value, "mg", "micrograms", f"{fmt(value)} mg = {micrograms} µg")
+    _finite_not_thousandfold(label, value, "mg", "micrograms", "µg")
     if not 0 < value <= 1000:
         raise ValueError(f"{label} must be more than 0 and at most 1,000 µg (usually 400 µg)")
     return value
@@ -134,41 +163,28 @@ def eosinophils_per_ul(value: float) -> float:
 
 def feno_ppb(value: float) -> float:
     label = "FeNO"
-    _finite(value, label)
-    if 0 < value < 1:
-        ppb = fmt(round(value * 1000, 1))
-        raise _looks_like(label, value, "ppm", "ppb", f"{fmt(value)} ppm = {ppb} ppb")
+    _finite_not_thousandfold(label, value, "ppm", "ppb", "ppb")
     if not 0 <= value <= 300:
         raise ValueError(f"{label} must be between 0 and 300 ppb (parts per billion)")
     return value
 
 
-def total_ige_iu_ml(value: float) -> float:
-    label = "Total IgE"
-    _finite(value, label)
-    if not 0 <= value <= 20000:
-        raise ValueError(
-            f"{label} must be between 0 and 20,000 IU/mL (= kU/L); values above are "
-            "reported only in hyper-IgE syndrome"
-        )
-    return value
+total_ige_iu_ml = _between(
+    "Total IgE",
+    0,
+    20000,
+    "between 0 and 20,000 IU/mL (= kU/L); values above are reported only in hyper-IgE syndrome",
+)
 
 
 def ocs_dose_mg_per_day(value: float) -> float:
     label = "The maintenance OCS dose"
     _finite(value, label)
     if value >= 1000:
-        mg = fmt(round(value / 1000, 2))
-        enter = "mg/day prednisone-equivalent"
-        raise _looks_like(label, value, "µg", enter, f"{fmt(value)} µg = {mg} mg")
+        raise _converted(label, value, "µg", "mg/day prednisone-equivalent", 1 / 1000, 2, "mg")
     if not 0 < value <= 100:
         raise ValueError(f"{label} must be more than 0 and at most 100 mg/day (prednisone-eq.)")
     return value
 
 
-def rescue_puffs_per_week(value: float) -> float:
-    label = "Rescue-inhaler use"
-    _finite(value, label)
-    if not 0 <= value <= 200:
-        raise ValueError(f"{label} must be between 0 and 200 puffs per week")
-    return value
+rescue_puffs_per_week = _between("Rescue-inhaler use", 0, 200, "between 0 and 200 puffs per week")

@@ -66,7 +66,7 @@ def procedure(a: AdministrationOut) -> Json:
         a.id,
         a.recorded_at,
         basedOn=[reference("CarePlan", a.course_id)],
-        status="completed",
+        status="entered-in-error" if a.retracted else "completed",
         code=concept(local((code, display)), text=display),
         subject=reference("Patient", a.patient_id),
         performedPeriod={"start": instant(a.started_at), "end": instant(a.ended_at)},

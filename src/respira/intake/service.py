@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from respira.intake import ratelimit
 from respira.intake.models import ConsultationRequest
+from respira.intake.roles import TRIAGE_ROLES as TRIAGE_ROLES
 from respira.intake.schemas import (
     ConsultationRequestIn,
     ConsultationRequestOut,
@@ -33,14 +34,13 @@ from respira.intake.schemas import (
     ConversionOut,
 )
 from respira.kit import audit, events, records
-from respira.kit.actors import Actor, Role, require_role
+from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientIn, PatientOut
 from respira.patients.service import Patient
 
-TRIAGE_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
 MAX_PAGE_SIZE = 100
 RATE_SCOPE = "consultation"
 ENTITY = "consultation_request"

@@ -23,6 +23,9 @@ ALL_ROLES: frozenset[Role] = frozenset(Role)
 STAFF_ROLES: frozenset[Role] = frozenset(
     {Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR, Role.LAB}
 )
+# The staff who look after patients (everyone but the laboratory): the patient registry,
+# the ward board, appointments.
+CARE_TEAM_ROLES: frozenset[Role] = STAFF_ROLES - {Role.LAB}
 
 # The audit trail's role for an unauthenticated member of the public (a consultation
 # request from the public page) and for the command line run by an operator.

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from respira.kit.actors import Actor, Role
+from respira.kit.actors import CARE_TEAM_ROLES, Actor
 from respira.kit.errors import NotFound
 from respira.kit.marks import N_
 from respira.mechanism.cohorts import ClusterUnavailable, CohortSpec, CohortSummary, write_cohort
@@ -57,7 +57,7 @@ ScenarioError = model.ScenarioError
 
 #: Staff who open the panel from a patient's page (the patient themself reads the
 #: public page; it is never about them).
-SECTION_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR})
+SECTION_ROLES = CARE_TEAM_ROLES
 
 DEFAULT_PHENOTYPE = "t2-high"
 #: The clinical phenotype labels of respira.science.phenotype that mean type 2 is present.

@@ -9,9 +9,8 @@ tests write ``service.X``.
 from __future__ import annotations
 
 from respira.messages.notices import KIND as NOTICE_KIND
+from respira.messages.roles import CARE_TEAM, READ_ROLES
 from respira.messages.threads import (
-    CARE_TEAM,
-    READ_ROLES,
     SHOW,
     assign,
     get_thread,

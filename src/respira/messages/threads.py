@@ -26,6 +26,7 @@ from respira.kit.patient_rows import rows_of_patient
 from respira.kit.trail import Trail
 from respira.messages import notices
 from respira.messages.models import MessageThread, ThreadMessage
+from respira.messages.roles import CARE_TEAM, READ_ROLES
 from respira.messages.schemas import (
     AssignIn,
     MessageIn,
@@ -41,8 +42,6 @@ from respira.patients import service as patients_service
 THREADS = Trail("message_thread")
 MESSAGES = Trail("thread_message")
 
-CARE_TEAM = frozenset({Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR})
-READ_ROLES = CARE_TEAM | {Role.PATIENT}
 STALE = "the thread was changed by someone else at the same moment; reload it and try again"
 
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from respira.kit import validation
-from respira.kit.actors import Role
+from respira.kit.actors import CARE_TEAM_ROLES, Role
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused, parse
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
@@ -23,7 +23,7 @@ from respira.patients import service
 from respira.patients.schemas import PatientIn, PatientOut, PatientPatch
 
 router = APIRouter(include_in_schema=False)
-STAFF_READ = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR})
+STAFF_READ = CARE_TEAM_ROLES
 WRITE = uses(PageAccess(*service.WRITE_ROLES))
 WRITE_POST = posts(PageAccess(*service.WRITE_ROLES))
 

@@ -52,9 +52,24 @@ PackYears = Annotated[float, AfterValidator(_pack_years)]
 Sex = Literal["female", "male"]
 
 
-class PatientIn(BaseModel):
+class _PatientForm(BaseModel):
+    """What the registration and the edit share: no unknown fields, trimmed text, and an
+    optional field sent blank ("" from a form) means none."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    _blanks = field_validator(
+        "email",
+        "phone",
+        "height_cm",
+        "weight_kg",
+        "smoking_pack_years",
+        mode="before",
+        check_fields=False,
+    )(blank_to_none)
+
+
+class PatientIn(_PatientForm):
     first_name: Name
     last_name: Name
     date_of_birth: DateOfBirth
@@ -67,15 +82,9 @@ class PatientIn(BaseModel):
     weight_kg: WeightKg | None = None
     smoking_pack_years: PackYears | None = None
 
-    _blanks = field_validator(
-        "email", "phone", "height_cm", "weight_kg", "smoking_pack_years", mode="before"
-    )(blank_to_none)
 
-
-class PatientPatch(BaseModel):
+class PatientPatch(_PatientForm):
     """Only the fields sent are changed; optional fields may be cleared with null."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     first_name: Name | None = None
     last_name: Name | None = None
@@ -88,10 +97,6 @@ class PatientPatch(BaseModel):
     height_cm: HeightCm | None = None
     weight_kg: WeightKg | None = None
     smoking_pack_years: PackYears | None = None
-
-    _blanks = field_validator(
-        "email", "phone", "height_cm", "weight_kg", "smoking_pack_years", mode="before"
-    )(blank_to_none)
 
     @field_validator(
         "first_name",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from respira.kit import records
 from respira.kit.actors import Actor, require_role
 from respira.kit.errors import NotFound
+from respira.kit.patient_rows import rows_of_patient
 from respira.kit.rows import from_row
 from respira.patients import service as patients_service
 from respira.protocols.limits import fmt_dose
@@ -186,11 +187,7 @@ def list_courses(session: Session, actor: Actor, patient_id: int) -> list[Course
     first (a patient: their approved courses only)."""
     require_role(actor, READ_ROLES)
     patients_service.get_visible(session, actor, patient_id)
-    rows = session.scalars(
-        select(Course)
-        .where(Course.patient_id == patient_id)
-        .order_by(Course.number.desc(), Course.version.desc())
-    ).all()
+    rows = rows_of_patient(session, Course, patient_id, Course.number.desc(), Course.version.desc())
     return [course_out(session, r) for r in rows if not _hidden(actor, r)]
 
 

@@ -58,6 +58,7 @@ __all__ = [
     "INSTRUMENTS",
     "ITEMS",
     "ITEM_LABELS",
+    "SHORT_NAMES",
     "ItemSpec",
     "QuestionnaireError",
     "QuestionnaireScore",
@@ -75,6 +76,15 @@ FEV1_MCID_L: Final = 0.2
 ALGORITHM_VERSION: Final = "respira.science.control 1 (ACT/C-ACT/ACQ/GINA 2024 rules)"
 
 INSTRUMENTS: Final = ("act", "cact", "acq5", "acq6", "acq7", "gina")
+#: Each instrument's short name, as tables and summaries write it.
+SHORT_NAMES: Final = {
+    "act": "ACT",
+    "cact": "C-ACT",
+    "acq5": "ACQ-5",
+    "acq6": "ACQ-6",
+    "acq7": "ACQ-7",
+    "gina": "GINA",
+}
 
 ACT_WELL_CONTROLLED_MIN: Final = 20
 ACT_VERY_POORLY_MAX: Final = 15

@@ -3,20 +3,13 @@ patient's record, diagnostics and screening findings (met / not met / unknown wi
 evidence), and the physician's e-signed decision, which is never edited, only
 superseded."""
 
-from respira.kit.actors import Role
 from respira.kit.marks import N_
 from respira.kit.step import Nav, Section, Step
+from respira.screening.roles import CRITERIA_READ_ROLES
 
 STEP = Step(
     name="screening",
     package=__name__,
     sections=(Section(40, "screening/_section.html", "pages:patient_section"),),
-    nav=(
-        Nav(
-            N_("Screening criteria"),
-            "/screening/criteria",
-            frozenset({Role.ADMIN, Role.PHYSICIAN}),
-            60,
-        ),
-    ),
+    nav=(Nav(N_("Screening criteria"), "/screening/criteria", CRITERIA_READ_ROLES, 60),),
 )

@@ -23,6 +23,7 @@ from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound, PreconditionRequired
+from respira.kit.patient_rows import rows_of_patient
 from respira.kit.rows import from_row
 from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
@@ -177,9 +178,7 @@ def get_screening(session: Session, actor: Actor, screening_id: int) -> Screenin
 def list_screenings(session: Session, actor: Actor, patient_id: int) -> list[ScreeningOut]:
     require_role(actor, READ_ROLES)
     patients_service.get_visible(session, actor, patient_id)
-    rows = session.scalars(
-        select(Screening).where(Screening.patient_id == patient_id).order_by(Screening.id.desc())
-    ).all()
+    rows = rows_of_patient(session, Screening, patient_id, Screening.id.desc())
     newer = {r.supersedes_id: r.id for r in rows if r.supersedes_id is not None}
     return [screening_out(session, r, superseded_by=newer) for r in rows]
 

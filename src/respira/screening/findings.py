@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from respira.kit import records
 from respira.kit.actors import Actor, require_role
 from respira.kit.errors import InvalidInput
+from respira.kit.patient_rows import rows_of_patient
 from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 from respira.screening.models import TRI_FIELDS, ScreeningFindings
@@ -100,11 +101,8 @@ def record_findings(
 def list_findings(session: Session, actor: Actor, patient_id: int) -> list[FindingsOut]:
     require_role(actor, READ_ROLES)
     patients_service.get_visible(session, actor, patient_id)
-    rows = session.scalars(
-        select(ScreeningFindings)
-        .where(ScreeningFindings.patient_id == patient_id)
-        .order_by(ScreeningFindings.assessed_on.desc(), ScreeningFindings.id.desc())
-    ).all()
+    order = (ScreeningFindings.assessed_on.desc(), ScreeningFindings.id.desc())
+    rows = rows_of_patient(session, ScreeningFindings, patient_id, *order)
     return [FindingsOut.model_validate(r) for r in rows]
 
 

@@ -29,6 +29,7 @@ from respira.kit import audit, i18n, records
 from respira.kit.actors import SYSTEM_ROLE, Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.patient_rows import rows_of_patient
 from respira.patients import service as patients_service
 from respira.summaries import content as gathering
 from respira.summaries import document, pdf
@@ -125,11 +126,8 @@ def list_summaries(session: Session, actor: Actor, patient_id: int) -> list[Summ
     """The patient's summaries, newest first (drafts only for the draft roles)."""
     require_role(actor, READ_ROLES)
     patients_service.get_visible(session, actor, patient_id)
-    rows = session.scalars(
-        select(MedicalSummary)
-        .where(MedicalSummary.patient_id == patient_id)
-        .order_by(MedicalSummary.created_at.desc(), MedicalSummary.id.desc())
-    ).all()
+    order = (MedicalSummary.created_at.desc(), MedicalSummary.id.desc())
+    rows = rows_of_patient(session, MedicalSummary, patient_id, *order)
     return [summary_out(session, r) for r in rows if not _hidden(actor, r)]
 
 

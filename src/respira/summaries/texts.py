@@ -16,6 +16,7 @@ from babel.numbers import format_decimal
 
 from respira.kit import i18n
 from respira.kit.marks import N_
+from respira.science import control
 
 KIND_TITLES = {"discharge": N_("Discharge summary"), "follow_up": N_("Follow-up summary")}
 STATUS_LABELS = {"draft": N_("draft"), "signed": N_("signed"), "superseded": N_("superseded")}
@@ -68,14 +69,7 @@ BANDS = {
     "partly_controlled": N_("partly controlled"),
     "uncontrolled": N_("uncontrolled"),
 }
-INSTRUMENTS = {
-    "act": "ACT",
-    "cact": "C-ACT",
-    "acq5": "ACQ-5",
-    "acq6": "ACQ-6",
-    "acq7": "ACQ-7",
-    "gina": "GINA",
-}
+INSTRUMENTS = control.SHORT_NAMES
 SCALES = {
     "act": N_("5 to 25, higher is better"),
     "cact": N_("0 to 27, higher is better"),

@@ -2,7 +2,7 @@
 check of wristband and unit (go / no-go with the reasons), the administration record
 with vital signs, operator and witness, supporting sessions, and discharge."""
 
-from respira.kit.actors import Role
+from respira.kit.actors import CARE_TEAM_ROLES
 from respira.kit.marks import N_
 from respira.kit.step import Nav, Section, Step
 
@@ -10,12 +10,5 @@ STEP = Step(
     name="treatment",
     package=__name__,
     sections=(Section(60, "treatment/_section.html", "pages:patient_section"),),
-    nav=(
-        Nav(
-            N_("Ward"),
-            "/ward",
-            frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR}),
-            55,
-        ),
-    ),
+    nav=(Nav(N_("Ward"), "/ward", CARE_TEAM_ROLES, 55),),
 )

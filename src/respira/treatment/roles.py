@@ -5,13 +5,13 @@ has no part here; a patient reads their own administrations."""
 
 from __future__ import annotations
 
-from respira.kit.actors import Role
+from respira.kit.actors import CARE_TEAM_ROLES, Role
 from respira.patients import service as patients_service
 from respira.products import service as products_service
 
 WARD_ROLES = frozenset({Role.NURSE, Role.PHYSICIAN})
 READ_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE})
-BOARD_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR})
+BOARD_ROLES = CARE_TEAM_ROLES
 ADMINISTRATION_READ_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.PATIENT})
 WITNESS_ROLES = frozenset({Role.NURSE, Role.PHYSICIAN})
 # The chain of identity is the products step's ledger: its readers who may also read

@@ -192,6 +192,8 @@ class AdministrationOut(BaseModel):
     reactions: list[str]
     reaction_notes: str | None
     recorded_at: dt.datetime
+    # Entered in error (staff still see it, marked; a patient does not).
+    retracted: bool = False
 
 
 # --- admissions -----------------------------------------------------------------------
