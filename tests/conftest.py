@@ -457,3 +457,14 @@ def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
     server.stop()
     monkeypatch.undo()
     get_settings.cache_clear()
+
+
+def browser_sign_in(page: Any, base: str, path: str, email: str, password: str = PASSWORD) -> None:
+    """In Chromium: forget who was signed in, open ``path`` (which asks for the sign-in),
+    sign in and land on ``path``."""
+    page.context.clear_cookies()
+    page.goto(f"{base}{path}")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(f"{base}{path}")

@@ -29,19 +29,11 @@ from respira.kit.db import utcnow
 from respira.mail import service as mail
 from respira.treatment import service as treatment
 from tests.conftest import PASSWORD
+from tests.conftest import browser_sign_in as staff_sign_in
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-
-
-def staff_sign_in(page: Any, base: str, path: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}{path}")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{base}{path}")
 
 
 def no_sideways_scroll(page: Any) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from respira.kit.actors import Actor
 from respira.portal import service
-from tests.conftest import PASSWORD
+from tests.conftest import browser_sign_in as sign_in
 from tests.portal.portal_helpers import invitations, token_in
 
 pytestmark = pytest.mark.browser
@@ -21,15 +21,6 @@ NEW_PASSWORD = "lighthouse on the hill"
 def fits(page: Any) -> bool:
     width: bool = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     return width
-
-
-def sign_in(page: Any, base: str, path: str, email: str, password: str = PASSWORD) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}{path}")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{base}{path}")
 
 
 def test_a_patient_joins_by_the_invitation_and_writes_to_the_care_team_on_a_phone(

@@ -5,22 +5,12 @@ signs the initial report, and the banner is gone. The page stays usable at 390 p
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.conftest import browser_sign_in as sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Any, base: str, path: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}{path}")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(f"{base}{path}")
 
 
 def test_nurse_records_a_serious_infusion_reaction_and_a_physician_signs_the_report(

@@ -12,17 +12,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.conftest import browser_sign_in as sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Any, base: str, path: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}{path}")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(f"{base}{path}")
 
 
 def _download(page: Any, selector: str) -> bytes:

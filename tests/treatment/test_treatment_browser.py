@@ -6,23 +6,14 @@ right one and records the administration."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
 from respira.kit.db import utcnow
 from tests.conftest import PASSWORD
+from tests.conftest import browser_sign_in as sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Any, base: str, path: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}{path}")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(f"{base}{path}")
 
 
 def test_course_approved_lot_released_and_the_nurse_gives_the_right_unit(live_server, page, clinic):
