@@ -20,7 +20,7 @@ transaction, audited in it, and raises before it writes anything.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
@@ -240,18 +240,27 @@ def _summary(visit: DiagnosticVisit) -> VisitSummary:
     )
 
 
-def list_visits(session: Session, actor: Actor, patient_id: int) -> VisitList:
-    """A patient's visits, newest first, each with its key results."""
+def _patient_visits(session: Session, actor: Actor, patient_id: int) -> Sequence[DiagnosticVisit]:
     require_role(actor, READ_ROLES)
     patient = patients_service.get_visible(session, actor, patient_id)
     stmt = select(DiagnosticVisit).where(DiagnosticVisit.patient_id == patient.id)
     if actor.role == Role.PATIENT:
         stmt = stmt.where(DiagnosticVisit.retracted_at.is_(None))
-    visits = session.scalars(
+    return session.scalars(
         _with_records(stmt).order_by(DiagnosticVisit.visit_date.desc(), DiagnosticVisit.id.desc())
     ).all()
-    items = [_summary(v) for v in visits]
+
+
+def list_visits(session: Session, actor: Actor, patient_id: int) -> VisitList:
+    """A patient's visits, newest first, each with its key results."""
+    items = [_summary(v) for v in _patient_visits(session, actor, patient_id)]
     return VisitList(items=items, total=len(items))
+
+
+def patient_visits(session: Session, actor: Actor, patient_id: int) -> list[VisitOut]:
+    """A patient's visits with all their records, newest first (each as ``get_visit``
+    shows it), read in one go (the FHIR record and export)."""
+    return [_visit_out(v, actor) for v in _patient_visits(session, actor, patient_id)]
 
 
 # --- spirometry -----------------------------------------------------------------------

@@ -124,13 +124,11 @@ def _snapshot(db: Database) -> Iterator[Session]:
 def _pages(session: Session, page_size: int) -> Iterator[tuple[list[int], int]]:
     """The registry's patient ids, a page at a time, with the total."""
     actor = Actor.system("respira fhir export")
-    page = 1
-    while True:
-        batch = patients_service.search_patients(session, actor, None, page, page_size)
-        yield [p.id for p in batch.items], batch.total
-        if page >= batch.pages:
-            return
-        page += 1
+    total = patients_service.patient_count(session, actor)
+    after = 0
+    while ids := patients_service.patient_ids(session, actor, after=after, limit=page_size):
+        yield ids, total
+        after = ids[-1]
 
 
 def _clear(out_dir: Path) -> None:

@@ -75,8 +75,7 @@ def everything(session: Session, actor: Actor, patient_id: int) -> list[Json]:
 
 
 def _visits(session: Session, actor: Actor, patient_id: int) -> list[VisitOut]:
-    listed = diagnostics_service.list_visits(session, actor, patient_id).items
-    return [diagnostics_service.get_visit(session, actor, v.id) for v in listed]
+    return diagnostics_service.patient_visits(session, actor, patient_id)
 
 
 def _diagnostics(session: Session, actor: Actor, patient_id: int) -> list[Json]:

@@ -243,3 +243,23 @@ def update_patient(
     )
     session.commit()
     return PatientOut.model_validate(patient)
+
+
+# The whole registry at once (exports) is for admins and the operator's command line.
+REGISTRY_ROLES = frozenset({Role.ADMIN})
+
+
+def patient_count(session: Session, actor: Actor) -> int:
+    require_role(actor, REGISTRY_ROLES)
+    return int(session.scalar(select(func.count()).select_from(Patient)) or 0)
+
+
+def patient_ids(session: Session, actor: Actor, *, after: int = 0, limit: int = 100) -> list[int]:
+    """The registry's patient ids in id order after ``after`` (keyset paging for exports:
+    each page costs the same however far into the registry it is)."""
+    require_role(actor, REGISTRY_ROLES)
+    return list(
+        session.scalars(
+            select(Patient.id).where(Patient.id > after).order_by(Patient.id).limit(limit)
+        )
+    )
