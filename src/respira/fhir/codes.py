@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from respira.science import diagnosis_codes
+
 LOINC: Final = "http://loinc.org"
 SNOMED: Final = "http://snomed.info/sct"
 ICD10: Final = "http://hl7.org/fhir/sid/icd-10"
@@ -208,36 +210,20 @@ ICD10_CODES: Final[dict[str, str]] = {
     "J45.1": "Nonallergic asthma",
     "J45.9": "Asthma, unspecified",
 }
-ALLERGIC_PHENOTYPES: Final = frozenset({"allergic", "allergic-eosinophilic"})
-EOSINOPHILIC_PHENOTYPES: Final = frozenset({"eosinophilic", "allergic-eosinophilic"})
-
-
-def icd10(phenotype: str | None, sensitised: bool | None) -> str:
-    """J45.0 when the phenotype is allergic (the allergy tests show it), J45.1 when
-    allergy tests were done and none was positive, J45.9 otherwise (the same rule as the
-    medical summaries' diagnosis)."""
-    if phenotype in ALLERGIC_PHENOTYPES:
-        return "J45.0"
-    return "J45.1" if sensitised is False else "J45.9"
-
-
-def severity_by_step(gina_step: int | None) -> str | None:
-    """mild (GINA steps 1–2), moderate (step 3), severe (steps 4–5); None if unknown."""
-    if gina_step is None:
-        return None
-    if gina_step >= 4:
-        return "severe"
-    return "moderate" if gina_step == 3 else "mild"
+# The rule that picks the codes is the diagnosis's own (science.diagnosis_codes): the
+# medical summaries use the same one.
+icd10 = diagnosis_codes.icd10
+severity_by_step = diagnosis_codes.severity_by_step
 
 
 def asthma_snomed(phenotype: str | None, sensitised: bool | None) -> list[tuple[str, str]]:
     """Asthma (195967001) and the phenotype's more specific codes (§7.2)."""
     found = [ASTHMA]
-    if phenotype in ALLERGIC_PHENOTYPES:
+    if phenotype in diagnosis_codes.ALLERGIC:
         found.append(ALLERGIC_ASTHMA)
     elif sensitised is False:
         found.append(NON_ALLERGIC_ASTHMA)
-    if phenotype in EOSINOPHILIC_PHENOTYPES:
+    if phenotype in diagnosis_codes.EOSINOPHILIC:
         found.append(EOSINOPHILIC_ASTHMA)
     return found
 

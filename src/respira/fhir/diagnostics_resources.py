@@ -46,6 +46,7 @@ from respira.fhir.datatypes import (
     reference,
     resource,
 )
+from respira.science import diagnosis_codes
 
 PROCEDURE = ("procedure", "Procedure")
 LABORATORY = ("laboratory", "Laboratory")
@@ -473,7 +474,7 @@ def asthma(patient_id: int, snapshot: Any, first_visit: dt.date, changed: dt.dat
     confirmed = snapshot.bdr_positive_ever is not None and snapshot.bdr_positive_ever.value
     if confirmed:
         evidence.append(_evidence(snapshot.bdr_positive_ever.source))
-    if snapshot.phenotype is not None and phenotype in codes.EOSINOPHILIC_PHENOTYPES:
+    if snapshot.phenotype is not None and phenotype in diagnosis_codes.EOSINOPHILIC:
         evidence.append(_evidence(snapshot.phenotype.source))
     notes = []
     if phenotype:

@@ -40,8 +40,8 @@ from respira.patients import service as patients_service
 from respira.products import service as products_service
 from respira.protocols import service as protocols_service
 from respira.safety import service as safety_service
+from respira.science import diagnosis_codes as codes
 from respira.screening import service as screening_service
-from respira.summaries import codes
 from respira.treatment import service as treatment_service
 
 # The version of this content's layout: a frozen summary keeps the layout it was made in.

@@ -1,5 +1,6 @@
-"""The codes of the summary's diagnosis, from the phenotype, the allergy tests and the
-treatment step measured before treatment (clinical.md §7.2 SNOMED CT, §7.3 WHO ICD-10).
+"""The codes of an asthma diagnosis (the medical summary's and FHIR's Condition), from
+the phenotype, the allergy tests and the treatment step measured before treatment
+(clinical.md §7.2 SNOMED CT, §7.3 WHO ICD-10).
 
 - Asthma is SNOMED CT 195967001 always.
 - ICD-10 (WHO): J45.0 "predominantly allergic asthma" when the phenotype is allergic
