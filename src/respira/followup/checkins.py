@@ -47,8 +47,7 @@ from respira.kit.texts import Msg
 from respira.kit.validation import decimal_age
 from respira.patients import service as patients_service
 from respira.science.control import (
-    ACQ_MCID,
-    ACT_MCID_POINTS,
+    CONTROL_MCID,
     ITEMS,
     QuestionnaireError,
     score_questionnaire,
@@ -58,12 +57,7 @@ from respira.science.spirometry import SpirometryInputError, interpret_session, 
 EQUATIONS = "gli-global"
 RECALL_DAYS = {"act": 28, "cact": 28, "acq5": 7, "acq6": 7, "acq7": 7}
 # The change that matters to a patient, and which way is better (ACT: up; ACQ: down).
-MCID: dict[str, tuple[float, int]] = {
-    "act": (ACT_MCID_POINTS, 1),
-    "acq5": (ACQ_MCID, -1),
-    "acq6": (ACQ_MCID, -1),
-    "acq7": (ACQ_MCID, -1),
-}
+MCID = CONTROL_MCID
 
 
 def answered_items(instrument: str) -> int:

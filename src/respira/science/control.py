@@ -54,10 +54,12 @@ __all__ = [
     "ACT_MCID_POINTS",
     "ALGORITHM_VERSION",
     "BANDS",
+    "CONTROL_MCID",
     "FEV1_MCID_L",
     "INSTRUMENTS",
     "ITEMS",
     "ITEM_LABELS",
+    "RESCUE_MCID_PUFFS_PER_DAY",
     "SHORT_NAMES",
     "ItemSpec",
     "QuestionnaireError",
@@ -72,6 +74,16 @@ ACT_MCID_POINTS: Final = 3
 ACQ_MCID: Final = 0.5
 #: Minimal clinically important difference of FEV1 in adults (AHRQ CER 201; 0.10–0.23 L).
 FEV1_MCID_L: Final = 0.2
+#: Minimal clinically important difference of rescue SABA use: 0.81 puffs a day (AHRQ CER
+#: 201 table E-1, Santanello 1999; clinical.md §6).
+RESCUE_MCID_PUFFS_PER_DAY: Final = 0.81
+#: Each instrument's MCID and the direction that is better (ACT up: +1; ACQ down: -1).
+CONTROL_MCID: Final[dict[str, tuple[float, int]]] = {
+    "act": (ACT_MCID_POINTS, 1),
+    "acq5": (ACQ_MCID, -1),
+    "acq6": (ACQ_MCID, -1),
+    "acq7": (ACQ_MCID, -1),
+}
 
 ALGORITHM_VERSION: Final = "respira.science.control 1 (ACT/C-ACT/ACQ/GINA 2024 rules)"
 

@@ -15,18 +15,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from respira.science.control import ACQ_MCID, ACT_MCID_POINTS, FEV1_MCID_L
+from respira.science.control import (
+    CONTROL_MCID,
+    FEV1_MCID_L,
+    RESCUE_MCID_PUFFS_PER_DAY,
+)
 from respira.summaries import texts as t
 from respira.summaries.blocks import Chart, Facts, Paragraph, Section, Table
 from respira.summaries.texts import Words
 
-# Rescue SABA: −0.81 puffs a day (AHRQ CER 201 table E-1, Santanello; clinical.md §6).
-RESCUE_MCID_PUFFS_PER_DAY = 0.81
 RESCUE_MCID_PUFFS_PER_WEEK = round(RESCUE_MCID_PUFFS_PER_DAY * 7, 2)
 # Oral corticosteroid and exacerbations: a fall of half or more (clinical.md §6).
 HALF = 0.5
-CONTROL_MCID = {"act": (ACT_MCID_POINTS, 1), "acq5": (ACQ_MCID, -1)}
-CONTROL_MCID["acq6"] = CONTROL_MCID["acq7"] = CONTROL_MCID["acq5"]
 BETTER, WORSE = "▲", "▼"
 
 
