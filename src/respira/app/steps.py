@@ -42,6 +42,9 @@ STEPS: tuple[str, ...] = (
     "respira.portal",
     "respira.summaries",
     "respira.fhir",
+    "respira.outcomes",
+    "respira.quotes",
+    "respira.logistics",
     "respira.mechanism",
     "respira.batch",
 )

@@ -1,0 +1,3 @@
+"""Tables of the logistics step."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the quotes step."""
+
+from __future__ import annotations
