@@ -81,6 +81,15 @@ class Settings(BaseSettings):
     # times on staff pages are read in it.
     clinic_timezone: str = "UTC"
 
+    # Outcomes: any figure computed from fewer patients than this is suppressed on the
+    # outcome report and the public page (small cells identify people and mislead).
+    outcomes_min_cell: int = Field(default=10, ge=1, le=1000)
+    # The public transparency page recomputes its figures at most this often.
+    outcomes_public_cache_s: float = Field(default=300.0, ge=0, le=86400)
+    # The key of the de-identified export's keyed hashes and date shifts (at least 32
+    # characters; never exported). Without it the export is refused.
+    outcomes_export_key: str | None = Field(default=None, min_length=32)
+
     @field_validator("clinic_timezone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:

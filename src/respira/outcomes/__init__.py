@@ -8,4 +8,5 @@ STEP = Step(
     package=__name__,
     routers=(),
     demo=None,
+    cli={"outcomes": "cli:app"},
 )
