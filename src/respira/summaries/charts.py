@@ -11,7 +11,7 @@ as vectors and shown on the preview page as SVG made from the same drawing.
   clinically important difference in the better direction.
 
 Text comes translated in the chart's data; numbers are written as the language writes
-them. The fonts are the PDF's (DejaVu Sans, ``respira.summaries.typefaces``).
+them. The fonts are the PDF's (DejaVu Sans, ``respira.kit.typefaces``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from reportlab.lib import colors
 
 from respira.science.spirometry import Z_LLN
 from respira.summaries.blocks import Block, Chart, Document, Section
-from respira.summaries.typefaces import BOLD, REGULAR, register
+from respira.kit.typefaces import BOLD, REGULAR, register
 
 WIDTH = 480.0
 Z_MIN, Z_MAX = -6.0, 3.0

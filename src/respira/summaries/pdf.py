@@ -33,7 +33,7 @@ from reportlab.platypus import (
 
 from respira.summaries import blocks as b
 from respira.summaries import charts
-from respira.summaries.typefaces import BOLD, REGULAR, register
+from respira.kit.typefaces import BOLD, REGULAR, register
 
 PAGE_W, PAGE_H = A4
 SIDE = 18 * mm
