@@ -117,9 +117,7 @@ class OutcomeWindow(Base):
     __tablename__ = "outcome_windows"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    outcome_course_id: Mapped[int] = reference(
-        "outcome_courses.id", ondelete="CASCADE", index=True
-    )
+    outcome_course_id: Mapped[int] = reference("outcome_courses.id", ondelete="CASCADE", index=True)
     month: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     due_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     window_start: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
@@ -152,9 +150,7 @@ class OutcomeAdverseEvent(Base):
     __tablename__ = "outcome_adverse_events"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    outcome_course_id: Mapped[int] = reference(
-        "outcome_courses.id", ondelete="CASCADE", index=True
-    )
+    outcome_course_id: Mapped[int] = reference("outcome_courses.id", ondelete="CASCADE", index=True)
     adverse_event_id: Mapped[int | None] = reference("adverse_events.id", unique=True)
     term: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     grade: Mapped[int] = mapped_column(sa.Integer, nullable=False)

@@ -25,9 +25,9 @@ from reportlab.graphics import renderSVG
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
 
+from respira.kit.typefaces import BOLD, REGULAR, register
 from respira.science.spirometry import Z_LLN
 from respira.summaries.blocks import Block, Chart, Document, Section
-from respira.kit.typefaces import BOLD, REGULAR, register
 
 WIDTH = 480.0
 Z_MIN, Z_MAX = -6.0, 3.0

@@ -31,9 +31,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from respira.kit.typefaces import BOLD, REGULAR, register
 from respira.summaries import blocks as b
 from respira.summaries import charts
-from respira.kit.typefaces import BOLD, REGULAR, register
 
 PAGE_W, PAGE_H = A4
 SIDE = 18 * mm
