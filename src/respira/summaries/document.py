@@ -52,10 +52,7 @@ def build(content: dict[str, Any], meta: Meta, lang: str) -> Document:
     sections = content["sections"]
     identity = sections["identity"]
     settings = get_settings()
-    letterhead = [settings.clinic_name]
-    letterhead += [line.strip() for line in settings.clinic_address.split("\n") if line.strip()]
-    if settings.clinic_phone:
-        letterhead.append(_("Phone: %(phone)s", phone=settings.clinic_phone))
+    letterhead = letterhead_lines(_)
     other = "en" if lang != "en" else meta.language
     intro = _(
         "A summary of the patient's treatment programme for the physicians who care for "
@@ -106,6 +103,17 @@ def build(content: dict[str, Any], meta: Meta, lang: str) -> Document:
         page_label=_("Page %(page)s of %(pages)s"),
         author=settings.clinic_name,
     )
+
+
+def letterhead_lines(_: Words) -> list[str]:
+    """The clinic's letterhead (its name, address and phone) in the document's language:
+    the summaries' and every other printed document's (a quote)."""
+    settings = get_settings()
+    lines = [settings.clinic_name]
+    lines += [line.strip() for line in settings.clinic_address.split("\n") if line.strip()]
+    if settings.clinic_phone:
+        lines.append(_("Phone: %(phone)s", phone=settings.clinic_phone))
+    return lines
 
 
 def title(kind: str, lang: str) -> str:
