@@ -329,5 +329,58 @@ def demo_seed() -> None:
     _seed_demo()
 
 
+@demo_app.command("registry")
+def demo_registry(
+    patients: int = typer.Option(..., "--patients", min=1, max=1_000_000, help="How many."),
+    seed: int = typer.Option(1, "--seed", help="The random seed (the same seed, the same rows)."),
+    today: str | None = typer.Option(
+        None, "--today", help="The day the registry is as of (YYYY-MM-DD; the clinic's today)."
+    ),
+    years: float = typer.Option(
+        6.0, "--years", min=0.1, max=30, help="Treatments over these years."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Add them to a database that already holds patients."
+    ),
+) -> None:
+    """Fill the outcome registry with synthetic patients, courses, check-in windows,
+    missing data, exits and adverse events (benchmarks, demos). Everything is invented
+    and marked origin 'synthetic'; a database that already holds patients is refused
+    without --force (synthetic people would stand in its patient list)."""
+    import datetime as dt
+    import time
+
+    from respira.app import migrate as db
+    from respira.outcomes import service as outcomes
+
+    day = None
+    if today is not None:
+        try:
+            day = dt.date.fromisoformat(today)
+        except ValueError:
+            raise typer.BadParameter("enter a date as YYYY-MM-DD", param_hint="--today") from None
+    url = get_settings().database_url
+    if db.current_revision(url) != db.head_revision():
+        db.upgrade(url)
+    database = _database()
+    try:
+        with database.transaction() as session:
+            if outcomes.has_patients(session) and not force:
+                err.print(
+                    "This database already holds patients; synthetic ones would stand among "
+                    "them. Use an empty database, or --force."
+                )
+                raise typer.Exit(1)
+            started = time.perf_counter()
+            made = outcomes.generate(session, patients, seed, today=day, years=years)
+    finally:
+        database.dispose()
+    console.print(
+        f"{made.patients} synthetic patients, {made.courses} courses, {made.windows} windows, "
+        f"{made.adverse_events} adverse events, {made.exits} exits: {made.observations} "
+        f"observations in {time.perf_counter() - started:.1f} s."
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

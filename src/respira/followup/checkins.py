@@ -38,7 +38,7 @@ from respira.followup.models import CheckIn, FollowUp
 from respira.followup.roles import CHECK_IN_ROLES, ON_BEHALF_ROLES
 from respira.followup.scheduling import clinic_day
 from respira.followup.schemas import CheckInIn, CheckInOut, ExacerbationIn, SpirometryReading
-from respira.kit import records
+from respira.kit import events, records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
@@ -262,7 +262,19 @@ def record_check_in(
     )
     with records.flush_or_conflict(session, Msg(m.E_ALREADY)):
         session.add(row)
-    records.store(session, actor, row, entity_type="follow_up_check_in", out=CheckInOut)
+    records.store(
+        session, actor, row, entity_type="follow_up_check_in", out=CheckInOut, commit=False
+    )
+    # The outcome registry reprojects the course in this transaction.
+    events.emit(
+        session,
+        actor,
+        "followup.check_in_recorded",
+        patient_id=follow_up.patient_id,
+        course_id=schedule.course_id,
+        follow_up_id=follow_up.id,
+    )
+    session.commit()
     return check_in_out(row, schedule.baseline_score)
 
 
@@ -274,5 +286,16 @@ def retract_check_in(session: Session, actor: Actor, follow_up_id: int, reason: 
     row = live_check_in(follow_up)
     if row is None:
         raise NotFound("this follow-up has no check-in to retract")
-    records.retract(session, actor, row, entity_type="follow_up_check_in", reason=reason)
+    records.retract(
+        session, actor, row, entity_type="follow_up_check_in", reason=reason, commit=False
+    )
+    events.emit(
+        session,
+        actor,
+        "followup.check_in_retracted",
+        patient_id=follow_up.patient_id,
+        course_id=follow_up.schedule.course_id,
+        follow_up_id=follow_up.id,
+    )
+    session.commit()
     return check_in_out(row, follow_up.schedule.baseline_score)

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from respira.kit import audit, records
+from respira.kit import audit, events, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
@@ -194,7 +194,17 @@ def record_event(
         session.add(row)
         session.flush()
         _alert(session, actor, row, now)
-    return records.store(session, actor, row, entity_type=ENTITY, out=AdverseEventOut)
+    out = records.store(session, actor, row, entity_type=ENTITY, out=AdverseEventOut, commit=False)
+    _announce(session, actor, row, "safety.adverse_event_recorded")
+    session.commit()
+    return out
+
+
+def _announce(session: Session, actor: Actor, row: AdverseEvent, name: str) -> None:
+    """Tell later steps (the outcome registry) in this transaction."""
+    events.emit(
+        session, actor, name, patient_id=row.patient_id, event_id=row.id, course_id=row.course_id
+    )
 
 
 def live_for_update(session: Session, event_id: int) -> AdverseEvent:
@@ -233,6 +243,7 @@ def correct_event(
     TRAIL.record(session, actor, row.id, "correct", before=old, after=new, reason=data.reason)
     if became_serious:
         _alert(session, actor, row, now)
+    _announce(session, actor, row, "safety.adverse_event_corrected")
     session.commit()
     return AdverseEventOut.model_validate(row)
 
@@ -242,7 +253,9 @@ def retract_event(session: Session, actor: Actor, event_id: int, reason: str) ->
     readable, stops counting, and its alert banner goes."""
     require_role(actor, SIGN_ROLES)
     row = live_for_update(session, event_id)
-    records.retract(session, actor, row, entity_type=ENTITY, reason=reason)
+    records.retract(session, actor, row, entity_type=ENTITY, reason=reason, commit=False)
+    _announce(session, actor, row, "safety.adverse_event_retracted")
+    session.commit()
     return AdverseEventOut.model_validate(row)
 
 

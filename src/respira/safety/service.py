@@ -22,9 +22,19 @@ and who may do what in ``respira.safety.roles``. Other steps use ``on_call_physi
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from respira.kit.actors import Actor, require_role
+from respira.kit.audit import AuditRecord
+from respira.patients import service as patients_service
 from respira.safety.alerts import ALERT_KIND, recipients
 from respira.safety.catalogue import ctcae
 from respira.safety.events import (
+    ENTITY,
     acknowledge,
     correct_event,
     get_detail,
@@ -37,6 +47,7 @@ from respira.safety.events import (
 from respira.safety.expected import in_force as expected_list_in_force
 from respira.safety.expected import list_versions as expected_list_versions
 from respira.safety.expected import publish as publish_expected_list
+from respira.safety.models import AdverseEvent
 from respira.safety.reports import sign_report
 from respira.safety.roles import (
     EXPECTED_READ_ROLES,
@@ -60,7 +71,7 @@ from respira.safety.roster import (
     rosterable,
 )
 from respira.safety.rules import CAUSALITY, OUTCOMES, SERIOUS_CRITERIA, countdown
-from respira.safety.schemas import StaffRef
+from respira.safety.schemas import AdverseEventOut, StaffRef
 from respira.safety.views import (
     catalogue_view,
     hold_lot,
@@ -91,8 +102,10 @@ __all__ = [
     "add_shift",
     "catalogue_view",
     "correct_event",
+    "corrected_at",
     "countdown",
     "ctcae",
+    "events_of_patients",
     "expected_list_in_force",
     "expected_list_versions",
     "get_detail",
@@ -115,3 +128,44 @@ __all__ = [
     "rosterable",
     "sign_report",
 ]
+
+
+def events_of_patients(
+    session: Session, actor: Actor, patient_ids: Sequence[int]
+) -> dict[int, list[AdverseEventOut]]:
+    """``list_events`` of each patient of a page of the registry (the FHIR export),
+    newest onset first, retracted ones too: one query for the page, for the registry's
+    readers."""
+    require_role(actor, patients_service.REGISTRY_ROLES)
+    rows = session.scalars(
+        select(AdverseEvent)
+        .where(AdverseEvent.patient_id.in_(patient_ids))
+        .order_by(AdverseEvent.patient_id, AdverseEvent.onset_date.desc(), AdverseEvent.id.desc())
+    )
+    found: dict[int, list[AdverseEventOut]] = {pid: [] for pid in patient_ids}
+    for row in rows:
+        found[row.patient_id].append(AdverseEventOut.model_validate(row))
+    return found
+
+
+def corrected_at(
+    session: Session, actor: Actor, event_ids: Collection[int]
+) -> dict[int, dt.datetime]:
+    """When each of these events was last corrected (its newest ``correct`` in the audit
+    trail; events never corrected are left out): the event keeps no time of change of
+    its own, and a correction changes what it says."""
+    require_role(actor, READ_ROLES)
+    if not event_ids:
+        return {}
+    rows = session.execute(
+        select(AuditRecord.entity_id, AuditRecord.at).where(
+            AuditRecord.entity_type == ENTITY,
+            AuditRecord.entity_id.in_([str(i) for i in event_ids]),
+            AuditRecord.action == "correct",
+        )
+    )
+    found: dict[int, dt.datetime] = {}
+    for entity_id, at in rows:
+        key = int(entity_id)
+        found[key] = max(at, found.get(key, at))
+    return found
