@@ -26,6 +26,9 @@ STEP = Step(
         "safety.adverse_event_retracted": "projection:on_patient_changed",
     },
     jobs=(Job("outcomes.refresh", "projection:refresh", every_s=300),),
-    nav=(Nav(N_("Outcomes"), "/outcomes/report", frozenset({Role.ADMIN, Role.PHYSICIAN}), 80),),
+    nav=(
+        Nav(N_("Outcomes"), "/outcomes/report", frozenset({Role.ADMIN, Role.PHYSICIAN}), 80),
+        Nav(N_("De-identified export"), "/admin/outcomes/export", frozenset({Role.ADMIN}), 81),
+    ),
     cli={"outcomes": "cli:app"},
 )
