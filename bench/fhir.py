@@ -21,8 +21,11 @@ classified by ``respira.science.phenotype``, an ACT scored by ``respira.science.
 and a treatment history — so that every patient exports a Patient, a Condition, 14
 Observations and 2–5 MedicationStatements. The export (``respira.fhir.service.export``,
 what ``respira fhir export`` runs) runs in a fresh process per size, which reports its
-wall time and its peak resident set size (its own, and its largest worker's).
-Results are printed and written to ``bench/out/fhir-<backend>.json``.
+wall time, the CPU time of itself and its workers, its peak resident set size and its
+largest worker's, and the resident set after the first and the last page; the load
+average before and after goes with them (other work on the machine moves the wall time).
+PostgreSQL: a database of its own, ``respira_bench_fhir``. Results are printed and
+written to ``bench/out/fhir-<backend>.json``.
 """
 
 from __future__ import annotations
@@ -355,30 +358,53 @@ def export_in_fresh_process(url: str, workers: int) -> dict[str, Any]:
         return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def _rss_mib() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+def _status_mib(field: str, pid: int | str = "self") -> float | None:
+    """A size from ``/proc/<pid>/status`` in MiB (``VmRSS``: resident now; ``VmHWM``: its
+    peak since the process started its program), None when the process is gone.
+    ``getrusage``'s ``ru_maxrss`` is not used: Linux carries it over ``exec`` from the
+    process that forked, so a fresh process would report the bench's own peak (the
+    registry it generated), and a worker its exporter's."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _workers() -> list[int]:
+    """The ids of this process's children (the export's worker processes)."""
+    found: list[int] = []
+    for task in Path("/proc/self/task").iterdir():
+        found += [int(pid) for pid in (task / "children").read_text().split()]
+    return found
 
 
 def _run_export(url: str, out: str, workers: int) -> None:
     """The child's part: export, then print the time, the CPU time and the memory: the
-    peak resident set size (its own, its largest worker's) and, alone, the resident
-    set after each page of patients (flat when memory does not grow with patients)."""
+    peak resident set (its own; its workers', the largest), and the resident set after
+    the first and the last page of patients (its own alone, the largest worker's with
+    workers: flat when memory does not grow with patients)."""
     from respira.fhir import service
     from respira.kit.db import Database
 
     samples: list[float] = []
+    worker_peak = 0.0
+
+    def measure(done: int, total: int) -> None:
+        nonlocal worker_peak
+        if workers <= 1:
+            samples.append(_status_mib("VmRSS") or 0.0)
+            return
+        sizes = [(_status_mib("VmRSS", pid), _status_mib("VmHWM", pid)) for pid in _workers()]
+        samples.append(max((now or 0.0 for now, _ in sizes), default=0.0))
+        worker_peak = max([worker_peak, *(peak or 0.0 for _, peak in sizes)])
+
     database = Database(url)
     started = time.perf_counter()
-    result = service.export(
-        database,
-        Path(out),
-        workers=workers,
-        progress=lambda done, total: samples.append(_rss_mib()),
-    )
+    result = service.export(database, Path(out), workers=workers, progress=measure)
     seconds = time.perf_counter() - started
     database.dispose()
     own, children = (
@@ -395,8 +421,8 @@ def _run_export(url: str, out: str, workers: int) -> None:
                 "resources": sum(result.counts.values()),
                 "counts": result.counts,
                 "mb_written": round(sum(sizes.values()) / 2**20, 1),
-                "peak_rss_mib": round(own.ru_maxrss / 1024, 1),
-                "worker_peak_rss_mib": round(children.ru_maxrss / 1024, 1),
+                "peak_rss_mib": round(_status_mib("VmHWM") or 0.0, 1),
+                "worker_peak_rss_mib": round(worker_peak, 1) if workers > 1 else None,
                 "rss_after_first_page_mib": round(samples[0], 1) if samples else None,
                 "rss_after_last_page_mib": round(samples[-1], 1) if samples else None,
                 "workers": workers,
@@ -405,15 +431,34 @@ def _run_export(url: str, out: str, workers: int) -> None:
     )
 
 
-def bench_export(backend: str, patients: int, small: int, workers: int) -> dict[str, Any]:
-    from api import make_database
+def fresh_postgres() -> str:
+    """The URL of a new PostgreSQL database of its own (``respira_bench_fhir``, any
+    earlier one dropped; bench/api.py's database is left alone)."""
+    from sqlalchemy import create_engine, text
 
+    from api import PG_ADMIN
+
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "respira_bench_fhir" WITH (FORCE)'))
+        conn.execute(text('CREATE DATABASE "respira_bench_fhir"'))
+    admin.dispose()
+    return PG_ADMIN.rsplit("/", 1)[0] + "/respira_bench_fhir"
+
+
+def bench_export(backend: str, patients: int, small: int, workers: int) -> dict[str, Any]:
     results: dict[str, Any] = {"backend": backend, "cpus": os.cpu_count()}
     for n in (small, patients):
-        url = fresh_sqlite("fhir-registry.db") if backend == "sqlite" else make_database(backend)
+        url = fresh_sqlite("fhir-registry.db") if backend == "sqlite" else fresh_postgres()
         seeded = make_registry(url, n)
+        load = os.getloadavg()[0]  # other work on the machine: the figures depend on it
         run = export_in_fresh_process(url, workers)
-        results[str(n)] = {"seed_s": round(seeded, 1), **run}
+        results[str(n)] = {
+            "seed_s": round(seeded, 1),
+            **run,
+            "load_before": round(load, 1),
+            "load_after": round(os.getloadavg()[0], 1),
+        }
     return results
 
 
@@ -448,13 +493,16 @@ def main() -> None:
         for n in (args.small, args.patients):
             e = r[str(n)]
             verdict = "ok" if e["seconds"] < EXPORT_TARGET_S else "MISSED"
+            whose = "the largest worker" if e["workers"] > 1 else "the exporter"
             print(
                 f"export of {n} patients ({args.backend}, {e['workers']} worker(s)): "
                 f"{e['seconds']} s wall, {e['cpu_s']} s CPU ({e['patients_per_s']}/s), "
                 f"{e['resources']} resources, {e['mb_written']} MB; peak RSS "
                 f"{e['peak_rss_mib']} MiB (largest worker {e['worker_peak_rss_mib']} MiB), "
                 f"RSS after the first/last page {e['rss_after_first_page_mib']}/"
-                f"{e['rss_after_last_page_mib']} MiB; target < {EXPORT_TARGET_S} s: {verdict}"
+                f"{e['rss_after_last_page_mib']} MiB ({whose}); "
+                f"load average {e['load_before']} → "
+                f"{e['load_after']}; target < {EXPORT_TARGET_S} s: {verdict}"
             )
     (OUT / f"fhir-{args.backend}.json").write_text(json.dumps(results, indent=2) + "\n")
 

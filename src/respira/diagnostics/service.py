@@ -57,7 +57,11 @@ from respira.diagnostics.schemas import (
     VisitOut,
     VisitSummary,
 )
-from respira.diagnostics.snapshot import ClinicalSnapshot, clinical_snapshot
+from respira.diagnostics.snapshot import (
+    ClinicalSnapshot,
+    clinical_snapshot,
+    clinical_snapshots,
+)
 from respira.kit import audit, records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.errors import Conflict, InvalidInput, NotFound
@@ -261,6 +265,30 @@ def patient_visits(session: Session, actor: Actor, patient_id: int) -> list[Visi
     """A patient's visits with all their records, newest first (each as ``get_visit``
     shows it), read in one go (the FHIR record and export)."""
     return [_visit_out(v, actor) for v in _patient_visits(session, actor, patient_id)]
+
+
+def work_ups_of_patients(
+    session: Session, actor: Actor, patient_ids: Sequence[int]
+) -> dict[int, tuple[list[VisitOut], ClinicalSnapshot]]:
+    """Each patient's visits with all their records, newest first (``patient_visits``),
+    and clinical snapshot (``snapshot_for``), for a page of the registry (the FHIR
+    export): one query per table for the whole page; for the registry's readers."""
+    require_role(actor, patients_service.REGISTRY_ROLES)
+    stmt = _with_records(select(DiagnosticVisit).where(DiagnosticVisit.patient_id.in_(patient_ids)))
+    order = (
+        DiagnosticVisit.patient_id,
+        DiagnosticVisit.visit_date.desc(),
+        DiagnosticVisit.id.desc(),
+    )
+    # Held while the snapshots are read: they find the same records in the session.
+    rows = session.scalars(stmt.order_by(*order)).all()
+    snapshots = clinical_snapshots(session, patient_ids)
+    found: dict[int, tuple[list[VisitOut], ClinicalSnapshot]] = {
+        pid: ([], snapshots[pid]) for pid in patient_ids
+    }
+    for visit in rows:
+        found[visit.patient_id][0].append(_visit_out(visit, actor))
+    return found
 
 
 # --- spirometry -----------------------------------------------------------------------
@@ -483,6 +511,42 @@ def snapshot_for(session: Session, actor: Actor, patient_id: int) -> ClinicalSna
     return clinical_snapshot(session, patient.id)
 
 
+@dataclass(frozen=True)
+class PositiveSensitisation:
+    """A positive allergy test of a panel that stands, with the visit it was tested at."""
+
+    allergen: str
+    method: str | None
+    tested_on: dt.date
+    visit_id: int
+    panel_id: int
+
+
+def positive_sensitisations(session: Session, patient_id: int) -> list[PositiveSensitisation]:
+    """The patient's positive allergy tests, newest visit first, from panels and visits
+    not retracted (no actor: the calling step checks its own roles, as with
+    ``clinical_snapshot``; the logistics step carries food allergens to the kitchen)."""
+    rows = session.execute(
+        select(
+            Sensitisation.allergen,
+            Sensitisation.method,
+            DiagnosticVisit.visit_date,
+            DiagnosticVisit.id,
+            MarkerPanel.id,
+        )
+        .join(MarkerPanel, MarkerPanel.id == Sensitisation.panel_id)
+        .join(DiagnosticVisit, DiagnosticVisit.id == MarkerPanel.visit_id)
+        .where(
+            DiagnosticVisit.patient_id == patient_id,
+            Sensitisation.positive.is_(True),
+            MarkerPanel.retracted_at.is_(None),
+            DiagnosticVisit.retracted_at.is_(None),
+        )
+        .order_by(DiagnosticVisit.visit_date.desc(), MarkerPanel.id.desc(), Sensitisation.id)
+    ).all()
+    return [PositiveSensitisation(*row) for row in rows]
+
+
 # --- the kinds of record, for the routes ----------------------------------------------
 
 
@@ -503,3 +567,10 @@ RECORD_USE_CASES: dict[str, RecordUseCase] = {
     "questionnaires": RecordUseCase(QuestionnaireIn, QuestionnaireOut, record_questionnaire),
     "history": RecordUseCase(HistoryIn, HistoryOut, record_history),
 }
+
+
+def snapshot_on(session: Session, patient_id: int, on: dt.date) -> ClinicalSnapshot:
+    """The clinical snapshot as the record stood on a day (visits on or before it): the
+    baseline before a course, for the outcome registry's projection (no role check: it
+    reads for the system, and nothing of it goes to a user)."""
+    return clinical_snapshots(session, [patient_id], on=on)[patient_id]

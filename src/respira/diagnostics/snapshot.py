@@ -32,10 +32,13 @@ Rules of the filling (retracted visits and records never count):
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from respira.diagnostics.models import (
     DiagnosticVisit,
@@ -122,15 +125,24 @@ def _source(visit: DiagnosticVisit, kind: str, record_id: int) -> str:
     return f"visit {visit.id} / {kind} {record_id}"
 
 
-def _rows(session: Session, model: type[R], patient_id: int) -> list[tuple[R, DiagnosticVisit]]:
-    """The patient's live records of one kind with their visits, newest first."""
+def _rows(
+    session: Session,
+    model: type[R],
+    patient_ids: Sequence[int],
+    *options: Any,
+    on: dt.date | None = None,
+) -> dict[int, list[tuple[R, DiagnosticVisit]]]:
+    """Each patient's live records of one kind with their visits, newest first
+    (``options`` load the records' parts with them; ``on``: visits on or before it)."""
     stmt = (
         select(model, DiagnosticVisit)
         .join(DiagnosticVisit, model.visit_id == DiagnosticVisit.id)  # type: ignore[attr-defined]
+        .options(*options)
         .where(
-            DiagnosticVisit.patient_id == patient_id,
+            DiagnosticVisit.patient_id.in_(patient_ids),
             DiagnosticVisit.retracted_at.is_(None),
             model.retracted_at.is_(None),  # type: ignore[attr-defined]
+            *([DiagnosticVisit.visit_date <= on] if on is not None else []),
         )
         .order_by(
             DiagnosticVisit.visit_date.desc(),
@@ -138,7 +150,34 @@ def _rows(session: Session, model: type[R], patient_id: int) -> list[tuple[R, Di
             model.id.desc(),  # type: ignore[attr-defined]
         )
     )
-    return [(row[0], row[1]) for row in session.execute(stmt).all()]
+    found: dict[int, list[tuple[R, DiagnosticVisit]]] = defaultdict(list)
+    for row in session.execute(stmt).all():
+        found[row[1].patient_id].append((row[0], row[1]))
+    return found
+
+
+def _chest_imaging(
+    session: Session, patient_ids: Sequence[int], on: dt.date | None = None
+) -> dict[int, tuple[ImagingStudy, DiagnosticVisit]]:
+    """Each patient's newest live chest imaging study with its visit."""
+    rows = session.execute(
+        select(ImagingStudy, DiagnosticVisit)
+        .join(DiagnosticVisit, ImagingStudy.visit_id == DiagnosticVisit.id)
+        .where(
+            DiagnosticVisit.patient_id.in_(patient_ids),
+            DiagnosticVisit.retracted_at.is_(None),
+            ImagingStudy.retracted_at.is_(None),
+            ImagingStudy.modality.in_(CHEST_MODALITIES),
+            *([DiagnosticVisit.visit_date <= on] if on is not None else []),
+        )
+        .order_by(
+            ImagingStudy.study_date.desc(), ImagingStudy.recorded_at.desc(), ImagingStudy.id.desc()
+        )
+    ).all()
+    found: dict[int, tuple[ImagingStudy, DiagnosticVisit]] = {}
+    for study, visit in rows:
+        found.setdefault(visit.patient_id, (study, visit))
+    return found
 
 
 def _yes_no(value: str) -> bool | None:
@@ -148,9 +187,42 @@ def _yes_no(value: str) -> bool | None:
 def clinical_snapshot(session: Session, patient_id: int) -> ClinicalSnapshot:
     """The newest diagnostic facts about a patient, each dated and sourced. The caller
     decides who may see them (this reads, checks no role and writes nothing)."""
+    return clinical_snapshots(session, [patient_id])[patient_id]
+
+
+def clinical_snapshots(
+    session: Session, patient_ids: Sequence[int], *, on: dt.date | None = None
+) -> dict[int, ClinicalSnapshot]:
+    """``clinical_snapshot`` of each of these patients, read with one query per kind of
+    record for all of them (an export of many patients); with ``on``, as the record
+    stood on that day (visits on or before it: the baseline before a course)."""
+    spiro = _rows(
+        session, SpirometrySession, patient_ids, selectinload(SpirometrySession.results), on=on
+    )
+    questionnaires = _rows(session, QuestionnaireResponse, patient_ids, on=on)
+    panels = _rows(
+        session, MarkerPanel, patient_ids, selectinload(MarkerPanel.sensitisations), on=on
+    )
+    histories = _rows(session, TreatmentHistory, patient_ids, on=on)
+    imaging = _chest_imaging(session, patient_ids, on)
+    return {
+        pid: _snapshot(
+            pid, spiro[pid], questionnaires[pid], panels[pid], histories[pid], imaging.get(pid)
+        )
+        for pid in patient_ids
+    }
+
+
+def _snapshot(
+    patient_id: int,
+    spiro: list[tuple[SpirometrySession, DiagnosticVisit]],
+    questionnaires: list[tuple[QuestionnaireResponse, DiagnosticVisit]],
+    panels: list[tuple[MarkerPanel, DiagnosticVisit]],
+    histories: list[tuple[TreatmentHistory, DiagnosticVisit]],
+    imaging: tuple[ImagingStudy, DiagnosticVisit] | None,
+) -> ClinicalSnapshot:
     f: dict[str, object] = {}
 
-    spiro = _rows(session, SpirometrySession, patient_id)
     if spiro:
         s, v = spiro[0]
         src = _source(v, "spirometry", s.id)
@@ -181,7 +253,6 @@ def clinical_snapshot(session: Session, patient_id: int) -> ClinicalSnapshot:
         else:
             f["bdr_positive_ever"] = Dated(False, v.visit_date, src)
 
-    questionnaires = _rows(session, QuestionnaireResponse, patient_id)
     for q, v in questionnaires:
         src = _source(v, "questionnaire", q.id)
         if q.instrument == "act" and "act_score" not in f:
@@ -194,7 +265,6 @@ def clinical_snapshot(session: Session, patient_id: int) -> ClinicalSnapshot:
         elif q.instrument == "gina" and "gina_control" not in f:
             f["gina_control"] = Dated(q.band, v.visit_date, src)
 
-    panels = _rows(session, MarkerPanel, patient_id)
     for name in ("blood_eosinophils_per_ul", "feno_ppb", "total_ige_iu_ml"):
         for m, v in panels:
             value = getattr(m, name)
@@ -213,7 +283,6 @@ def clinical_snapshot(session: Session, patient_id: int) -> ClinicalSnapshot:
             )
             break
 
-    histories = _rows(session, TreatmentHistory, patient_id)
     if histories:
         h, v = histories[0]
         src = _source(v, "history", h.id)
@@ -243,22 +312,8 @@ def clinical_snapshot(session: Session, patient_id: int) -> ClinicalSnapshot:
             if confirmed is not None:
                 f[name] = Dated(confirmed, on, src)
 
-    imaging = session.execute(
-        select(ImagingStudy, DiagnosticVisit)
-        .join(DiagnosticVisit, ImagingStudy.visit_id == DiagnosticVisit.id)
-        .where(
-            DiagnosticVisit.patient_id == patient_id,
-            DiagnosticVisit.retracted_at.is_(None),
-            ImagingStudy.retracted_at.is_(None),
-            ImagingStudy.modality.in_(CHEST_MODALITIES),
-        )
-        .order_by(
-            ImagingStudy.study_date.desc(), ImagingStudy.recorded_at.desc(), ImagingStudy.id.desc()
-        )
-        .limit(1)
-    ).first()
     if imaging is not None:
-        study, v = imaging[0], imaging[1]
+        study, v = imaging
         f["chest_imaging_abnormal"] = Dated(
             study.abnormal, study.study_date, _source(v, "imaging", study.id)
         )

@@ -12,9 +12,33 @@ seriousness, severity, outcome and causality) are those the FHIR R4 value sets b
 Where §7 has no standard code (the predicted value, LLN and z-score components, the
 reference equations, ACQ/C-ACT/GINA scores, FEF25-75, the cell administrations) the
 concept gets a code of Respira's own code system ``RESPIRA`` (a stable canonical URL
-that names the concept; it is not served as a resource). §7.1 marks FVC post-BD
-19874-7 as verified with a conflicting secondary source (19875-4); Respira emits and
-accepts 19874-7 only.
+that names the concept; it is not served as a resource).
+
+Checked against primary sources after §7 (issue 12):
+
+- FVC post-bronchodilator is 19874-7 "Forced vital capacity [Volume] Respiratory system
+  by Spirometry --post bronchodilation", the post-BD twin of 19876-2 (pre-BD, "by
+  Spirometry"): the HL7 Pulmonary Function Testing IG (Automate-Medical/pft-ig,
+  input/fsh/Profiles/spirometry/FVC.fsh, profile FVC-POST) codes it so. 19875-4 (the
+  loinc2hpo issue §7.1 cites) is the same measure with no method ("Forced vital
+  capacity [Volume] Respiratory system --post bronchodilation"): a valid code, but not
+  the spirometry one. Respira emits and accepts 19874-7 only. Both check digits are
+  valid (LOINC's mod-10 rule), as are those of every LOINC code below
+  (tests/fhir/test_fhir_codes.py).
+- 18842-5 is LOINC's "Discharge summary" document type: HL7 C-CDA on FHIR 1.2.0,
+  ValueSet DischargeSummaryDocumentTypeCode (2.16.840.1.113883.11.20.4.1), and the US
+  Core 7.0.0 discharge-summary DocumentReference example.
+- The DIN's identifier system is ICCBBA's URI for the data element,
+  ``https://www.isbt128.org/uri/DonationIdentificationNumber``: the FHIR
+  BiologicallyDerivedProduct example (FHIR R6 ballot and CI build,
+  ``biologicalSourceEvent``; its MPHO identifier and ABO/RhD use the same
+  ``https://www.isbt128.org/uri/`` namespace). Respira had ``.../uri/DIN``, which ICCBBA
+  does not define.
+- ``CANONICAL`` (Respira's code system, extension and identifier systems) is still a
+  placeholder: ``.example`` is reserved for documentation (RFC 6761 §6.5) and nobody can
+  own it. It must become an address the project controls before Respira's own codes are
+  exchanged outside the clinic; which one is the project's decision. It stays one URL
+  for every installation (the import recognises Respira's own codes by it).
 """
 
 from __future__ import annotations
@@ -45,9 +69,10 @@ ISSUE_TYPE: Final = "http://hl7.org/fhir/issue-type"
 CANONICAL: Final = "https://respira.example/fhir"
 RESPIRA: Final = CANONICAL + "/CodeSystem/respira"
 CTCAE_GRADE_EXTENSION: Final = CANONICAL + "/StructureDefinition/ctcae-grade"
-# ISBT 128 Donation Identification Number (clinical.md §5.5). [U] §5.5 gives no URI
-# for the DIN as an identifier system; this one follows ICCBBA's URI namespace.
-ISBT128_DIN: Final = "https://www.isbt128.org/uri/DIN"
+# ISBT 128 Donation Identification Number (clinical.md §5.5) as an identifier system:
+# ICCBBA's URI of the data element, as the FHIR BiologicallyDerivedProduct example has it
+# (see the sources above).
+ISBT128_DIN: Final = "https://www.isbt128.org/uri/DonationIdentificationNumber"
 
 
 # --- spirometry (§7.1) ------------------------------------------------------------------
@@ -58,8 +83,14 @@ ISBT128_DIN: Final = "https://www.isbt128.org/uri/DIN"
 SPIROMETRY_LOINC: Final[dict[str, tuple[str, str]]] = {
     "fev1_pre": ("20157-4", "FEV1 --pre bronchodilation"),
     "fev1_post": ("20155-8", "FEV1 --post bronchodilation"),
-    "fvc_pre": ("19876-2", "FVC by Spirometry --pre bronchodilation"),
-    "fvc_post": ("19874-7", "FVC by Spirometry --post bronchodilation"),
+    "fvc_pre": (
+        "19876-2",
+        "Forced vital capacity [Volume] Respiratory system by Spirometry --pre bronchodilation",
+    ),
+    "fvc_post": (
+        "19874-7",
+        "Forced vital capacity [Volume] Respiratory system by Spirometry --post bronchodilation",
+    ),
     "fev1fvc_pre": ("19926-5", "FEV1/FVC"),
     "fev1fvc_post": ("19926-5", "FEV1/FVC"),
 }
@@ -304,9 +335,9 @@ def ctcae_severity(grade: int) -> tuple[str, str]:
 
 # --- documents --------------------------------------------------------------------------
 
-# LOINC 18842-5 "Discharge summary" is the document type LOINC gives the discharge
-# summary (not in clinical.md §7: verify on loinc.org); the follow-up summary has no
-# LOINC document type there and goes with Respira's code.
+# LOINC 18842-5 "Discharge summary" is LOINC's document type of a discharge summary
+# (not in clinical.md §7; verified: see the sources above); the follow-up summary has no
+# LOINC document type in §7 and goes with Respira's code.
 DOCUMENT_TYPES: Final[dict[str, tuple[str, str, str]]] = {
     "discharge": (LOINC, "18842-5", "Discharge summary"),
     "follow_up": (RESPIRA, "follow-up-summary", "Follow-up summary after cell therapy"),

@@ -18,6 +18,7 @@ own, so a record written while the export runs may be in it or not, patient by p
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import multiprocessing
 import queue
@@ -35,6 +36,7 @@ from respira.fhir.datatypes import instant
 from respira.fhir.roles import TYPE_ROLES
 from respira.kit.actors import Actor
 from respira.kit.db import Database
+from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 
 PAGE_SIZE = 100  # the patient registry's largest page
@@ -42,6 +44,8 @@ MANIFEST = "manifest.json"
 PARTS = ".parts"
 
 Progress = Callable[[int, int], None]
+# One encoder for every line (``json.dumps`` with these options makes a new one a call).
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass
@@ -86,7 +90,7 @@ class _Files:
             path = self.out_dir / f"{kind}{self.suffix}.ndjson"
             handle = self.handles[kind] = open(path, "w", encoding="utf-8")  # noqa: SIM115
             self.counts[kind] = 0
-        handle.write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")))
+        handle.write(_encode(resource))
         handle.write("\n")
         self.counts[kind] += 1
 
@@ -104,12 +108,32 @@ def _changed_since(resource: dict[str, Any], threshold: str | None) -> bool:
 
 
 def _write_patients(session: Session, ids: list[int], files: _Files, threshold: str | None) -> None:
+    """Write a page of patients' resources (each step's rows of the page read at once:
+    ``record.read_page``), patient by patient."""
     actor = Actor.system("respira fhir export")
-    for patient_id in ids:
-        for resource in record.everything(session, actor, patient_id):
+    today = today_utc()
+    for patient in record.read_page(session, actor, ids):
+        for resource in record.resources(patient, today):
             if _changed_since(resource, threshold):
                 files.write(resource)
     session.expunge_all()  # the page's rows go: memory stays flat
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """While the export runs, the garbage collector leaves alone what start-up built
+    (``gc.freeze``, as the app's server does) and runs after 50,000 new objects rather
+    than 700: an export makes millions of short-lived dicts, and each early collection
+    walked the page's rows again (a quarter of the export's time)."""
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 @contextmanager
@@ -159,7 +183,7 @@ def export(
     if workers <= 1:
         files = _Files(out_dir)
         try:
-            with _snapshot(db) as session:
+            with _fewer_collections(), _snapshot(db) as session:
                 for ids, total in _pages(session, page_size):
                     _write_patients(session, ids, files, threshold)
                     result.patients += len(ids)
@@ -183,7 +207,7 @@ def _work(url: str, parts: str, index: int, threshold: str | None, tasks: Any, d
     files = _Files(Path(parts), f".{index}")
     database = Database(url)
     try:
-        with _snapshot(database) as session:
+        with _fewer_collections(), _snapshot(database) as session:
             while (ids := tasks.get()) is not None:
                 _write_patients(session, ids, files, threshold)
                 done.put(("page", len(ids)))

@@ -25,9 +25,12 @@ from respira.fhir.diagnostics_resources import (
     reference_components,
     score_observation,
 )
-from respira.followup.schemas import CheckInOut, FollowUpDetail
+from respira.followup.schemas import CheckInOut, FollowUpOut
 
-HOME_SPIROMETRY = {"fev1": ("20150-9", "FEV1"), "fvc": ("19870-5", "Forced vital capacity")}
+HOME_SPIROMETRY = {
+    "fev1": ("20150-9", "FEV1"),
+    "fvc": ("19870-5", "Forced vital capacity [Volume] Respiratory system"),
+}
 
 
 def _answer(**value: Any) -> list[Json]:
@@ -68,7 +71,7 @@ def _exacerbations(c: CheckInOut) -> list[Json]:
     return found
 
 
-def questionnaire_response(detail: FollowUpDetail, c: CheckInOut) -> Json:
+def questionnaire_response(detail: FollowUpOut, c: CheckInOut) -> Json:
     patient = reference("Patient", c.patient_id)
     items: list[Json | None] = [
         {
@@ -114,7 +117,7 @@ def questionnaire_response(detail: FollowUpDetail, c: CheckInOut) -> Json:
     )
 
 
-def _score(detail: FollowUpDetail, c: CheckInOut) -> Json:
+def _score(detail: FollowUpOut, c: CheckInOut) -> Json:
     components = []
     if c.change_from_baseline is not None:
         components.append(
@@ -141,7 +144,7 @@ def _score(detail: FollowUpDetail, c: CheckInOut) -> Json:
     )
 
 
-def _home_spirometry(detail: FollowUpDetail, c: CheckInOut, key: str) -> Json | None:
+def _home_spirometry(detail: FollowUpOut, c: CheckInOut, key: str) -> Json | None:
     measured = c.fev1_l if key == "fev1" else c.fvc_l
     if measured is None:
         return None
@@ -167,9 +170,9 @@ def _home_spirometry(detail: FollowUpDetail, c: CheckInOut, key: str) -> Json | 
     )
 
 
-def check_in_resources(detail: FollowUpDetail) -> list[Json]:
-    """The answered check-in of a follow-up as FHIR (nothing when none is answered)."""
-    c = detail.check_in
+def check_in_resources(detail: FollowUpOut, c: CheckInOut | None) -> list[Json]:
+    """The answered check-in ``c`` of a follow-up as FHIR (nothing when none is
+    answered)."""
     if c is None:
         return []
     found = [questionnaire_response(detail, c), _score(detail, c)]

@@ -191,7 +191,10 @@ def _causality(e: AdverseEventOut) -> Json:
     return concept(text=e.causality)
 
 
-def adverse_event(e: AdverseEventOut) -> Json:
+def adverse_event(e: AdverseEventOut, corrected_at: dt.datetime | None = None) -> Json:
+    """The event; it last changed when it was recorded, acknowledged or corrected
+    (``corrected_at``, the newest correction in the safety step's audit trail: the event
+    keeps no time of its own for it), which ``--since`` of the bulk export compares."""
     event = concept(text=e.term)
     if e.meddra_code:
         event = concept(coding(codes.MEDDRA, e.meddra_code, e.term), text=e.term)
@@ -206,7 +209,7 @@ def adverse_event(e: AdverseEventOut) -> Json:
     return resource(
         "AdverseEvent",
         e.id,
-        newest(e.recorded_at, e.acknowledged_at),
+        newest(e.recorded_at, e.acknowledged_at, corrected_at),
         extension=[{"url": codes.CTCAE_GRADE_EXTENSION, "valueInteger": e.grade}],
         actuality="actual",
         event=event,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
@@ -262,4 +263,13 @@ def patient_ids(session: Session, actor: Actor, *, after: int = 0, limit: int = 
         session.scalars(
             select(Patient.id).where(Patient.id > after).order_by(Patient.id).limit(limit)
         )
+    )
+
+
+def registry_rows(session: Session, actor: Actor, patient_ids: Sequence[int]) -> list[Patient]:
+    """The rows of a page of the registry's patients (ids from ``patient_ids``), in id
+    order: an export reads a page's records at once and holds its rows meanwhile."""
+    require_role(actor, REGISTRY_ROLES)
+    return list(
+        session.scalars(select(Patient).where(Patient.id.in_(patient_ids)).order_by(Patient.id))
     )

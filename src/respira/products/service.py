@@ -33,8 +33,10 @@ Other steps use ``get_harvest``, ``bedside_facts``, ``lock_unit_for_administrati
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor, require_role
@@ -68,6 +70,7 @@ from respira.products.lots import (
     record_passage,
     record_storage,
 )
+from respira.products.models import Lot, Unit
 from respira.products.quality import recall_lot, record_qc, release_lot
 from respira.products.roles import (
     CHAIN_ROLES,
@@ -80,7 +83,8 @@ from respira.products.roles import (
     SPEC_ADMIN_ROLES,
     WARD_ROLES,
 )
-from respira.products.schemas import DosePreparationIn, DosePreparationOut
+from respira.products.rows import unit_out
+from respira.products.schemas import DosePreparationIn, DosePreparationOut, UnitOut
 from respira.products.specifications import (
     create_specification,
     current_specification,
@@ -146,6 +150,7 @@ __all__ = [
     "record_storage",
     "release_lot",
     "unit_chain",
+    "units_by_din",
 ]
 
 
@@ -177,3 +182,13 @@ def list_dose_preparations(
     from respira.products import preparations
 
     return preparations.list_for_course(session, actor, course_id)
+
+
+def units_by_din(session: Session, actor: Actor, dins: Collection[str]) -> dict[str, UnitOut]:
+    """The units with these DINs (as ``get_unit`` reads each), in one query: the FHIR
+    export reads the units given to a page of patients at once."""
+    require_role(actor, CHAIN_ROLES)
+    rows = session.execute(
+        select(Unit, Lot.code).join(Lot, Unit.lot_id == Lot.id).where(Unit.din.in_(dins))
+    )
+    return {unit.din: unit_out(unit, code) for unit, code in rows}

@@ -55,6 +55,13 @@ Rules, each answering with a message that names the field and the rule:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from respira.kit.actors import Actor, require_role
+from respira.patients import service as patients_service
 from respira.protocols.approval import approve_course
 from respira.protocols.checks import eligibility
 from respira.protocols.limits import (
@@ -64,7 +71,7 @@ from respira.protocols.limits import (
     limits_in_force,
     list_limits,
 )
-from respira.protocols.models import APPROVAL_MEANING, OVERRIDE_MEANING
+from respira.protocols.models import APPROVAL_MEANING, OVERRIDE_MEANING, Course
 from respira.protocols.planning import (
     cells_total,
     draft_course,
@@ -74,6 +81,7 @@ from respira.protocols.planning import (
 )
 from respira.protocols.reads import (
     approved_courses_on,
+    course_out,
     day_by_day,
     form_values,
     get_course,
@@ -85,7 +93,7 @@ from respira.protocols.roles import (
     READ_ROLES,
     WRITE_ROLES,
 )
-from respira.protocols.schemas import MODALITY_LABELS, SOURCE_LABELS
+from respira.protocols.schemas import MODALITY_LABELS, SOURCE_LABELS, CourseOut
 
 __all__ = [
     "APPROVAL_MEANING",
@@ -100,6 +108,7 @@ __all__ = [
     "approve_course",
     "approved_courses_on",
     "cells_total",
+    "courses_of_patients",
     "create_limits",
     "current_limits",
     "day_by_day",
@@ -114,3 +123,22 @@ __all__ = [
     "patient_harvests",
     "revise_course",
 ]
+
+
+def courses_of_patients(
+    session: Session, actor: Actor, patient_ids: Sequence[int]
+) -> dict[int, list[CourseOut]]:
+    """``list_courses`` of each patient of a page of the registry (the FHIR export),
+    newest number and version first: the courses of the page in one query (their
+    infusions, nebulisations and supporting sessions load with them), for the
+    registry's readers."""
+    require_role(actor, patients_service.REGISTRY_ROLES)
+    rows = session.scalars(
+        select(Course)
+        .where(Course.patient_id.in_(patient_ids))
+        .order_by(Course.patient_id, Course.number.desc(), Course.version.desc())
+    )
+    found: dict[int, list[CourseOut]] = {pid: [] for pid in patient_ids}
+    for row in rows:
+        found[row.patient_id].append(course_out(session, row))
+    return found

@@ -29,6 +29,13 @@ bedside verification and traceability, ISBT 128 DIN (clinical.md §5.5).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from respira.kit.actors import Actor, require_role
+from respira.patients import service as patients_service
 from respira.treatment.administrations import (
     get_administration,
     list_administrations,
@@ -39,6 +46,7 @@ from respira.treatment.administrations import (
 )
 from respira.treatment.admissions import ADMIT_EARLY_DAYS, admit, discharge, list_admissions
 from respira.treatment.bedside_checks import check_at_bedside
+from respira.treatment.models import Administration
 from respira.treatment.roles import (
     ADMINISTRATION_READ_ROLES,
     BOARD_ROLES,
@@ -47,6 +55,7 @@ from respira.treatment.roles import (
     WARD_ROLES,
     WITNESS_ROLES,
 )
+from respira.treatment.schemas import AdministrationOut
 from respira.treatment.shared import MalformedDin, parse_din
 from respira.treatment.ward import record_supporting_session, ward_board
 
@@ -59,6 +68,7 @@ __all__ = [
     "WARD_ROLES",
     "WITNESS_ROLES",
     "MalformedDin",
+    "administrations_of_patients",
     "admit",
     "check_at_bedside",
     "discharge",
@@ -73,3 +83,24 @@ __all__ = [
     "treated_patient_count",
     "ward_board",
 ]
+
+
+def administrations_of_patients(
+    session: Session, actor: Actor, patient_ids: Sequence[int]
+) -> dict[int, list[AdministrationOut]]:
+    """``list_administrations`` of each patient of a page of the registry (the FHIR
+    export), newest first, with their vital signs: one query per table for the page,
+    for the registry's readers."""
+    require_role(actor, patients_service.REGISTRY_ROLES)
+    rows = session.scalars(
+        select(Administration)
+        .where(Administration.patient_id.in_(patient_ids))
+        .options(selectinload(Administration.vitals))
+        .order_by(
+            Administration.patient_id, Administration.started_at.desc(), Administration.id.desc()
+        )
+    )
+    found: dict[int, list[AdministrationOut]] = {pid: [] for pid in patient_ids}
+    for row in rows:
+        found[row.patient_id].append(AdministrationOut.model_validate(row))
+    return found
