@@ -204,3 +204,13 @@ def test_the_command_refuses_bad_filters_formats_and_a_pdf_without_a_file(
     assert _cli(db, monkeypatch, "--format", "xls").exit_code == 2
     assert _cli(db, monkeypatch, "--format", "pdf").exit_code == 2
     assert _cli(db, monkeypatch, "--lang", "fr").exit_code == 2
+
+
+def test_a_bad_filter_is_explained_in_the_readers_language(page_as, registry):
+    r = page_as("physician").get(
+        "/outcomes/report", params={"lang": "de", "age_min": "old", "gina_step": "9"}
+    )
+    assert r.status_code == 422
+    assert "Geben Sie eine ganze Zahl ein" in r.text
+    assert "Geben Sie eine ganze Zahl von 1 bis 5 ein" in r.text
+    assert "enter a whole number" not in r.text

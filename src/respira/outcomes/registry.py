@@ -42,6 +42,8 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from respira.kit.errors import InvalidInput
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.outcomes.models import (
     EXIT_KINDS,
     WINDOW_MONTHS,
@@ -143,10 +145,12 @@ class CohortFilter:
             try:
                 number = int(raw)
             except ValueError:
-                errors[name] = "enter a whole number"
+                errors[name] = Msg(N_("enter a whole number"))
                 continue
             if not low <= number <= high:
-                errors[name] = f"enter a whole number from {low} to {high}"
+                errors[name] = Msg(
+                    N_("enter a whole number from %(low)s to %(high)s"), low=low, high=high
+                )
             else:
                 values[name] = number
         for name in ("dose_min", "dose_max"):
@@ -156,10 +160,10 @@ class CohortFilter:
             try:
                 dose = float(raw)
             except ValueError:
-                errors[name] = "enter a number of million cells per kg, such as 1.5"
+                errors[name] = Msg(N_("enter a number of million cells per kg, such as 1.5"))
                 continue
             if not math.isfinite(dose) or not 0 <= dose <= 100:
-                errors[name] = "enter a dose from 0 to 100 million cells per kg"
+                errors[name] = Msg(N_("enter a dose from 0 to 100 million cells per kg"))
             else:
                 values[name] = dose
         for name in ("treated_from", "treated_to"):
@@ -169,19 +173,19 @@ class CohortFilter:
             try:
                 values[name] = dt.date.fromisoformat(raw)
             except ValueError:
-                errors[name] = "enter a date as YYYY-MM-DD"
+                errors[name] = Msg(N_("enter a date as YYYY-MM-DD"))
         for name in ("cell_source", "phenotype", "baseline_control"):
             raw = text(name)
             if raw is None:
                 continue
             if len(raw) > _TEXT_MAX:
-                errors[name] = f"at most {_TEXT_MAX} characters"
+                errors[name] = Msg(N_("at most %(n)s characters"), n=_TEXT_MAX)
             else:
                 values[name] = raw
         sex = text("sex")
         if sex is not None:
             if sex not in SEXES:
-                errors["sex"] = "choose female or male"
+                errors["sex"] = Msg(N_("choose female or male"))
             else:
                 values["sex"] = sex
         synthetic = text("include_synthetic")
@@ -192,10 +196,10 @@ class CohortFilter:
             elif lowered in ("0", "false", "no", "off"):
                 values["include_synthetic"] = False
             else:
-                errors["include_synthetic"] = "answer true or false"
+                errors["include_synthetic"] = Msg(N_("answer true or false"))
         for lower, upper, message in (
-            ("dose_min", "dose_max", "must be above the lowest dose"),
-            ("age_min", "age_max", "must be above the lowest age"),
+            ("dose_min", "dose_max", Msg(N_("must be above the lowest dose"))),
+            ("age_min", "age_max", Msg(N_("must be above the lowest age"))),
         ):
             if lower in values and upper in values and values[upper] <= values[lower]:
                 errors[upper] = message
@@ -204,7 +208,7 @@ class CohortFilter:
             and "treated_to" in values
             and values["treated_to"] < values["treated_from"]
         ):
-            errors["treated_to"] = "must not be before the first treatment date"
+            errors["treated_to"] = Msg(N_("must not be before the first treatment date"))
         if errors:
             raise InvalidInput(errors)
         return cls(**values)
