@@ -47,6 +47,9 @@ bench: install-dev
 	$(BIN)/python bench/ward.py
 	$(BIN)/python bench/model.py
 	$(BIN)/python bench/model_page.py
+	$(BIN)/python bench/fhir.py
+	$(BIN)/python bench/outcomes_statistics.py
+	$(BIN)/python bench/outcomes.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
