@@ -36,10 +36,10 @@ from sqlalchemy.orm import Session
 from respira.followup import messages as m
 from respira.followup.models import CheckIn, FollowUp
 from respira.followup.roles import CHECK_IN_ROLES, ON_BEHALF_ROLES
-from respira.followup.scheduling import clinic_day
 from respira.followup.schemas import CheckInIn, CheckInOut, ExacerbationIn, SpirometryReading
 from respira.kit import events, records
 from respira.kit.actors import Actor, Role, require_role
+from respira.kit.clinic_time import clinic_day
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound

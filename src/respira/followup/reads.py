@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from respira.followup.checkins import check_in_out, live_check_in, load_follow_up
 from respira.followup.models import CheckIn, FollowUp, FollowUpContact, FollowUpSchedule
 from respira.followup.roles import CONTACT_ROLES, READ_ROLES, STAFF_ROLES
-from respira.followup.scheduling import clinic_today, plan_in_force
+from respira.followup.scheduling import plan_in_force
 from respira.followup.schemas import (
     Board,
     BoardItem,
@@ -33,6 +33,7 @@ from respira.followup.schemas import (
 from respira.followup.windows import closing_soon, state_of
 from respira.kit import records
 from respira.kit.actors import Actor, Role, require_role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.marks import N_
 from respira.kit.rows import from_row
 from respira.kit.validation import fold

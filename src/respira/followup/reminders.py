@@ -26,10 +26,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from respira.followup import messages as m
 from respira.followup.models import CheckIn, FollowUp, FollowUpReminder
-from respira.followup.scheduling import clinic_day, plan_in_force
+from respira.followup.scheduling import plan_in_force
 from respira.followup.windows import closing_soon
 from respira.kit import i18n, records
 from respira.kit.actors import Actor
+from respira.kit.clinic_time import clinic_day
 from respira.kit.config import get_settings
 from respira.kit.db import Database, utcnow
 from respira.kit.texts import patient_language

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,7 +42,7 @@ from respira.followup.windows import (
 )
 from respira.kit import records
 from respira.kit.actors import Actor, require_role
-from respira.kit.config import get_settings
+from respira.kit.clinic_time import clinic_day
 from respira.kit.db import utcnow
 from respira.kit.errors import InvalidInput
 from respira.kit.trail import Trail
@@ -63,15 +62,6 @@ DEFAULT_INSTRUMENT = "act"
 
 
 # --- the clinic's calendar -------------------------------------------------------------
-
-
-def clinic_day(at: dt.datetime) -> dt.date:
-    """The clinic's calendar day of a moment (windows are days of the clinic)."""
-    return at.astimezone(ZoneInfo(get_settings().clinic_timezone)).date()
-
-
-def clinic_today(now: dt.datetime | None = None) -> dt.date:
-    return clinic_day(now or utcnow())
 
 
 # --- the plan ------------------------------------------------------------------------

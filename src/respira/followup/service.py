@@ -52,7 +52,6 @@ from respira.followup.roles import (
     STAFF_ROLES,
 )
 from respira.followup.scheduling import (
-    clinic_today,
     get_plan,
     on_discharge,
     plan_in_force,
@@ -62,6 +61,7 @@ from respira.followup.scheduling import (
 from respira.followup.schemas import CheckInOut, FollowUpOut, ScheduleOut
 from respira.followup.windows import DEFAULT_WINDOWS, STATES, add_months, state_of
 from respira.kit.actors import Actor, require_role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.texts import Msg, patient_language, translate
 from respira.patients import service as patients_service
 

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor, require_role
+from respira.kit.clinic_time import clinic_zone
 from respira.logistics import checklist, clock, diets, stays
 from respira.logistics.models import Stay, StayItem
 from respira.logistics.roles import BOARD_ROLES
@@ -102,7 +103,7 @@ def board(session: Session, actor: Actor, day: dt.date) -> BoardOut:
     ]
     return BoardOut(
         day=day,
-        clinic_zone=clock.clinic_zone(),
+        clinic_zone=clinic_zone(),
         arrivals=arrivals,
         departures=departures,
         pickups_to_confirm=to_confirm,

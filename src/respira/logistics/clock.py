@@ -15,17 +15,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
-from respira.kit.config import get_settings
-from respira.kit.db import utcnow
+from respira.kit.clinic_time import clinic_zone
 from respira.kit.errors import InvalidInput
-
-
-def clinic_zone() -> str:
-    return get_settings().clinic_timezone
-
-
-def clinic_today() -> dt.date:
-    return utcnow().astimezone(ZoneInfo(clinic_zone())).date()
 
 
 def at_airport(local: dt.datetime, zone: str, field: str) -> dt.datetime:

@@ -21,6 +21,7 @@ write ``service.X``.
 
 from __future__ import annotations
 
+from respira.kit.clinic_time import clinic_today, clinic_zone
 from respira.logistics import airports
 from respira.logistics.board import board
 from respira.logistics.checklist import (
@@ -33,7 +34,7 @@ from respira.logistics.checklist import (
     owners,
     update_item,
 )
-from respira.logistics.clock import clinic_today, clinic_zone, shown
+from respira.logistics.clock import shown
 from respira.logistics.diets import get_diet, record_restriction, retract_restriction
 from respira.logistics.labels import (
     DIET_LABELS,

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from respira.kit import audit, events, records
 from respira.kit.actors import Actor, require_role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.kit.rows import from_row
 from respira.kit.trail import Trail
-from respira.logistics import checklist, clock, rows
+from respira.logistics import checklist, rows
 from respira.logistics.models import Stay
 from respira.logistics.roles import COORDINATE_ROLES, STAY_READ_ROLES
 from respira.logistics.schemas import (
@@ -248,7 +249,7 @@ def cancel_stay(session: Session, actor: Actor, stay_id: int, data: Cancellation
 def complete_stay(session: Session, actor: Actor, stay_id: int) -> StayOut:
     """Mark a stay completed on or after its departure day (committed)."""
     stay = _stay_for_change(session, actor, stay_id, None)
-    today = clock.clinic_today()
+    today = clinic_today()
     if stay.departure_date > today:
         raise Conflict(f"the stay ends on {stay.departure_date}: complete it on or after that day")
     stay.state = "completed"

@@ -17,6 +17,7 @@ from babel import Locale
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor, Role, require_role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput
@@ -101,7 +102,7 @@ def my_travel(session: Session, actor: Actor) -> list[TravelPlanOut]:
     """The signed-in patient's booked stays that have not ended, soonest first."""
     require_role(actor, PATIENT_ROLES)
     assert actor.patient_id is not None
-    today = clock.clinic_today()
+    today = clinic_today()
     found = stays.stays_between(
         session,
         today,
@@ -130,7 +131,7 @@ def _letter(session: Session, stay: Stay, patient: Any, lang: str, signer: str) 
         lang=lang,
         signed_by=signer,
         accommodation=_needed(items["accommodation"]),
-        issued_on=clock.clinic_today(),
+        issued_on=clinic_today(),
     )
 
 

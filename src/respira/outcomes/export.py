@@ -44,10 +44,10 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from respira.followup import service as followup_service
 from respira.kit import audit
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.audit import AuditRecord
+from respira.kit.clinic_time import clinic_today
 from respira.kit.config import get_settings
 from respira.kit.errors import InvalidInput
 from respira.kit.marks import N_
@@ -692,7 +692,7 @@ def export_to_folder(
     stall every other write (slow work never runs inside a write transaction)."""
     names = _refuse_early(actor, fmt)
     out_dir.mkdir(parents=True, exist_ok=True)
-    day = as_of or followup_service.clinic_today()
+    day = as_of or clinic_today()
     written = [out_dir / name for name in _files(fmt)]
     try:
         result = _write(read or session, fmt, filters, out_dir, day, names)
@@ -722,7 +722,7 @@ def export_zip(
     """The export as one zip file (a temporary file; the caller removes it once sent),
     audited and committed; read through ``read`` as ``export_to_folder`` says."""
     names = _refuse_early(actor, fmt)
-    day = as_of or followup_service.clinic_today()
+    day = as_of or clinic_today()
     with tempfile.TemporaryDirectory(prefix="respira-export-files-") as folder:
         result = _write(read or session, fmt, filters, Path(folder), day, names)
         if read is not None:

@@ -48,8 +48,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from respira.followup import service as followup_service
 from respira.kit.actors import Role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.config import get_settings
 from respira.kit.errors import InvalidInput
 from respira.kit.marks import N_
@@ -523,7 +523,7 @@ def outcome_report(
 ) -> dict[str, Any]:
     """The report of the registry's cohort on ``as_of`` (the clinic's today), with the
     small-cell threshold of the settings unless given."""
-    cohort = load_cohort(session, filters, as_of or followup_service.clinic_today())
+    cohort = load_cohort(session, filters, as_of or clinic_today())
     return build_report(
         cohort,
         min_cell=settings_min_cell() if min_cell is None else min_cell,

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from respira.kit import records
 from respira.kit.actors import Actor, require_role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.kit.patient_rows import rows_of_patient
 from respira.kit.rows import from_row
@@ -38,7 +39,6 @@ from respira.kit.trail import Trail
 from respira.patients import service as patients_service
 from respira.quotes import money
 from respira.quotes.models import BillingCounter, CreditNote, Invoice, Payment, Quote
-from respira.quotes.price_lists import clinic_today
 from respira.quotes.quoting import load_quote, quote_out, reference, state_of
 from respira.quotes.roles import READ_ROLES, WRITE_ROLES
 from respira.quotes.schemas import (

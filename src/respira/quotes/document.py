@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from respira.kit import i18n
 from respira.kit.actors import Actor
+from respira.kit.clinic_time import clinic_day
 from respira.kit.config import get_settings
 from respira.kit.errors import InvalidInput
 from respira.kit.marks import N_
@@ -29,7 +30,6 @@ from respira.kit.texts import patient_language
 from respira.patients import service as patients_service
 from respira.quotes import catalogue as c
 from respira.quotes import texts
-from respira.quotes.price_lists import clinic_day
 from respira.quotes.quoting import get_quote
 from respira.quotes.schemas import Converted, QuoteOut
 from respira.summaries import service as summaries

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from respira.followup import service as followup_service
 from respira.kit import records
 from respira.kit.actors import Actor, require_role
-from respira.kit.config import get_settings
+from respira.kit.clinic_time import clinic_today
 from respira.kit.errors import InvalidInput, NotFound
 from respira.kit.rows import from_row
 from respira.kit.trail import Trail
@@ -27,16 +25,6 @@ from respira.quotes.roles import PRICE_ADMIN_ROLES, PRICE_READ_ROLES
 from respira.quotes.schemas import DiscountRuleOut, ItemOut, PriceListIn, PriceListOut
 
 TRAIL = Trail("price_list")
-
-
-def clinic_today() -> dt.date:
-    """Today on the clinic's calendar (``RESPIRA_CLINIC_TIMEZONE``)."""
-    return followup_service.clinic_today()
-
-
-def clinic_day(at: dt.datetime) -> dt.date:
-    """The clinic's calendar day of a stored (UTC) moment."""
-    return at.astimezone(ZoneInfo(get_settings().clinic_timezone)).date()
 
 
 def in_force_on(row: PriceList, day: dt.date) -> bool:

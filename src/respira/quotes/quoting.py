@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from respira.diagnostics import service as diagnostics_service
 from respira.kit import i18n, records
 from respira.kit.actors import Actor, Role, require_role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
@@ -47,7 +48,7 @@ from respira.protocols import service as protocols_service
 from respira.quotes import money, pricing, texts
 from respira.quotes.catalogue import VALID_DAYS
 from respira.quotes.models import Invoice, PriceList, Quote, QuoteLine
-from respira.quotes.price_lists import clinic_today, for_quote, tariff
+from respira.quotes.price_lists import for_quote, tariff
 from respira.quotes.roles import (
     ACCEPT_ROLES,
     DISCOUNT_GIVERS,

@@ -17,6 +17,7 @@ tests write ``service.X``.
 
 from __future__ import annotations
 
+from respira.kit.clinic_time import clinic_day, clinic_today
 from respira.quotes.billing import (
     get_invoice,
     issue_credit_note,
@@ -42,8 +43,6 @@ from respira.quotes.catalogue import (
 from respira.quotes.document import QuotePdf, pdf_file
 from respira.quotes.money import CURRENCIES, MINOR_DIGITS
 from respira.quotes.price_lists import (
-    clinic_day,
-    clinic_today,
     create_price_list,
     get_price_list,
     list_price_lists,
