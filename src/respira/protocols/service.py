@@ -57,10 +57,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor, require_role
+from respira.kit.patient_rows import rows_of_patients
 from respira.patients import service as patients_service
 from respira.protocols.approval import approve_course
 from respira.protocols.checks import eligibility
@@ -133,12 +133,7 @@ def courses_of_patients(
     infusions, nebulisations and supporting sessions load with them), for the
     registry's readers."""
     require_role(actor, patients_service.REGISTRY_ROLES)
-    rows = session.scalars(
-        select(Course)
-        .where(Course.patient_id.in_(patient_ids))
-        .order_by(Course.patient_id, Course.number.desc(), Course.version.desc())
+    found = rows_of_patients(
+        session, Course, patient_ids, Course.number.desc(), Course.version.desc()
     )
-    found: dict[int, list[CourseOut]] = {pid: [] for pid in patient_ids}
-    for row in rows:
-        found[row.patient_id].append(course_out(session, row))
-    return found
+    return {pid: [course_out(session, row) for row in rows] for pid, rows in found.items()}

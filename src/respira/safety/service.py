@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor, require_role
 from respira.kit.audit import AuditRecord
+from respira.kit.patient_rows import rows_of_patients
 from respira.patients import service as patients_service
 from respira.safety.alerts import ALERT_KIND, recipients
 from respira.safety.catalogue import ctcae
@@ -137,15 +138,10 @@ def events_of_patients(
     newest onset first, retracted ones too: one query for the page, for the registry's
     readers."""
     require_role(actor, patients_service.REGISTRY_ROLES)
-    rows = session.scalars(
-        select(AdverseEvent)
-        .where(AdverseEvent.patient_id.in_(patient_ids))
-        .order_by(AdverseEvent.patient_id, AdverseEvent.onset_date.desc(), AdverseEvent.id.desc())
+    found = rows_of_patients(
+        session, AdverseEvent, patient_ids, AdverseEvent.onset_date.desc(), AdverseEvent.id.desc()
     )
-    found: dict[int, list[AdverseEventOut]] = {pid: [] for pid in patient_ids}
-    for row in rows:
-        found[row.patient_id].append(AdverseEventOut.model_validate(row))
-    return found
+    return {pid: [AdverseEventOut.model_validate(r) for r in rows] for pid, rows in found.items()}
 
 
 def corrected_at(

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from respira.kit.actors import Actor, require_role
+from respira.kit.patient_rows import rows_of_patients
 from respira.patients import service as patients_service
 from respira.treatment.administrations import (
     get_administration,
@@ -92,15 +92,12 @@ def administrations_of_patients(
     export), newest first, with their vital signs: one query per table for the page,
     for the registry's readers."""
     require_role(actor, patients_service.REGISTRY_ROLES)
-    rows = session.scalars(
-        select(Administration)
-        .where(Administration.patient_id.in_(patient_ids))
-        .options(selectinload(Administration.vitals))
-        .order_by(
-            Administration.patient_id, Administration.started_at.desc(), Administration.id.desc()
-        )
+    found = rows_of_patients(
+        session,
+        Administration,
+        patient_ids,
+        Administration.started_at.desc(),
+        Administration.id.desc(),
+        options=(selectinload(Administration.vitals),),
     )
-    found: dict[int, list[AdministrationOut]] = {pid: [] for pid in patient_ids}
-    for row in rows:
-        found[row.patient_id].append(AdministrationOut.model_validate(row))
-    return found
+    return {pid: [AdministrationOut.model_validate(r) for r in rows] for pid, rows in found.items()}
