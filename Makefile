@@ -25,9 +25,12 @@ install-dev: $(VENV)/.installed-dev
 db: install
 	$(BIN)/respira db upgrade
 
+# Development on this machine over plain HTTP (no Secure cookies, no HSTS); a deployment
+# serves HTTPS through a proxy and leaves RESPIRA_INSECURE_HTTP_LOCALHOST unset.
 run: install
 	$(BIN)/respira db upgrade
-	$(BIN)/respira serve --host $(HOST) --port $(PORT) $(if $(DEMO),--demo,)
+	RESPIRA_INSECURE_HTTP_LOCALHOST=$${RESPIRA_INSECURE_HTTP_LOCALHOST-true} \
+		$(BIN)/respira serve --host $(HOST) --port $(PORT) $(if $(DEMO),--demo,)
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench
@@ -44,6 +47,7 @@ test: lint
 bench: install-dev
 	$(BIN)/python bench/spirometry.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/search.py
 	$(BIN)/python bench/ward.py
 	$(BIN)/python bench/model.py
 	$(BIN)/python bench/model_page.py

@@ -43,21 +43,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def make_database(backend: str) -> str:
+def make_database(backend: str, name: str = "bench") -> str:
+    """A fresh database (``name``: another benchmark's own, so that two can run at once)."""
     from sqlalchemy import create_engine, text
 
     if backend == "sqlite":
         OUT.mkdir(parents=True, exist_ok=True)
-        path = OUT / "bench.db"
+        path = OUT / f"{name}.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "respira_bench" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "respira_bench"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "respira_{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "respira_{name}"'))
     admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/respira_bench"
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/respira_{name}"
 
 
 def seed(url: str, patients: int, audit_records: int) -> tuple[list[int], list[str]]:
@@ -312,9 +313,10 @@ def bench(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "date": dt.date.today().isoformat(),
     }
-    seconds, out = verify_time(url)
-    results["audit_verify_s"] = round(seconds, 2)
-    print(f"[{backend}] respira audit verify: {seconds:.1f} s ({out})", flush=True)
+    if args.only != "read":
+        seconds, out = verify_time(url)
+        results["audit_verify_s"] = round(seconds, 2)
+        print(f"[{backend}] respira audit verify: {seconds:.1f} s ({out})", flush=True)
     port = free_port()
     server = start_server(url, port, args.workers)
     try:
@@ -328,10 +330,11 @@ def bench(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         audit_paths = [
             f"/api/v1/audit?entity_type=patient&entity_id={rng.choice(ids)}" for _ in range(2000)
         ]
-        for name, paths, n in [
+        loads = [
             ("patient_read", read_paths, args.requests),
             ("patient_search", search_paths, args.requests // 4),
-        ]:
+        ]
+        for name, paths, n in loads[:1] if args.only == "read" else loads:
             res = load(port, paths, tok, n, args.concurrency)
             results[name] = res
             print(
@@ -339,19 +342,20 @@ def bench(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                 f"p99 {res['p99_ms']} ms, statuses {res['statuses']}",
                 flush=True,
             )
-        res = load(
-            port,
-            audit_paths,
-            token(port, "admin@clinic.example.org"),
-            args.requests // 4,
-            args.concurrency,
-        )
-        results["audit_trail_read"] = res
-        print(
-            f"[{backend}] audit_trail_read (admin): {res['requests_per_s']} req/s, "
-            f"p50 {res['p50_ms']} ms, p99 {res['p99_ms']} ms",
-            flush=True,
-        )
+        if args.only != "read":
+            res = load(
+                port,
+                audit_paths,
+                token(port, "admin@clinic.example.org"),
+                args.requests // 4,
+                args.concurrency,
+            )
+            results["audit_trail_read"] = res
+            print(
+                f"[{backend}] audit_trail_read (admin): {res['requests_per_s']} req/s, "
+                f"p50 {res['p50_ms']} ms, p99 {res['p99_ms']} ms",
+                flush=True,
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -369,6 +373,12 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--patients", type=int, default=10_000)
     ap.add_argument("--audit-records", type=int, default=1_000_000)
+    ap.add_argument(
+        "--only",
+        choices=["all", "read"],
+        default="all",
+        help="read: only the single-patient read (no verify, search or audit trail read)",
+    )
     args = ap.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     for backend in backends:

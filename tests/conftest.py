@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,7 +31,17 @@ os.environ.setdefault("RESPIRA_ARGON2_TIME_COST", "1")
 os.environ.setdefault("RESPIRA_ARGON2_MEMORY_COST_KIB", "8192")
 os.environ.setdefault("RESPIRA_ARGON2_PARALLELISM", "1")
 os.environ.setdefault("RESPIRA_SECRET_KEY", "test-secret-" + "x" * 40)
+os.environ.setdefault("RESPIRA_AUDIT_KEY", "test-audit-key-" + "y" * 40)
+# Anchors of the run's many throw-away chains go to a file of the run's own, not beside
+# the working directory's secret file (each anchor names its chain).
+os.environ.setdefault(
+    "RESPIRA_AUDIT_ANCHOR_FILE",
+    os.path.join(tempfile.mkdtemp(prefix="respira-test-"), "audit-anchor"),
+)
 os.environ.setdefault("RESPIRA_LOG_LEVEL", "WARNING")
+# The tests speak plain HTTP to 127.0.0.1 and to the test client's "testserver".
+os.environ.setdefault("RESPIRA_INSECURE_HTTP_LOCALHOST", "true")
+os.environ.setdefault("RESPIRA_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.pop("RESPIRA_DATABASE_URL", None)
 
 from fastapi import FastAPI

@@ -14,6 +14,10 @@ EVERYONE_SIGNED_IN = frozenset(Role)
 POLICY: dict[tuple[str, str], Any] = {
     ("GET", "/"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
     ("GET", "/language"): PUBLIC,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
+    # The browsable API description: public like the document it shows (no data in
+    # it; integrators read it before they have an account).
+    ("GET", "/api/v1/docs"): PUBLIC,
 }

@@ -52,7 +52,17 @@ def test_migrated_schema_matches_the_models(fresh_url):
     engine = create_engine(fresh_url)
     try:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            # Objects a model cannot express (an FTS5 table and its shadow tables, a
+            # trigram GIN index) are declared by their step in metadata.info["unmodelled"]
+            # and made by a migration only: the comparison leaves them out by name.
+            unmodelled = metadata.info.get("unmodelled", set())
+            ctx = MigrationContext.configure(
+                conn,
+                opts={
+                    "compare_type": True,
+                    "include_name": lambda name, type_, parents: name not in unmodelled,
+                },
+            )
             diff = compare_metadata(ctx, metadata)
     finally:
         engine.dispose()

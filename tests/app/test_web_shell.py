@@ -139,3 +139,19 @@ def test_an_unexpected_error_answers_500_and_logs_no_patient_data(api_as, caplog
         str(rec.exc_info) for rec in caplog.records
     )
     assert "Zenobia" not in logged
+
+
+def test_a_favicon_is_linked_and_served_and_no_version_number_is_shown(client):
+    page = client.get("/consultation/thanks?kind=consultation&ref=42").text
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    assert '<link rel="icon" href="/static/favicon.ico"' in page
+    svg = client.get("/static/favicon.svg")
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    for path in ("/favicon.ico", "/static/favicon.ico"):
+        ico = client.get(path)
+        assert ico.status_code == 200 and ico.content[:4] == b"\x00\x00\x01\x00", path
+    # The thank-you page gives the request's reference; the footer no version number.
+    assert "The reference of your request is 42;" in page
+    from respira import __version__
+
+    assert __version__ not in client.get("/").text

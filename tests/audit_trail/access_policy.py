@@ -14,4 +14,7 @@ EVERYONE_SIGNED_IN = frozenset(Role)
 POLICY: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/audit"): frozenset({A}),
     ("GET", "/audit"): frozenset({A}),
+    ("GET", "/api/v1/audit/export"): frozenset({A}),
+    ("GET", "/audit/export"): frozenset({A}),
+    ("GET", "/my/record-access"): frozenset({PT}),
 }

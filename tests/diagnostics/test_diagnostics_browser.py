@@ -61,6 +61,6 @@ def test_physician_records_a_visit_and_sees_it_interpreted(
 
     assert page.locator("#finding-pattern").inner_text().startswith("obstruction")
     assert page.locator("#finding-bdr").inner_text().startswith("positive")
-    assert page.locator("#finding-phenotype").inner_text() == "allergic-eosinophilic"
+    assert page.locator("#finding-phenotype").inner_text() == "allergic and eosinophilic"
     assert page.locator("#finding-control").inner_text() == "ACT 14: very poorly controlled"
     assert not [m for m in console if "Content Security Policy" in m], console

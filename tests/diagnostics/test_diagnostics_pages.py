@@ -113,7 +113,7 @@ def test_the_physician_sees_pattern_bdr_phenotype_and_control_on_the_visit_page(
     bdr = re.search(r'id="finding-bdr">([^<]*)<', page)
     assert bdr and bdr.group(1).startswith("positive")
     phenotype = re.search(r'id="finding-phenotype">([^<]*)<', page)
-    assert phenotype and phenotype.group(1) == "allergic-eosinophilic"
+    assert phenotype and phenotype.group(1) == "allergic and eosinophilic"
     control = re.search(r'id="finding-control">([^<]*)<', page)
     assert control and control.group(1) == "ACT 14: very poorly controlled"
     assert '<span class="abnormal">below LLN</span>' in page
@@ -171,13 +171,16 @@ def test_a_spirometry_form_error_is_shown_beside_the_field_and_nothing_is_stored
     assert count_rows()["spirometry"] == 0
 
 
-def test_a_patient_without_height_is_told_to_record_it(physician, make_patient, count_rows):
+def test_a_patient_without_height_is_asked_for_the_height_of_the_test(
+    physician, make_patient, count_rows
+):
     pid = make_patient(height_cm=None, email="noheight2@mail.example")
     r = physician.post_form(f"/patients/{pid}/visits", {"visit_date": days_ago(1)})
     visit_url = str(r.url.path)
     r = physician.post_form(f"{visit_url}/spirometry", SPIRO_FORM)
     assert r.status_code == 422
-    assert "record the height" in r.text and f"/patients/{pid}/edit" in r.text
+    assert "enter the height measured at this test" in r.text
+    assert 'href="#f-height_cm"' in r.text and 'id="e-height_cm"' in r.text
     assert count_rows()["spirometry"] == 0
 
 
@@ -206,7 +209,9 @@ def test_acq7_is_prefilled_with_the_visits_fev1_percent_predicted(physician, doc
         "pctpred"
     ]
     page = physician.get(f"/visits/{page_visit}").text
-    assert re.search(rf'id="f-acq7_7" name="acq7_7" type="number" value="{pct:.0f}"', page)
+    # One decimal; unchanged, the item is scored from the exact value (see
+    # test_diagnostics_corrections.py).
+    assert re.search(rf'id="f-acq7_7" name="acq7_7" type="number" value="{pct:.1f}"', page)
 
 
 def test_a_questionnaire_item_error_is_shown_beside_the_item(physician, page_visit, count_rows):

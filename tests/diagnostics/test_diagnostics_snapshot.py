@@ -175,8 +175,8 @@ def test_no_exacerbation_in_the_year_means_no_recent_one_and_none_means_none(db,
     doc.post(f"/api/v1/visits/{vid}/history", json=quiet)
     snap = _snap(db, patient_id)
     assert snap.last_exacerbation is not None and snap.last_exacerbation.value is None
-    assert snap.last_systemic_corticosteroid_course is not None
-    assert snap.last_systemic_corticosteroid_course.value is None
+    # A blank course date is unknown, not "no course" (issue 14).
+    assert snap.last_systemic_corticosteroid_course is None
     assert snap.biologic is not None and snap.biologic.value is None
     assert snap.adherence_confirmed is None  # "unknown" is not a fact
     assert snap.ocs_dose_mg_per_day is not None and snap.ocs_dose_mg_per_day.value == 0.0

@@ -56,7 +56,7 @@ def test_a_person_submits_a_consultation_request_in_german(live_server, page, db
     page.get_by_role("button", name="Anfrage senden").click()
 
     assert page.locator("h1").inner_text() == "Vielen Dank, Ihre Anfrage wurde gesendet"
-    assert page.url.endswith("/consultation/thanks?kind=consultation")
+    assert "/consultation/thanks?kind=consultation&ref=" in page.url
 
     with db.session() as s:
         [req] = s.scalars(select(ConsultationRequest)).all()

@@ -64,10 +64,12 @@ def test_a_valid_request_is_stored_and_answered_with_a_redirect_to_the_confirmat
     c = visitor(**{"Accept-Language": "de"})
     r = post_consultation(c, form_data())
     assert r.status_code == 303
-    assert r.headers["location"] == "/consultation/thanks?kind=consultation"
+    [req] = stored(db)
+    assert r.headers["location"] == f"/consultation/thanks?kind=consultation&ref={req.id}"
     page = c.get(r.headers["location"])
     assert page.status_code == 200
     assert "Vielen Dank, Ihre Anfrage wurde gesendet" in page.text
+    assert f"Die Nummer Ihrer Anfrage ist {req.id};" in page.text  # the reference
     [req] = stored(db)
     assert (req.name, req.email, req.phone, req.country) == (
         "Katharina Vogel",
@@ -102,8 +104,8 @@ def test_a_callback_with_only_name_phone_country_and_consent_is_accepted(db, vis
         "consent_text_version": CONSENT_TEXT_VERSION,
     }
     r = post_consultation(visitor(**{"Accept-Language": "ru"}), data)
-    assert r.headers["location"] == "/consultation/thanks?kind=callback"
     [req] = stored(db)
+    assert r.headers["location"] == f"/consultation/thanks?kind=callback&ref={req.id}"
     assert (req.kind, req.preferred_language, req.email, req.description) == (
         "callback",
         "ru",

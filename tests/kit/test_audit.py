@@ -95,9 +95,10 @@ def test_verify_fails_when_a_record_is_inserted_out_of_order(db):
         import datetime as dt
 
         at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-        forged = audit._record_hash(
-            3, at, None, "system", "forger", "thing", "x", "delete", None, None, None, row.hash
-        )
+        # Even a forger holding the audit key cannot make the next record point to it.
+        content = (None, "system", "forger", "thing", "x", "delete", None, None, None)
+        payload = audit._record_payload(3, audit._timestamp(at), content, None, None, row.hash)
+        forged = audit._record_hash(audit.audit_key(), payload)
         conn.execute(
             text(
                 "INSERT INTO audit_records (seq, at, actor_role, actor_name, entity_type, "

@@ -21,7 +21,15 @@ def test_two_concurrent_edits_with_the_same_version_apply_exactly_one(api_as, db
     a = api_as("coordinator")
     b = api_as("physician")
     for round_ in range(5):
-        pid = a.post("/api/v1/patients", json=patient_data(last_name=f"Race{round_}")).json()["id"]
+        # Five different people (a shared email or phone, or the same birth date with a
+        # name this close, would be a probable duplicate).
+        person = patient_data(
+            last_name=f"Race{round_}",
+            date_of_birth=f"197{round_}-04-12",
+            email=f"race{round_}@mail.example",
+            phone=None,
+        )
+        pid = a.post("/api/v1/patients", json=person).json()["id"]
         barrier = threading.Barrier(2)
         results: dict[str, int] = {}
 

@@ -18,6 +18,7 @@ PATIENT_WRITE = frozenset({A, PH, CO})
 POLICY: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/patients"): PATIENT_READ,
     ("POST", "/api/v1/patients"): PATIENT_WRITE,
+    ("GET", "/api/v1/patients/duplicate-candidates"): PATIENT_WRITE,
     ("GET", "/api/v1/patients/{patient_id}"): PATIENT_READ,
     ("PATCH", "/api/v1/patients/{patient_id}"): PATIENT_WRITE,
     ("GET", "/patients"): STAFF_READ,

@@ -21,6 +21,7 @@ from respira.protocols import service
 from respira.protocols.models import Course
 from respira.protocols.schemas import CourseOut, LimitsIn
 from tests.protocols.helpers import course_body, days_from_today, infusions, make_harvest
+from tests.screening.screening_helpers import good_findings_values
 
 APPROVE = "approved protocol"
 
@@ -80,6 +81,20 @@ def test_course_refused_409_when_an_eligible_screening_was_signed_declined(doc, 
     r = doc.post(f"/api/v1/patients/{pid}/courses", json=course_body())
     assert r.status_code == 409
     assert "“declined”" in r.json()["detail"]
+
+
+def test_course_refused_409_when_the_signed_screening_rests_on_changed_evidence(doc, eligible, db):
+    """A new assessment after the signature supersedes the findings the physician signed
+    on: the screening stays as signed, but no course is planned on it."""
+    pid = eligible()
+    r = doc.post(
+        f"/api/v1/patients/{pid}/screening-findings", json=good_findings_values(today_utc())
+    )
+    assert r.status_code == 201, r.text
+    r = doc.post(f"/api/v1/patients/{pid}/courses", json=course_body())
+    assert r.status_code == 409
+    assert "screen the patient again" in r.json()["detail"]
+    assert course_count(db) == 0
 
 
 def test_course_drafted_for_a_patient_whose_latest_signed_screening_is_eligible(doc, eligible):

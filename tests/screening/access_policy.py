@@ -36,6 +36,8 @@ POLICY: dict[tuple[str, str], Any] = {
     ("GET", "/screening/criteria"): frozenset({A, PH}),
     ("GET", "/screening/criteria/new"): frozenset({A}),
     ("POST", "/screening/criteria"): frozenset({A}),
+    ("GET", "/screening/criteria/edit"): frozenset({A}),
+    ("POST", "/screening/criteria/edit"): frozenset({A}),
     ("GET", "/screening/criteria/{set_id}"): frozenset({A, PH}),
     ("POST", "/screening/criteria/{set_id}/activate"): frozenset({A}),
 }

@@ -49,6 +49,7 @@ def findings_row(today: dt.date, **overrides: Any) -> SimpleNamespace:
     values = good_findings_values(today)
     for key in ("assessed_on", "tb_screening_on", "egfr_measured_on", "pregnancy_test_on"):
         values[key] = dt.date.fromisoformat(values[key])
+    values["smoking_quit_on"] = None
     values.update(overrides)
     return SimpleNamespace(id=7, recorded_by_name="Dr. Test", **values)
 

@@ -85,7 +85,7 @@ def test_evaluation_answers_decision_version_and_every_criterion_with_evidence(d
     pid = candidate()
     out = evaluate(doc, pid)
     assert out["decision"] == "eligible"
-    assert out["criteria_version"] == "respira-default-2026.11"
+    assert out["criteria_version"] == "respira-default-2026.12"
     assert out["screening_date"] == today_utc().isoformat()
     assert len(out["criteria"]) == 22
     for c in out["criteria"]:
@@ -187,7 +187,14 @@ def test_the_real_clinical_snapshot_feeds_the_screening(db, doc, make_patient):
     assert by_id["hypereosinophilia"]["status"] == "not_met"
     assert "420 cells/µL" in by_id["hypereosinophilia"]["evidence"]
     assert by_id["confirmed_asthma"]["status"] == "met"
-    # HISTORY reports 3 exacerbations without a date: a recent one cannot be ruled out.
+    # HISTORY reports 3 exacerbations without a date: the diagnostics cannot rule out a
+    # recent one; the physician's answer on the screening date does (issue 14).
+    assert by_id["recent_exacerbation"]["status"] == "not_met"
+    assert out["decision"] == "eligible"
+    unasked = good_findings_values(today, exacerbation_or_scs_4w="unknown")
+    assert doc.post(f"/api/v1/patients/{pid}/screening-findings", json=unasked).status_code == 201
+    out = evaluate(doc, pid)
+    by_id = {c["id"]: c for c in out["criteria"]}
     assert by_id["recent_exacerbation"]["status"] == "unknown"
     assert out["decision"] == "needs_review"
 

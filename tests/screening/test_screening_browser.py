@@ -32,7 +32,7 @@ def test_physician_records_findings_runs_and_signs_a_screening(
     page.click("button:has-text('Run screening')")
     page.wait_for_selector("#decision")
     assert "Decision: Eligible" in page.locator("#decision").inner_text()
-    assert "respira-default-2026.11" in page.locator("main").inner_text()
+    assert "respira-default-2026.12" in page.locator("main").inner_text()
     row = page.locator("#c-thrombosis_risk")
     assert "met" in row.inner_text() and "thrombosis risk factor: no" in row.inner_text()
 

@@ -15,7 +15,7 @@ from respira.kit import audit
 from respira.screening import service
 from respira.screening.models import ScreeningCriteriaSet
 
-DEFAULT_VERSION = "respira-default-2026.11"
+DEFAULT_VERSION = "respira-default-2026.12"
 
 
 def clinic_copy(version: str = "clinic-2027.01", egfr: int = 45) -> str:

@@ -195,4 +195,4 @@ def test_a_criteria_set_larger_than_64_kib_is_refused():
 
 
 def test_the_shipped_default_is_valid_and_names_its_version():
-    assert service.shipped_default_version() == "respira-default-2026.11"
+    assert service.shipped_default_version() == "respira-default-2026.12"

@@ -36,6 +36,25 @@ def born_aged(years: int, *, birthday_passed: bool = True) -> dt.date:
 
 
 F, S, P = "findings", "snapshot", "patient"
+
+
+def _controlled(**changes: Any) -> dict[str, Any]:
+    """Diagnostics of a patient controlled on every count of ``uncontrolled_asthma``."""
+    return {
+        "act_score": dated(22, 5),
+        "acq_score": dated(0.5, 5),
+        "exacerbations_12m": dated(1, 5),
+        "hospitalisations_12m": dated(0, 5),
+        "rescue_puffs_per_week": dated(2.0, 5),
+        "fev1_post_pctpred": dated(85.0, 5),
+        **changes,
+    }
+
+
+def _quit(days_ago: int) -> dict[str, Any]:
+    return {"ever_smoked": "yes", "current_smoker": "no", "smoking_quit_on": days(days_ago)}
+
+
 MET, NOT, UNK = "met", "not_met", "unknown"
 
 # (criterion, expected status, what the case shows, changes to the eligible candidate)
@@ -100,7 +119,33 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
             }
         },
     ),
-    ("recent_exacerbation", UNK, "history unknown", {S: {"last_exacerbation": None}}),
+    (
+        "recent_exacerbation",
+        NOT,
+        "history unknown, the screening-day answer is no",
+        {S: {"last_exacerbation": None}},
+    ),
+    (
+        "recent_exacerbation",
+        MET,
+        "the screening-day answer is yes",
+        {F: {"exacerbation_or_scs_4w": "yes"}},
+    ),
+    (
+        "recent_exacerbation",
+        UNK,
+        "not asked on the screening date",
+        {F: {"exacerbation_or_scs_4w": "unknown"}},
+    ),
+    (
+        "recent_exacerbation",
+        UNK,
+        "blank steroid date, no exacerbations, not asked",
+        {
+            S: {"last_systemic_corticosteroid_course": None, "last_exacerbation": dated(None, 5)},
+            F: {"exacerbation_or_scs_4w": "unknown"},
+        },
+    ),
     ("recent_respiratory_infection", MET, "yes", {F: {"respiratory_infection_4w": "yes"}}),
     ("recent_respiratory_infection", NOT, "no", {}),
     (
@@ -109,10 +154,25 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
         "not assessed",
         {F: {"respiratory_infection_4w": "unknown"}},
     ),
-    ("smoking", MET, "current smoker", {F: {"current_smoker": "yes"}}),
+    ("smoking", MET, "current smoker", {F: {"current_smoker": "yes", "ever_smoked": "yes"}}),
+    ("smoking", MET, "vaping", {F: {"vaping": "yes"}}),
     ("smoking", MET, "10.5 pack-years", {P: {"smoking_pack_years": 10.5}}),
-    ("smoking", NOT, "exactly 10 pack-years, not smoking", {P: {"smoking_pack_years": 10.0}}),
+    # ASTEC: fewer than 10 pack-years; 10 excludes.
+    ("smoking", MET, "exactly 10 pack-years", {P: {"smoking_pack_years": 10.0}}),
+    ("smoking", NOT, "9.9 pack-years, never smoking now", {P: {"smoking_pack_years": 9.9}}),
+    ("smoking", NOT, "never smoked", {}),
+    # Non-smoker for 12 months (ASTEC, NCT02192736): stopped 365 days ago passes.
+    ("smoking", MET, "stopped 364 days ago", {F: _quit(364)}),
+    ("smoking", NOT, "stopped 365 days ago", {F: _quit(365)}),
+    ("smoking", NOT, "stopped 366 days ago", {F: _quit(366)}),
+    (
+        "smoking",
+        UNK,
+        "former smoker, quit date unknown",
+        {F: {"ever_smoked": "yes", "smoking_quit_on": None}},
+    ),
     ("smoking", UNK, "pack-years not recorded", {P: {"smoking_pack_years": None}}),
+    ("smoking", UNK, "vaping not assessed", {F: {"vaping": "unknown"}}),
     ("alternative_diagnosis", MET, "yes", {F: {"alternative_diagnosis": "yes"}}),
     ("alternative_diagnosis", NOT, "no", {}),
     ("alternative_diagnosis", UNK, "not assessed", {F: {"alternative_diagnosis": "unknown"}}),
@@ -191,42 +251,39 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
     (
         "uncontrolled_asthma",
         MET,
-        "one hospitalisation alone",
-        {
-            S: {
-                "act_score": dated(23, 5),
-                "acq_score": dated(0.4, 5),
-                "exacerbations_12m": dated(1, 5),
-                "fev1_post_pctpred": dated(85.0, 5),
-            }
-        },
+        "two hospitalisations alone",
+        {S: _controlled(exacerbations_12m=dated(2, 5), hospitalisations_12m=dated(2, 5))},
     ),
     (
         "uncontrolled_asthma",
         NOT,
-        "controlled on every count",
-        {
-            S: {
-                "act_score": dated(22, 5),
-                "acq_score": dated(0.5, 5),
-                "exacerbations_12m": dated(1, 5),
-                "hospitalisations_12m": dated(0, 5),
-                "fev1_post_pctpred": dated(85.0, 5),
-            }
-        },
+        "one hospitalisation is not repeated",
+        {S: _controlled(exacerbations_12m=dated(1, 5), hospitalisations_12m=dated(1, 5))},
     ),
+    (
+        "uncontrolled_asthma",
+        MET,
+        "rescue inhaler 11.5 puffs a week alone",
+        {S: _controlled(rescue_puffs_per_week=dated(11.5, 5))},
+    ),
+    (
+        "uncontrolled_asthma",
+        NOT,
+        "rescue inhaler 11.4 puffs a week",
+        {S: _controlled(rescue_puffs_per_week=dated(11.4, 5))},
+    ),
+    ("uncontrolled_asthma", NOT, "controlled on every count", {S: _controlled()}),
     (
         "uncontrolled_asthma",
         UNK,
         "ACT 22 but no ACQ and no post-BD spirometry",
-        {
-            S: {
-                "act_score": dated(22, 5),
-                "exacerbations_12m": dated(1, 5),
-                "hospitalisations_12m": dated(0, 5),
-                "fev1_post_pctpred": None,
-            }
-        },
+        {S: _controlled(acq_score=None, fev1_post_pctpred=None)},
+    ),
+    (
+        "uncontrolled_asthma",
+        UNK,
+        "controlled otherwise, rescue use not recorded",
+        {S: _controlled(rescue_puffs_per_week=None)},
     ),
     ("despite_standard_treatment", MET, "step 5, adherent", {}),
     ("despite_standard_treatment", NOT, "step 3", {S: {"gina_step": dated(3, 5)}}),
@@ -299,7 +356,7 @@ def test_the_eligible_candidate_is_eligible_with_every_criterion_as_expected():
 
 
 def test_default_set_cites_a_source_for_every_criterion_and_keeps_exclusions_required():
-    assert DEFAULT.version == "respira-default-2026.11"
+    assert DEFAULT.version == "respira-default-2026.12"
     kinds = {c.kind for c in DEFAULT.criteria}
     assert kinds == {"exclusion", "inclusion", "suitability"}
     for c in DEFAULT.criteria:
@@ -497,6 +554,7 @@ def _only_act(act: Dated[Any]) -> dict[str, Any]:
         "acq_score": None,
         "exacerbations_12m": dated(0, 5),
         "hospitalisations_12m": dated(0, 5),
+        "rescue_puffs_per_week": dated(2.0, 5),
         "fev1_post_pctpred": dated(90.0, 5),
     }
 
@@ -509,13 +567,15 @@ def test_findings_assessed_before_the_infection_window_make_active_infection_unk
 
 
 def test_an_old_history_record_cannot_rule_out_a_recent_exacerbation():
-    # The history record is 40 days old: it cannot say that nothing happened since.
+    # The history record is 40 days old: it cannot say that nothing happened since; only
+    # the question asked on the screening date can (issue 14).
     result = status_of(
         "recent_exacerbation",
         snapshot={
             "last_exacerbation": dated(days(200), 40),
             "last_systemic_corticosteroid_course": dated(days(200), 40),
         },
+        findings={"exacerbation_or_scs_4w": "unknown"},
     )
     assert result.status == UNK
 
@@ -565,5 +625,6 @@ def test_results_serialise_to_plain_json_values():
     result = engine.evaluate(DEFAULT, facts_for(), TODAY)
     as_dict = result.results[5].as_dict()
     assert as_dict["id"] == "recent_exacerbation"
-    assert as_dict["facts"][0]["value"] == days(60).isoformat()
+    assert as_dict["recheck_before_infusion"] is True
+    assert as_dict["facts"][1]["value"] == days(60).isoformat()
     assert set(as_dict) >= {"id", "description", "status", "evidence"}

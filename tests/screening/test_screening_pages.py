@@ -96,12 +96,16 @@ def test_a_screening_page_shows_the_decision_the_criteria_by_kind_and_the_sign_f
     assert 'class="mrn">RSP-' in text
     assert "<strong>Decision: Eligible</strong> — not signed" in text
     assert 'class="notice" role="status" id="decision"' in text
-    assert "respira-default-2026.11" in text
+    assert "respira-default-2026.12" in text
     for heading in ("Exclusion criteria", "Inclusion criteria", "Suitability"):
         assert f">{heading}</h3>" in text
     assert '<span class="badge ok">not met</span>' in text  # an exclusion that does not apply
     assert '<span class="badge ok">met</span>' in text
-    assert "eGFR: 88 mL/min/1.73m²" in text
+    # Shown rounded, the exact value on hover (issue 14).
+    assert (
+        'eGFR: <span class="value" title="Exact value: 88.0 mL/min/1.73m²">88 mL/min/1.73m²</span>'
+        in text
+    )
     assert "By signing you confirm, as the reviewing physician" in text
     assert 'name="password" type="password"' in text
     assert re.search(r'value="approved eligibility"\s*>', text)  # enabled for an eligible one

@@ -10,5 +10,6 @@ STEP = Step(
     name="accounts",
     package=__name__,
     nav=(Nav(N_("Accounts"), "/admin/users", frozenset({Role.ADMIN}), 90),),
+    worklists=("worklist:items",),
     provides={"identity": "service:", "password_check": "service:reverify_password"},
 )

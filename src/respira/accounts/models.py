@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from respira.kit.columns import reference
 from respira.kit.db import Base, UTCDateTime, utcnow
+from respira.kit.ratelimit import RateHitColumns
 
 
 class User(Base):
@@ -29,6 +30,11 @@ class User(Base):
     patient_id: Mapped[int | None] = reference("patients.id", unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The row hash of the audit trail (respira.kit.audit.verify_rows): what an audited
+    # change sets, not the sign-in bookkeeping that changes without an audit record.
+    __audit_row_columns__ = (
+        "id", "email", "name", "role", "password_hash", "is_active", "patient_id", "created_at",
+    )  # fmt: skip
 
     __table_args__ = (
         sa.CheckConstraint(
@@ -37,3 +43,11 @@ class User(Base):
         ),
         sa.CheckConstraint("(role = 'patient') = (patient_id IS NOT NULL)", name="patient_link"),
     )
+
+
+class SignInFailure(RateHitColumns, Base):
+    """One failed sign-in from one client (the keyed hash of its address, see
+    ``respira.kit.ratelimit``) at one moment: the per-address sign-in throttle counts
+    these. Rows older than the window are pruned as new ones come."""
+
+    __tablename__ = "sign_in_failures"

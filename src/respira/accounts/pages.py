@@ -1,4 +1,5 @@
-"""Sign-in and sign-out pages, and the administrator's list of accounts."""
+"""Sign-in and sign-out pages, and the administrator's accounts: create, deactivate,
+activate again and unlock (the same use cases and audit as ``respira users``)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,15 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from respira.accounts import service
-from respira.kit import i18n, tokens
+from respira.kit import i18n, ratelimit, tokens
 from respira.kit.actors import Role
 from respira.kit.config import get_settings
-from respira.kit.errors import NotAuthenticated
+from respira.kit.db import Database, utcnow
+from respira.kit.errors import InvalidInput, NotAuthenticated, RateLimited
 from respira.kit.marks import N_
 from respira.kit.web.deps import PageAccess, Public
 from respira.kit.web.http import remember_language
+from respira.kit.web.forms import Refused
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
 from respira.kit.web.templating import gettext_for
 
@@ -29,6 +32,7 @@ def safe_next(value: str | None) -> str:
 # Notices another step may ask the sign-in page to show (``/login?notice=link-used``):
 # a key in the address, never the text, so that a link cannot put words on the page.
 NOTICES = {"link-used": N_("This link has already been used or has expired. Please sign in.")}
+ENTER_BOTH = N_("Enter your email and your password.")
 
 
 @router.get("/login")
@@ -45,32 +49,43 @@ def login_form(
 
 @router.post("/login")
 def login(post: Post = posts(Public(form=True))) -> Response:
+    """Sign in. The request's own (write) session is never used: sign-in reads, hashes
+    with no transaction open, and writes its outcome in a short transaction."""
     data = post.data
     nxt = safe_next(data.get("next"))
     email = data.get("email", "")[:254]
+    gettext = gettext_for(post.request)
 
-    def again(error: str, status_code: int) -> Response:
-        context = {"next": nxt, "error": error, "email": email}
-        return post.render("accounts/login.html", context, status_code)
+    def again(error: str, status_code: int, retry_after_s: int | None = None) -> Response:
+        context = {"next": nxt, "error": gettext(error), "email": email}
+        response = post.render("accounts/login.html", context, status_code)
+        if retry_after_s is not None:
+            response.headers["Retry-After"] = str(retry_after_s)
+        return response
 
     if not data.get("email", "").strip() or not data.get("password"):
-        return again("Enter your email and your password.", 422)
+        return again(ENTER_BOTH, 422)
+    db: Database = post.request.app.state.db
+    client = ratelimit.request_client_key(post.request)
     try:
-        user = service.authenticate(post.session, email, data.get("password", "")[:1024])
+        signed_in = service.authenticate(db, email, data.get("password", ""), client=client)
     except NotAuthenticated as exc:
         return again(exc.message, 401)
+    except RateLimited as exc:
+        return again(exc.message, 429, exc.retry_after_s)
     response = see_other(nxt)
     settings = get_settings()
     response.set_cookie(
         tokens.SESSION_COOKIE,
-        tokens.make_session_cookie(user.id, user.session_epoch),
+        tokens.make_session_cookie(signed_in.user_id, signed_in.session_epoch),
         max_age=settings.session_max_age_s,
         httponly=True,
         samesite="lax",
         secure=settings.cookie_secure,
         path="/",
     )
-    preferred = service.patient_language(post.session, user)
+    with db.session() as read:
+        preferred = service.patient_language(read, signed_in.actor)
     if preferred and not post.request.cookies.get(tokens.LANG_COOKIE):
         # A patient's pages open in their language unless they chose one on this device.
         remember_language(response, i18n.negotiate(None, None, preferred))
@@ -79,13 +94,127 @@ def login(post: Post = posts(Public(form=True))) -> Response:
 
 @router.post("/logout")
 def logout(call: Call = uses(PageAccess(*Role))) -> Response:
-    assert call.actor.user_id is not None
-    service.sign_out(call.session, call.actor.user_id)
+    service.sign_out(call.session, call.actor)
     response = see_other("/login")
     response.delete_cookie(tokens.SESSION_COOKIE, path="/")
     return response
 
 
+# --- the administrator's accounts: create, deactivate, activate again, unlock -------
+
+ADMIN = PageAccess(Role.ADMIN)
+ROLE_LABELS = {
+    Role.ADMIN: N_("administrator"),
+    Role.PHYSICIAN: N_("physician"),
+    Role.NURSE: N_("nurse"),
+    Role.COORDINATOR: N_("coordinator"),
+    Role.LAB: N_("laboratory"),
+    Role.PATIENT: N_("patient"),
+}
+USERS_FLASH = {"created": N_("The account was created.")}
+ACCOUNT_FLASH = {
+    "deactivated": N_("The account is deactivated: it can no longer sign in."),
+    "activated": N_("The account is active again."),
+    "unlocked": N_("The account is unlocked."),
+}
+RECORD_NUMBER_UNKNOWN = N_("no patient with this record number")
+
+
+def _users(call: Call, form: dict[str, str], refused: Refused | None = None) -> Response:
+    context = {
+        "users": service.list_users(call.session),
+        "now": utcnow(),
+        "form": form,
+        "roles": ROLE_LABELS,
+        "flash": call.flash(USERS_FLASH),
+    }
+    return call.render_form("accounts/users.html", context, refused)
+
+
 @router.get("/admin/users")
-def users_page(call: Call = uses(PageAccess(Role.ADMIN))) -> Response:
-    return call.render("accounts/users.html", {"users": service.list_users(call.session)})
+def users_page(call: Call = uses(ADMIN)) -> Response:
+    return _users(call, {})
+
+
+@router.post("/admin/users")
+def create_account(post: Post = posts(ADMIN)) -> Response:
+    """An account made in the browser: the same use case and audit as ``respira users
+    create``; the administrator gives the first password, which the person changes."""
+    data = post.data
+    form = {k: data.get(k, "") for k in ("email", "name", "role", "record_number")}
+
+    def create() -> service.UserView:
+        patient_id = None
+        if form["record_number"].strip():
+            patient_id = service.patient_by_record_number(post.session, form["record_number"])
+            if patient_id is None:
+                raise InvalidInput({"record_number": RECORD_NUMBER_UNKNOWN})
+        try:
+            return service.create_user(
+                post.session,
+                post.actor,
+                email=form["email"],
+                name=form["name"],
+                role=form["role"],
+                password=data.get("password", ""),
+                patient_id=patient_id,
+            )
+        except InvalidInput as exc:  # the page asks for the record number, not the id
+            errors = dict(exc.errors)
+            if "patient" in errors:
+                errors["record_number"] = errors.pop("patient")
+            raise InvalidInput(errors) from None
+
+    outcome = post.attempt(create)
+    return post.answer(outcome, lambda refused: _users(post, form, refused), "/admin/users?created=1")
+
+
+def _account(
+    call: Call, user_id: int, form: dict[str, str], refused: Refused | None = None
+) -> Response:
+    context = {
+        "user": service.get_user(call.session, user_id),
+        "now": utcnow(),
+        "form": form,
+        "roles": ROLE_LABELS,
+        "flash": call.flash(ACCOUNT_FLASH),
+    }
+    return call.render_form("accounts/account.html", context, refused)
+
+
+@router.get("/admin/users/{user_id}")
+def account_page(user_id: int, call: Call = uses(ADMIN)) -> Response:
+    return _account(call, user_id, {})
+
+
+def _change(post: Post, user_id: int, change: str) -> Response:
+    """Deactivate, activate again or unlock one account, with the reason the audit
+    trail keeps."""
+    email = service.get_user(post.session, user_id).email
+    reason = post.data.get("reason", "")[:500]
+
+    def run() -> service.UserView:
+        if change == "unlocked":
+            return service.unlock(post.session, post.actor, email, reason)
+        return service.set_active(post.session, post.actor, email, change == "activated", reason)
+
+    return post.answer(
+        post.attempt(run),
+        lambda refused: _account(post, user_id, {"reason": reason, "change": change}, refused),
+        f"/admin/users/{user_id}?{change}=1",
+    )
+
+
+@router.post("/admin/users/{user_id}/deactivate")
+def deactivate_account(user_id: int, post: Post = posts(ADMIN)) -> Response:
+    return _change(post, user_id, "deactivated")
+
+
+@router.post("/admin/users/{user_id}/activate")
+def activate_account(user_id: int, post: Post = posts(ADMIN)) -> Response:
+    return _change(post, user_id, "activated")
+
+
+@router.post("/admin/users/{user_id}/unlock")
+def unlock_account(user_id: int, post: Post = posts(ADMIN)) -> Response:
+    return _change(post, user_id, "unlocked")

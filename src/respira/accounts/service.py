@@ -1,27 +1,55 @@
 """Accounts: creating users, signing in with lockout, resolving cookies and tokens to
-an ``Actor``, and re-verifying a password for an e-signature."""
+an ``Actor``, and re-verifying a password for an e-signature.
+
+Signing in never hashes inside a write transaction: the account is read in a short
+read, the password is verified with no transaction open (argon2 takes tens of
+milliseconds and, on SQLite, a write transaction holds the database's single write
+lock), and the outcome is written in a short write transaction of its own. That write
+counts a failure atomically (``UPDATE ... SET failed_logins = failed_logins + 1 ...
+RETURNING``), so that parallel wrong guesses cannot overwrite each other's count; a
+right password signs in only if that same write finds the account still unlocked and
+its password unchanged. Failed sign-ins are also counted per client address (the
+keyed hash of it, see ``respira.kit.ratelimit``): past ``login_rate_limit`` in
+``login_rate_window_s`` the address is answered 429 before any hashing. Each sign-in,
+failed sign-in and sign-out leaves one audit record; an attempted email that matches
+no account is recorded only as its keyed hash (people type passwords into the email
+field), and a password never."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from respira.accounts.models import User
-from respira.accounts.passwords import hash_password, password_problem, verify_password
-from respira.kit import audit, tokens
+from respira.accounts.models import SignInFailure, User
+from respira.accounts.passwords import (
+    MAX_PASSWORD_LENGTH,
+    hash_password,
+    password_problem,
+    verify_password,
+)
+from respira.kit import audit, ratelimit, tokens
 from respira.kit.actors import ALL_ROLES, Actor, Role, require_role
 from respira.kit.config import get_settings
-from respira.kit.db import utcnow
-from respira.kit.errors import InvalidInput, NotAuthenticated
+from respira.kit.db import Database, utcnow
+from respira.kit.errors import InvalidInput, NotAuthenticated, NotFound
+from respira.kit.marks import N_
+from respira.kit.validation import person_name_problem
 
-SIGN_IN_FAILED = (
+SIGN_IN_FAILED = N_(
     "Sign-in failed: the email or password is not correct, or the account is locked "
     "for 15 minutes after 5 failed attempts in a row."
 )
+SIGN_IN_THROTTLED = N_(
+    "Too many failed sign-ins from this address. Please wait a few minutes and try again."
+)
+SIGN_IN_SCOPE = "sign_in"
+INVALID_EMAIL = N_("not a valid email address; write it as name@example.org")
+GIVE_A_REASON = N_("give a reason; it is kept in the audit trail")
 
 
 @dataclass(frozen=True)
@@ -47,7 +75,7 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise InvalidInput({"email": f"not a valid email address ({exc})"}) from exc
+        raise InvalidInput({"email": INVALID_EMAIL}) from exc
 
 
 def create_user(
@@ -67,25 +95,27 @@ def create_user(
     except InvalidInput as exc:
         errors.update(exc.errors)
     if role not in ALL_ROLES:
-        errors["role"] = f"must be one of: {', '.join(sorted(ALL_ROLES))}"
+        errors["role"] = N_("choose one of the roles")
     if not name.strip() or len(name) > 200:
-        errors["name"] = "a name of 1 to 200 characters is required"
-    problem = password_problem(password)
+        errors["name"] = N_("a name of 1 to 200 characters is required")
+    elif problem := person_name_problem(name):
+        errors["name"] = problem
+    problem = password_problem(password, email=email, name=name)
     if problem:
         errors["password"] = problem
     if role == Role.PATIENT and patient_id is None:
-        errors["patient"] = "a patient account must be linked to a patient record"
+        errors["patient"] = N_("a patient account must be linked to a patient record")
     if role != Role.PATIENT and patient_id is not None:
-        errors["patient"] = "only a patient account can be linked to a patient record"
+        errors["patient"] = N_("only a patient account can be linked to a patient record")
     if not errors and session.scalar(select(User.id).where(User.email == email)) is not None:
-        errors["email"] = "an account with this email already exists"
+        errors["email"] = N_("an account with this email already exists")
     if patient_id is not None and not errors:
         from respira.patients import service as patients_service
 
         if not patients_service.exists(session, patient_id):
-            errors["patient"] = "no such patient"
+            errors["patient"] = N_("no such patient")
         elif session.scalar(select(User.id).where(User.patient_id == patient_id)):
-            errors["patient"] = "this patient already has an account"
+            errors["patient"] = N_("this patient already has an account")
     if errors:
         raise InvalidInput(errors)
     user = User(
@@ -103,6 +133,7 @@ def create_user(
         entity_type="user",
         entity_id=user.id,
         action="create",
+        row=user,
         after={
             "email": user.email,
             "name": user.name,
@@ -120,10 +151,8 @@ def set_active(session: Session, actor: Actor, email: str, active: bool, reason:
     working at once; the account and everything it signed stay in the record."""
     require_role(actor, {Role.ADMIN})
     if not reason.strip():
-        raise InvalidInput({"reason": "give a reason; it is kept in the audit trail"})
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None:
-        raise InvalidInput({"email": "no account with this email"})
+        raise InvalidInput({"reason": GIVE_A_REASON})
+    user = _by_email(session, email)
     if user.is_active != active:
         user.is_active = active
         if not active:
@@ -134,6 +163,7 @@ def set_active(session: Session, actor: Actor, email: str, active: bool, reason:
             entity_type="user",
             entity_id=user.id,
             action="activate" if active else "deactivate",
+            row=user,
             before={"is_active": not active},
             after={"is_active": active},
             reason=reason,
@@ -142,74 +172,288 @@ def set_active(session: Session, actor: Actor, email: str, active: bool, reason:
     return _view(user)
 
 
+def _by_email(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise InvalidInput({"email": N_("no account with this email")})
+    return user
+
+
+def unlock(session: Session, actor: Actor, email: str, reason: str) -> UserView:
+    """Unlock an account locked after failed sign-ins (the person called the clinic)
+    before its lockout runs out, and start its failure count again; audited."""
+    require_role(actor, {Role.ADMIN})
+    if not reason.strip():
+        raise InvalidInput({"reason": GIVE_A_REASON})
+    user = _by_email(session, email)
+    if user.locked_until is not None or user.failed_logins:
+        before = {"locked_until": user.locked_until, "failed_logins": user.failed_logins}
+        user.locked_until = None
+        user.failed_logins = 0
+        audit.record(
+            session,
+            actor,
+            entity_type="user",
+            entity_id=user.id,
+            action="unlock",
+            row=user,
+            before=before,
+            after={"locked_until": None, "failed_logins": 0},
+            reason=reason,
+        )
+    session.commit()
+    return _view(user)
+
+
+def patient_by_record_number(session: Session, record_number: str) -> int | None:
+    """The patient a new patient account is for, by the record number staff see."""
+    from respira.patients.models import Patient
+
+    return session.scalar(
+        select(Patient.id).where(Patient.medical_record_number == record_number.strip())
+    )
+
+
+def get_user(session: Session, user_id: int) -> UserView:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("no such account")
+    return _view(user)
+
+
 def list_users(session: Session) -> list[UserView]:
     return [_view(u) for u in session.scalars(select(User).order_by(User.role, User.email))]
 
 
-def _register_failure(session: Session, user: User, actor_for_audit: Actor | None) -> None:
+@dataclass(frozen=True)
+class SignedIn:
+    """A successful sign-in: the account, the session epoch its cookie or token carries
+    and the actor it acts as."""
+
+    user_id: int
+    session_epoch: int
+    actor: Actor
+
+
+def _unlocked(now: dt.datetime) -> Any:
+    return or_(User.locked_until.is_(None), User.locked_until <= now)
+
+
+def _still_open(user_id: int, password_hash: str, now: dt.datetime) -> tuple[Any, ...]:
+    """The account is active, unlocked and still has the password that was checked:
+    the condition of the write that accepts a right password."""
+    return (
+        User.id == user_id,
+        User.is_active.is_(True),
+        User.password_hash == password_hash,
+        _unlocked(now),
+    )
+
+
+def _count_failure(
+    session: Session,
+    user_id: int,
+    now: dt.datetime,
+    actor: Actor,
+    *,
+    action: str,
+    after: dict[str, Any],
+) -> None:
+    """Count one wrong password of an unlocked account in one statement (parallel
+    failures each add one, on SQLite and PostgreSQL alike), audit it as ``action``
+    and lock the account when the count reaches ``login_max_failures``. An account
+    that is inactive or already locked is not counted again (a guess checked while
+    another locked the account): its record says ``counted: false``."""
     s = get_settings()
-    user.failed_logins += 1
-    if user.failed_logins >= s.login_max_failures:
-        user.failed_logins = 0
-        user.locked_until = utcnow() + dt.timedelta(seconds=s.login_lockout_s)
+    failures: int | None = session.execute(
+        update(User)
+        .where(User.id == user_id, User.is_active.is_(True), _unlocked(now))
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    outcome = {**after, "failed_logins": failures} if failures else {**after, "counted": False}
+    audit.record(
+        session,
+        actor,
+        entity_type="user",
+        entity_id=user_id,
+        action=action,
+        after=outcome,
+        row=session.get(User, user_id),
+    )
+    if failures is not None and failures >= s.login_max_failures:
+        until = now + dt.timedelta(seconds=s.login_lockout_s)
+        session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(failed_logins=0, locked_until=until)
+            .execution_options(synchronize_session=False)
+        )
         audit.record(
             session,
-            actor_for_audit or to_actor(user),
+            actor,
             entity_type="user",
-            entity_id=user.id,
+            entity_id=user_id,
             action="lock",
-            after={"locked_until": user.locked_until},
+            after={"locked_until": until},
             reason=f"{s.login_max_failures} failed password entries in a row",
+            row=session.get(User, user_id),
         )
 
 
-def _is_locked(user: User) -> bool:
-    return user.locked_until is not None and user.locked_until > utcnow()
+def _is_locked(locked_until: dt.datetime | None, now: dt.datetime) -> bool:
+    return locked_until is not None and locked_until > now
 
 
-def authenticate(session: Session, email: str, password: str) -> User:
-    """Check a sign-in and commit its effect on the failure counter.
+_ACCOUNT_BY_EMAIL = select(User.id, User.password_hash, User.is_active, User.locked_until).where(
+    User.email == bindparam("email")
+)
 
-    Raises ``NotAuthenticated`` with one message for every kind of failure, so the
-    answer does not tell whether an account exists or is locked.
+
+def authenticate(db: Database, email: str, password: str, *, client: str) -> SignedIn:
+    """Check a sign-in from the client ``client`` (the keyed hash of its address) and
+    write its outcome.
+
+    Raises ``RateLimited`` when the client has used up its failed sign-ins, and
+    ``NotAuthenticated`` with one message for every kind of failure, so that the answer
+    does not tell whether an account exists or is locked.
     """
+    s = get_settings()
+    now = utcnow()
     try:
-        email = normalise_email(email)
+        address: str | None = normalise_email(email)
     except InvalidInput:
-        verify_password(None, password)
-        raise NotAuthenticated(SIGN_IN_FAILED) from None
-    user = session.scalar(select(User).where(User.email == email))
-    if user is None or not user.is_active:
-        verify_password(None, password)
-        raise NotAuthenticated(SIGN_IN_FAILED)
-    if _is_locked(user):
-        verify_password(None, password)
-        raise NotAuthenticated(SIGN_IN_FAILED)
-    if not verify_password(user.password_hash, password):
-        _register_failure(session, user, None)
-        session.commit()
-        raise NotAuthenticated(SIGN_IN_FAILED)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = utcnow()
-    session.commit()
-    return user
+        address = None
+    with db.session() as read:
+        ratelimit.check(
+            read,
+            SignInFailure,
+            scope=SIGN_IN_SCOPE,
+            key=client,
+            limit=s.login_rate_limit,
+            window_s=s.login_rate_window_s,
+            now=now,
+            message=SIGN_IN_THROTTLED,
+        )
+        account = read.execute(_ACCOUNT_BY_EMAIL, {"email": address}).first() if address else None
+    usable = (
+        account is not None
+        and account.is_active
+        and not _is_locked(account.locked_until, now)
+        and len(password) <= MAX_PASSWORD_LENGTH
+    )
+    # No transaction is open here: the hash takes its time without holding anything.
+    right = verify_password(
+        account.password_hash if usable and account else None, password[:MAX_PASSWORD_LENGTH]
+    )
+    with db.transaction() as write:
+        if right and account is not None:
+            signed_in = _sign_in(write, account, now, client)
+            if signed_in is not None:
+                return signed_in
+        _sign_in_failed(write, account, address or email.strip().lower()[:254], now, client)
+    raise NotAuthenticated(SIGN_IN_FAILED)
+
+
+def _sign_in(session: Session, account: Any, now: dt.datetime, client: str) -> SignedIn | None:
+    """Sign the account in if it is still active and unlocked and its password is still
+    the one checked (all in the same statement), with one audit record."""
+    row = session.execute(
+        update(User)
+        .where(*_still_open(account.id, account.password_hash, now))
+        .values(failed_logins=0, locked_until=None, last_login_at=now)
+        .returning(User.session_epoch, User.role, User.name, User.patient_id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
+        return None
+    actor = Actor(user_id=account.id, role=row.role, name=row.name, patient_id=row.patient_id)
+    audit.record(
+        session,
+        actor,
+        entity_type="user",
+        entity_id=account.id,
+        action="sign_in",
+        after={"client": client},
+        row=session.get(User, account.id),
+    )
+    return SignedIn(account.id, row.session_epoch, actor)
+
+
+def _sign_in_failed(
+    session: Session, account: Any, attempted: str, now: dt.datetime, client: str
+) -> None:
+    """Count a failed sign-in toward the client's throttle and, for an account, toward
+    its lockout; one audit record (two when the account locks)."""
+    s = get_settings()
+    ratelimit.count(
+        session,
+        SignInFailure,
+        scope=SIGN_IN_SCOPE,
+        key=client,
+        window_s=s.login_rate_window_s,
+        now=now,
+    )
+    if account is None:
+        email_key = ratelimit.keyed_hash(s.resolved_secret_key(), "sign-in-email", attempted)
+        audit.record(
+            session,
+            Actor.public(),
+            entity_type="sign_in",
+            entity_id=email_key,
+            action="sign_in_failed",
+            after={"client": client, "account": "unknown"},
+        )
+        return
+    _count_failure(
+        session, account.id, now, Actor.public(), action="sign_in_failed", after={"client": client}
+    )
 
 
 def reverify_password(session: Session, user_id: int, password: str) -> User | None:
-    """For an e-signature: the signer's password again. On failure, the caller's
-    pending work is rolled back, the failure is counted (and may lock the account)
-    and committed, and None is returned."""
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
+    """For an e-signature: the signer's password again, in the caller's (signing)
+    transaction. A right password counts only if, in the same statement that resets the
+    failure count, the account is found active, unlocked and with that password. On
+    failure, the caller's pending work is rolled back (which ends its transaction and,
+    on SQLite, releases the write lock), the failure is counted atomically in a short
+    transaction of its own (and may lock the account) and committed, and None is
+    returned.
+
+    The hash itself is computed while the caller's transaction is open: every signing
+    use case reads the record it signs before it asks for the signature, so on SQLite
+    that transaction already holds the write lock. Only a signed-in user can reach this,
+    and at most ``login_max_failures`` wrong passwords per lockout period."""
+    now = utcnow()
+    account = session.execute(
+        select(User.password_hash, User.is_active, User.locked_until).where(User.id == user_id)
+    ).first()
+    if account is None or not account.is_active:
         return None
-    if not _is_locked(user) and verify_password(user.password_hash, password):
-        user.failed_logins = 0
-        return user
+    right = not _is_locked(account.locked_until, now) and verify_password(
+        account.password_hash, password[:MAX_PASSWORD_LENGTH]
+    )
+    if right and len(password) <= MAX_PASSWORD_LENGTH:
+        still = session.execute(
+            update(User)
+            .where(*_still_open(user_id, account.password_hash, now))
+            .values(failed_logins=0)
+            .returning(User.id)
+            .execution_options(synchronize_session=False)
+        ).scalar()
+        if still is not None:
+            return session.get(User, user_id)
     session.rollback()
-    user = session.get(User, user_id)
-    if user is not None and not _is_locked(user):
-        _register_failure(session, user, None)
+    signer = session.get(User, user_id)
+    if signer is not None:
+        _count_failure(
+            session,
+            user_id,
+            utcnow(),
+            to_actor(signer),
+            action="signature_password_failed",
+            after={},
+        )
         session.commit()
     return None
 
@@ -220,7 +464,7 @@ def start_session(session: Session, user_id: int) -> tuple[str, Actor] | None:
     and the actor, or None when the account is inactive or locked. Records the sign-in
     time in the caller's transaction (the caller commits)."""
     user = session.get(User, user_id, with_for_update=True)
-    if user is None or not user.is_active or _is_locked(user):
+    if user is None or not user.is_active or _is_locked(user.locked_until, utcnow()):
         return None
     user.last_login_at = utcnow()
     return tokens.make_session_cookie(user.id, user.session_epoch), to_actor(user)
@@ -233,12 +477,12 @@ def set_own_password(session: Session, actor: Actor, password: str) -> str:
     session cookie for this one. The caller commits."""
     if actor.user_id is None:
         raise NotAuthenticated("please sign in")
-    problem = password_problem(password)
-    if problem:
-        raise InvalidInput({"password": problem})
     user = session.get(User, actor.user_id, with_for_update=True)
     if user is None or not user.is_active:
         raise NotAuthenticated("please sign in")
+    problem = password_problem(password, email=user.email, name=user.name)
+    if problem:
+        raise InvalidInput({"password": problem})
     user.password_hash = hash_password(password)
     user.session_epoch += 1
     user.failed_logins = 0
@@ -249,15 +493,25 @@ def set_own_password(session: Session, actor: Actor, password: str) -> str:
         entity_type="user",
         entity_id=user.id,
         action="set_password",
+        row=user,
         after={"password": "changed"},
     )
     return tokens.make_session_cookie(user.id, user.session_epoch)
 
 
-def sign_out(session: Session, user_id: int) -> None:
-    user = session.get(User, user_id)
+def sign_out(session: Session, actor: Actor) -> None:
+    """End every session and token of the account (the epoch moves on), audited."""
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
     if user is not None:
         user.session_epoch += 1
+        audit.record(
+            session,
+            actor,
+            entity_type="user",
+            entity_id=user.id,
+            action="sign_out",
+            row=user,
+        )
         session.commit()
 
 
@@ -304,12 +558,12 @@ def count_users(session: Session) -> int:
     return session.scalar(select(func.count(User.id))) or 0
 
 
-def patient_language(session: Session, user: User) -> str | None:
+def patient_language(session: Session, actor: Actor) -> str | None:
     """A patient account's preferred language (from the patient's record), so that the
     patient's pages open in it; None for staff and for a patient without one."""
-    if user.patient_id is None:
+    if actor.patient_id is None:
         return None
     from respira.patients import service as patients_service  # as in create_user
 
-    patient = patients_service.get_visible(session, to_actor(user), user.patient_id)
+    patient = patients_service.get_visible(session, actor, actor.patient_id)
     return patient.preferred_language or None

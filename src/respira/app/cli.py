@@ -24,7 +24,9 @@ db_app = typer.Typer(
     help="Create, upgrade or downgrade the database schema (Alembic).", no_args_is_help=True
 )
 users_app = typer.Typer(help="Create and list user accounts.", no_args_is_help=True)
-audit_app = typer.Typer(help="Check the hash-chained audit trail.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="Check, anchor and re-key the keyed audit chain.", no_args_is_help=True
+)
 demo_app = typer.Typer(help="A demo clinic with synthetic patients.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
@@ -153,21 +155,16 @@ def users_create(
     ),
 ) -> None:
     """Create an account. The password is prompted twice (never an argument)."""
-    from sqlalchemy import select
-
     from respira.accounts import service
     from respira.kit.actors import Actor
     from respira.kit.errors import InvalidInput
-    from respira.patients.models import Patient
 
     password = _read_password(password_stdin)
     database = _database()
     with database.transaction() as session:
         patient_id = None
         if patient:
-            patient_id = session.scalar(
-                select(Patient.id).where(Patient.medical_record_number == patient.strip())
-            )
+            patient_id = service.patient_by_record_number(session, patient)
             if patient_id is None:
                 err.print(f"error: no patient with record number {patient}")
                 raise typer.Exit(2)
@@ -188,7 +185,7 @@ def users_create(
     console.print(f"Created {user.role} account {user.email} (id {user.id}).")
 
 
-def _set_active(email: str, active: bool, reason: str) -> None:
+def _set_active(email: str, active: bool, reason: str, *, unlock: bool = False) -> None:
     from respira.accounts import service
     from respira.kit.actors import Actor
     from respira.kit.errors import InvalidInput
@@ -196,12 +193,18 @@ def _set_active(email: str, active: bool, reason: str) -> None:
     database = _database()
     with database.transaction() as session:
         try:
-            user = service.set_active(session, Actor.system(), email, active, reason)
+            if unlock:
+                user = service.unlock(session, Actor.system(), email, reason)
+            else:
+                user = service.set_active(session, Actor.system(), email, active, reason)
         except InvalidInput as exc:
             for field, message in exc.errors.items():
                 err.print(f"error: {field}: {message}")
             raise typer.Exit(2) from None
-    console.print(f"{user.email} is now {'active' if user.is_active else 'inactive'}.")
+    if unlock:
+        console.print(f"{user.email} is unlocked.")
+    else:
+        console.print(f"{user.email} is now {'active' if user.is_active else 'inactive'}.")
 
 
 @users_app.command("deactivate")
@@ -223,6 +226,15 @@ def users_activate(
     _set_active(email, True, reason)
 
 
+@users_app.command("unlock")
+def users_unlock(
+    email: str = typer.Argument(..., help="The account's email."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the audit trail)."),
+) -> None:
+    """Unlock an account locked after failed sign-ins, before its lockout runs out."""
+    _set_active(email, True, reason, unlock=True)
+
+
 @users_app.command("list")
 def users_list() -> None:
     """List accounts with their role and status."""
@@ -239,8 +251,17 @@ def users_list() -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Recompute the whole hash chain. Exit 0 when intact; 1 naming the first broken record."""
+def audit_verify(
+    records: bool = typer.Option(
+        False,
+        "--records",
+        help="Also compare every audited row (patients, users, clinical records) with its "
+        "audit trail: finds rows edited, inserted or deleted behind the application.",
+    ),
+) -> None:
+    """Check the audit trail: every record's HMAC under the audit key, the chain against
+    the latest anchor (truncation, rewriting), an empty trail in a database with data,
+    and with --records the rows themselves. Exit 0 when intact, 1 naming what is wrong."""
     from sqlalchemy import func, select
 
     from respira.kit import audit
@@ -249,8 +270,7 @@ def audit_verify() -> None:
     session = database.session()
     try:
         total = session.scalar(select(func.count(audit.AuditRecord.id))) or 0
-        show = sys.stderr.isatty() and total > 50_000
-        if show:
+        if sys.stderr.isatty() and total > 50_000:
             with Progress(
                 TextColumn("verifying"),
                 BarColumn(),
@@ -259,21 +279,150 @@ def audit_verify() -> None:
                 console=err,
             ) as progress:
                 task = progress.add_task("verify", total=total)
-                report = audit.verify_chain(
-                    session, progress=lambda n: progress.update(task, completed=n)
+                verdict = audit.verify(
+                    session,
+                    records=records,
+                    progress=lambda n: progress.update(task, completed=n),
                 )
         else:
-            report = audit.verify_chain(session)
+            verdict = audit.verify(session, records=records)
     finally:
         session.close()
-    if report.ok:
-        console.print(f"Audit trail intact: {report.checked} records checked.")
+        database.dispose()
+    for note in verdict.notes:
+        err.print(f"note: {note}", soft_wrap=True)
+    if verdict.ok:
+        rows = f"; {verdict.rows.checked} rows match their trail" if verdict.rows else ""
+        console.print(
+            f"Audit trail intact: {verdict.chain.checked} records checked, head seq "
+            f"{verdict.chain.head_seq}{rows}."
+        )
         return
-    err.print(
-        f"Audit trail BROKEN at record seq {report.broken_seq} (id {report.broken_id}): "
-        f"{report.problem}. {report.checked} records before it are intact."
-    )
+    err.print(f"Audit trail BROKEN ({len(verdict.problems)} problems):", soft_wrap=True)
+    for problem in verdict.problems:
+        err.print(f"  - {problem}", soft_wrap=True)
     raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor() -> None:
+    """Append the chain's head to the anchor file now (the jobs process does it too)."""
+    from respira.kit import audit
+
+    database = _database()
+    try:
+        with database.transaction() as session:
+            anchor = audit.write_anchor(session, note="operator")
+    finally:
+        database.dispose()
+    if anchor is None:
+        console.print("The audit trail is empty: nothing to anchor.")
+        return
+    console.print(f"Anchored seq {anchor.seq} hash {anchor.hash} in {audit.anchor_path()}.")
+
+
+@audit_app.command("head")
+def audit_head() -> None:
+    """Print the chain's head (seq, hash, time) as one keyed line, for the operator to
+    keep somewhere else than this machine (a printout, a ticket, a password manager)."""
+    from respira.kit import audit
+    from respira.kit.db import utcnow
+
+    database = _database()
+    try:
+        with database.session() as session:
+            seq, head_hash, first = audit.head(session)
+    finally:
+        database.dispose()
+    if first is None:
+        console.print("The audit trail is empty.")
+        return
+    anchor = audit.Anchor(seq, head_hash, first, utcnow().isoformat(), "head")
+    key = audit.audit_key()
+    console.print(f"seq {seq}\nhash {head_hash}\nkey id {audit.key_id(key)}")
+    print(anchor.line(key))
+
+
+@audit_app.command("rekey")
+def audit_rekey() -> None:
+    """Once, after upgrading from a Respira without keyed chains: re-chain the existing
+    plain-SHA-256 trail under the audit key (refused unless that trail is intact and not
+    keyed yet), audited, then anchor the head."""
+    from respira.kit import audit
+    from respira.kit.actors import Actor
+    from respira.kit.errors import InvalidInput
+
+    database = _database()
+    try:
+        with database.transaction() as session:
+            try:
+                n = audit.rekey(session, Actor.system("respira audit rekey"))
+            except InvalidInput as exc:
+                for message in exc.errors.values():
+                    err.print(f"error: {message}", soft_wrap=True)
+                raise typer.Exit(1) from None
+        with database.transaction() as session:
+            audit.write_anchor(session, note="rekey")
+    finally:
+        database.dispose()
+    console.print(f"{n} records re-chained under the audit key; head anchored.")
+
+
+@app.command()
+def backup(
+    out: str = typer.Option(..., "--out", help="The backup file to write (must not exist)."),
+) -> None:
+    """Back up the live database (SQLite online backup, or pg_dump custom format), with
+    the audit chain's head beside it in OUT.anchor."""
+    from pathlib import Path
+
+    from respira.kit import audit
+    from respira.kit import backup as backups
+
+    database = _database()
+    try:
+        with database.transaction() as session:
+            audit.write_anchor(session)
+        result = backups.backup(database, Path(out))
+    except backups.BackupError as exc:
+        err.print(f"error: {exc}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    head = f"head seq {result.anchor.seq}" if result.anchor else "empty audit trail"
+    console.print(
+        f"Backed up to {result.path} ({result.bytes / 1e6:.1f} MB, {head}) in "
+        f"{result.seconds:.1f} s."
+    )
+
+
+@app.command()
+def restore(
+    source: str = typer.Argument(..., help="A file written by `respira backup`."),
+) -> None:
+    """Restore a backup into an EMPTY database (RESPIRA_DATABASE_URL: a new SQLite file,
+    or a newly created PostgreSQL database), then verify its audit chain and anchor."""
+    from pathlib import Path
+
+    from respira.kit import backup as backups
+
+    steps.load()
+    try:
+        result = backups.restore(get_settings().database_url, Path(source))
+    except backups.BackupError as exc:
+        err.print(f"error: {exc}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    for note in result.notes + result.verdict.notes:
+        err.print(f"note: {note}", soft_wrap=True)
+    if not result.verdict.ok:
+        err.print("Restored, but the audit trail is BROKEN:", soft_wrap=True)
+        for problem in result.verdict.problems:
+            err.print(f"  - {problem}", soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(
+        f"Restored in {result.seconds:.1f} s; audit trail intact: "
+        f"{result.verdict.chain.checked} records, head seq {result.verdict.chain.head_seq}."
+    )
 
 
 @jobs_app.command("once")

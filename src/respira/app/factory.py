@@ -14,7 +14,7 @@ from respira import __version__
 from respira.app import steps, system
 from respira.kit.config import Settings, get_settings
 from respira.kit.db import Database
-from respira.kit.web import errors, templating
+from respira.kit.web import api_docs, errors, limits, openapi, templating
 from respira.kit.web.middleware import RespiraMiddleware
 
 STATIC_DIR = Path(templating.__file__).parent / "static"
@@ -44,18 +44,28 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         banners=loaded.banners(),
     )
 
+    # Every route's request passes the guard before the route reads it: body limits, no
+    # body read for a protected route without a credential, ids in range, no NUL.
+    limits.guard_routes(routers())
     for router in routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    api_docs.mount(app)
+    openapi.install(app)
     errors.install(app)
-    app.add_middleware(RespiraMiddleware, cookie_secure=settings.cookie_secure)
+    app.add_middleware(
+        RespiraMiddleware,
+        cookie_secure=settings.cookie_secure,
+        allowed_hosts=settings.allowed_hosts,
+        hsts_max_age_s=settings.hsts_max_age_s,
+    )
     return app
 
 
 def routers() -> list[APIRouter]:
     """Every router of the app: the shell's own, then each step's from its manifest
     (the access-matrix test walks these)."""
-    return [system.router, *steps.load().routers()]
+    return [system.router, api_docs.router, *steps.load().routers()]
 
 
 def app_from_env() -> FastAPI:

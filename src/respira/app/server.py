@@ -10,6 +10,12 @@ With ``SO_REUSEPORT`` (Linux, the BSDs) every worker binds its own socket to the
 address and the kernel spreads new connections over them evenly. ``run`` starts one
 process per worker, restarts a worker that dies, and stops them all on SIGINT/SIGTERM.
 Where the platform lacks ``SO_REUSEPORT`` it falls back to Uvicorn's own workers.
+
+``SO_REUSEPORT`` would also let a second Respira bind the same port and take half of the
+connections, so ``run`` first makes sure that nothing listens there yet (a bind without
+``SO_REUSEPORT``, which fails while any socket listens on the port) and refuses to start
+otherwise. It also refuses plain HTTP (``insecure_http_localhost``) on any address but
+the loopback interface.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ import time
 from typing import Any
 
 import uvicorn
+
+from respira.kit.config import LOOPBACK_HOSTS, get_settings
 
 APP = "respira.app.factory:app_from_env"
 log = logging.getLogger("respira.server")
@@ -51,6 +59,41 @@ def _reuseport_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class CannotServe(SystemExit):
+    """Why ``run`` refuses to start (the command prints it and exits with status 1)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Refuse to start when another process (another Respira) already listens on the
+    address: a bind without ``SO_REUSEPORT`` fails while any socket listens there."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise CannotServe(
+                f"Cannot serve on {host}:{port}: {exc.strerror or exc}. Another process "
+                "(perhaps another Respira) is already listening there; stop it or choose "
+                "another --port."
+            ) from exc
+
+
+def ensure_transport_allowed(host: str) -> None:
+    """Plain HTTP (``insecure_http_localhost``) is for this machine only."""
+    if get_settings().insecure_http_localhost and host.lower() not in LOOPBACK_HOSTS:
+        raise CannotServe(
+            f"RESPIRA_INSECURE_HTTP_LOCALHOST serves plain HTTP and only on this machine; "
+            f"it may not listen on {host}. Serve on 127.0.0.1 behind a TLS proxy, or unset it."
+        )
+
+
 def _worker(host: str, port: int, proxy_headers: bool, log_level: str) -> None:
     sock = _reuseport_socket(host, port)
     uvicorn.Server(_config(host, port, proxy_headers, log_level)).run(sockets=[sock])
@@ -59,6 +102,8 @@ def _worker(host: str, port: int, proxy_headers: bool, log_level: str) -> None:
 def run(
     host: str, port: int, workers: int, *, proxy_headers: bool = False, log_level: str = "info"
 ) -> None:
+    ensure_transport_allowed(host)
+    ensure_port_free(host, port)
     if workers == 1:
         uvicorn.Server(_config(host, port, proxy_headers, log_level)).run()
         return

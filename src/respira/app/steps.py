@@ -79,6 +79,11 @@ class Loaded:
     def banners(self) -> list[Any]:
         return [step.resolve(ref) for step in self.steps for ref in step.banners]
 
+    def worklists(self) -> list[Any]:
+        """The worklist providers, ``fn(session, actor) -> list[WorkItem]``, in the
+        app's order of steps."""
+        return [step.resolve(ref) for step in self.steps for ref in step.worklists]
+
     def listeners(self) -> dict[str, list[Any]]:
         found: dict[str, list[Any]] = {}
         for step in self.steps:

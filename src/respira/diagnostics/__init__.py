@@ -7,4 +7,5 @@ STEP = Step(
     name="diagnostics",
     package=__name__,
     sections=(Section(30, "diagnostics/_patient_section.html", "pages:patient_section"),),
+    worklists=("worklist:items",),
 )

@@ -67,8 +67,13 @@ def _range(column: str, low: float, high: float, *, nullable: bool = True) -> st
 
 class SpirometrySession(Recorded, Base):
     """Pre- and post-bronchodilator spirometry with the inputs the reference equations
-    used (age, height and sex from the patient record on the visit date) and the
-    interpretation computed by ``respira.science.spirometry``."""
+    used (sex from the patient record, age on the visit date, the height measured at the
+    session or the newest recorded one, with ``height_source`` saying which) and the
+    interpretation computed by ``respira.science.spirometry``.
+
+    A session of a patient whose age lies outside the equations (GLI: 3–95 years) is
+    stored without reference values: no ``results`` rows, ``pattern``, ``severity`` and
+    ``bdr`` null, and a note saying so."""
 
     __tablename__ = "spirometry_sessions"
 
@@ -88,9 +93,11 @@ class SpirometrySession(Recorded, Base):
     sex: Mapped[str] = mapped_column(sa.String(1), nullable=False)
     age_years: Mapped[float] = mapped_column(sa.Float, nullable=False)
     height_cm: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    height_source: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     equations_version: Mapped[str] = mapped_column(sa.String(500), nullable=False)
-    # The interpretation (ATS/ERS 2022; BDR also by the 2005 rule).
-    pattern: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    # The interpretation (ATS/ERS 2022; BDR also by the 2005 rule); null pattern: no
+    # reference values for the age.
+    pattern: Mapped[str | None] = mapped_column(sa.String(64))
     severity: Mapped[str | None] = mapped_column(sa.String(64))
     bdr: Mapped[bool | None] = mapped_column(sa.Boolean)
     bdr_fev1_pct_pred_change: Mapped[float | None] = mapped_column(sa.Float)
@@ -109,6 +116,11 @@ class SpirometrySession(Recorded, Base):
         sa.CheckConstraint(RETRACTION_CONSISTENT, name="retraction"),
         sa.CheckConstraint("equations IN ('gli-global', 'gli-2012')", name="equations"),
         sa.CheckConstraint("sex IN ('M', 'F')", name="sex"),
+        sa.CheckConstraint(_range("height_cm", 40, 250, nullable=False), name="height_range"),
+        sa.CheckConstraint(
+            "height_source IN ('measured', 'previous_session', 'patient_record')",
+            name="height_source",
+        ),
         sa.CheckConstraint(_range("fev1_pre_l", 0.2, 8, nullable=False), name="fev1_pre_range"),
         sa.CheckConstraint(_range("fvc_pre_l", 0.2, 10, nullable=False), name="fvc_pre_range"),
         sa.CheckConstraint(_range("fev1_post_l", 0.2, 8), name="fev1_post_range"),

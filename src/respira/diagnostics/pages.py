@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from respira.diagnostics import chart, service
+from respira.diagnostics import chart, labels, service
 from respira.diagnostics.schemas import (
     BIOLOGIC_LABELS,
     ETHNICITY_LABELS,
@@ -76,6 +76,14 @@ def words(value: str | None) -> str:
     return "—" if value is None else value.replace("_", " ")
 
 
+# The message ids of the science's codes, for the templates to translate with ``_()``.
+LABELS: dict[str, Any] = {
+    "pattern_label": labels.pattern_label,
+    "phenotype_label": labels.phenotype_label,
+    "severity_label": labels.severity_label,
+}
+
+
 # --- the patient's page section -------------------------------------------------------
 
 
@@ -90,6 +98,7 @@ def patient_section(session: Session, actor: Actor, patient: PatientOut) -> dict
         "short_instrument": SHORT_INSTRUMENT,
         "words": words,
         "fmt_score": fmt_score,
+        **LABELS,
     }
 
 
@@ -173,10 +182,11 @@ def _charts(visit: VisitOut) -> dict[int, Any]:
             title=f"z-scores before and after bronchodilator ({EQUATION_NAMES[s.equations]})",
         )
         for s in visit.spirometry
+        if s.results  # none without reference values for the age
     }
 
 
-EQUATION_NAMES = {"gli-global": "GLI Global 2022", "gli-2012": "GLI-2012"}
+EQUATION_NAMES = service.EQUATION_NAMES
 
 
 def _visit_page(
@@ -191,14 +201,17 @@ def _visit_page(
     visit = service.get_visit(call.session, call.actor, visit_id)
     patient = patients_service.get_patient(call.session, call.actor, visit.patient_id)
     findings = _key_findings(visit)
-    spiro = findings["spirometry"]
-    acq7_default = (
-        f"{spiro.results['fev1_pre'].pctpred:.0f}"
-        if spiro is not None and "fev1_pre" in spiro.results
-        else ""
+    exact_fev1 = _fev1_pctpred(findings)
+    height = (
+        service.spirometry_height_default(call.session, call.actor, visit.id)
+        if call.actor.role in service.WRITE_ROLES and not visit.retracted
+        else None
     )
     saved = call.request.query_params.get("saved")
-    values: dict[str, Any] = {"acq7_7": acq7_default, "equations": "gli-global"}
+    values: dict[str, Any] = {
+        "acq7_7": acq7_shown(exact_fev1),
+        "equations": "gli-global",
+    }
     values.update(form or {})
     return call.render(
         "diagnostics/visit.html",
@@ -227,9 +240,37 @@ def _visit_page(
             "fmt_z": chart.fmt_z,
             "result_rows": RESULT_ROWS,
             "item_labels": QUESTIONNAIRE_ITEM_LABELS,
+            "exact_fev1": exact_fev1,
+            "height_default": height,
+            "height_sources": HEIGHT_SOURCES,
+            **LABELS,
         },
         status_code,
     )
+
+
+# How the visit page says where a session's height came from.
+HEIGHT_SOURCES = {
+    "measured": "measured at this test",
+    "previous_session": "from an earlier test",
+    "patient_record": "from the patient record",
+}
+
+
+def _fev1_pctpred(findings: dict[str, Any]) -> float | None:
+    """The visit's FEV1 % predicted (newest session that stands), unrounded."""
+    spiro = findings["spirometry"]
+    if spiro is None or "fev1_pre" not in spiro.results:
+        return None
+    value: float = spiro.results["fev1_pre"].pctpred
+    return value
+
+
+def acq7_shown(exact: float | None) -> str:
+    """ACQ-7's item 7 as the form shows it, pre-filled from the visit's spirometry: one
+    decimal. A form sent back with this text unchanged is scored from the exact value
+    (``_questionnaire_body``), as the API scores it."""
+    return "" if exact is None else f"{exact:.1f}"
 
 
 RESULT_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -258,6 +299,7 @@ def _markers_body(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]
     }
     body["on_maintenance_ocs"] = data.get("on_maintenance_ocs") or "no"
     body["on_biologic"] = data.get("on_biologic") or "no"
+    body["confirm_low_eosinophils"] = data.get("confirm_low_eosinophils") or "no"
     errors: dict[str, str] = {}
     sensitisations = []
     for i in range(1, SENSITISATION_ROWS + 1):
@@ -278,7 +320,9 @@ def _markers_body(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]
     return body, errors
 
 
-def _questionnaire_body(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+def _questionnaire_body(
+    data: dict[str, str], exact_fev1: float | None
+) -> tuple[dict[str, Any], dict[str, str]]:
     instrument = data.get("instrument", "")
     items = QUESTIONNAIRE_ITEMS.get(instrument)
     if items is None:
@@ -288,6 +332,10 @@ def _questionnaire_body(data: dict[str, str]) -> tuple[dict[str, Any], dict[str,
     for n, item in enumerate(items, start=1):
         name = f"{instrument}_{n}"
         text = data.get(name, "").strip()
+        if instrument == "acq7" and item.kind == "percent" and text == acq7_shown(exact_fev1):
+            # The pre-filled FEV1 % predicted, unchanged: left out, so that the use case
+            # scores item 7 from the spirometry's exact value (95.4 % scores 0, 95 % 1).
+            continue
         if not text:
             errors[name] = f"answer item {n} ({item.label})"
             continue
@@ -344,7 +392,7 @@ def _field_errors(kind: str, data: dict[str, str], errors: dict[str, str]) -> di
 def _record(post: Post, visit_id: int, kind: str) -> Response:
     data = post.data
     # Visibility and "retracted visit" first: a 404 or 409 is not a form error.
-    service.get_visit(post.session, post.actor, visit_id)
+    visit = service.get_visit(post.session, post.actor, visit_id)
     use_case = service.RECORD_USE_CASES[kind]
     pre_errors: dict[str, str] = {}
     if kind == "spirometry":
@@ -352,7 +400,7 @@ def _record(post: Post, visit_id: int, kind: str) -> Response:
     elif kind == "markers":
         raw, pre_errors = _markers_body(data)
     elif kind == "questionnaires":
-        raw, pre_errors = _questionnaire_body(data)
+        raw, pre_errors = _questionnaire_body(data, _fev1_pctpred(_key_findings(visit)))
         if not raw:
             return _visit_page(
                 post, visit_id, open_form=kind, form=data, errors=pre_errors, status_code=422

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from respira.diagnostics import units
 from respira.kit.validation import ClinicalIn as _In
@@ -39,6 +39,10 @@ Biologic = Literal[
 ]
 YesNoUnknown = Literal["yes", "no", "unknown"]
 RecordKind = Literal["spirometry", "markers", "imaging", "questionnaires", "history"]
+#: Where the height a spirometry session used came from: measured at the session, the
+#: patient's previous session, or the patient record.
+HeightSource = Literal["measured", "previous_session", "patient_record"]
+HEIGHT_SOURCES: tuple[str, ...] = ("measured", "previous_session", "patient_record")
 
 ETHNICITY_LABELS: dict[str, str] = {
     "caucasian": "Caucasian",
@@ -88,6 +92,9 @@ SPIROMETRY_MEASURED = (*SPIROMETRY_VOLUMES, "fef2575_pre_l_s")
 class SpirometryIn(_In):
     equations: Equations = "gli-global"
     ethnicity: Ethnicity | None = None
+    # Measured at the session; empty: the newest recorded height (the patient's previous
+    # session's on or before the visit date, else the patient record's).
+    height_cm: Annotated[float, AfterValidator(units.height_cm)] | None = None
     fev1_pre_l: Annotated[float, AfterValidator(units.volume_l("FEV1", 8))] | None = None
     fvc_pre_l: Annotated[float, AfterValidator(units.volume_l("FVC", 10))] | None = None
     fev1_post_l: Annotated[float, AfterValidator(units.volume_l("FEV1", 8))] | None = None
@@ -100,6 +107,7 @@ class SpirometryIn(_In):
 
     _blanks = field_validator(
         "ethnicity",
+        "height_cm",
         "fev1_pre_l",
         "fvc_pre_l",
         "fev1_post_l",
@@ -191,8 +199,10 @@ class SpirometryOut(_RecordOut):
     fef2575_pre_l_s: float | None
     bronchodilator: str | None
     bronchodilator_dose_ug: float | None
+    # Empty, with pattern, severity and the 2022 BDR null, when the equations have no
+    # reference values for the patient's age on the visit date.
     results: dict[str, ReferenceOut]
-    pattern: str
+    pattern: str | None
     severity: str | None
     bdr: bool | None
     bdr_fev1_pct_pred_change: float | None
@@ -202,7 +212,14 @@ class SpirometryOut(_RecordOut):
     sex: Literal["M", "F"]
     age_years: float
     height_cm: float
+    height_source: HeightSource
     notes: list[str]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def reference_values(self) -> bool:
+        """Whether the equations gave reference values (no: the age is outside them)."""
+        return bool(self.results)
 
     @field_validator("results", mode="before")
     @classmethod
@@ -242,12 +259,27 @@ class MarkersIn(_In):
     )
     on_maintenance_ocs: bool = False
     on_biologic: bool = False
+    # A whole count of 1–9 cells/µL is recorded only when confirmed (units.py).
+    confirm_low_eosinophils: bool = False
 
     _blanks = field_validator(
         "blood_eosinophils_per_ul", "feno_ppb", "total_ige_iu_ml", mode="before"
     )(blank_to_none)
 
+    def panel_fields(self) -> dict[str, Any]:
+        """What the panel stores (and the phenotype takes) of the request."""
+        return self.model_dump(exclude={"sensitisations", "confirm_low_eosinophils"})
+
     def problems(self) -> dict[str, str]:
+        eos = self.blood_eosinophils_per_ul
+        if units.is_very_low_eosinophil_count(eos) and not self.confirm_low_eosinophils:
+            assert eos is not None
+            return {
+                "blood_eosinophils_per_ul": units.low_eosinophils_need_confirmation(eos),
+                "confirm_low_eosinophils": (
+                    f"confirm that blood eosinophils of {units.fmt(eos)} cells/µL is right"
+                ),
+            }
         if (
             self.blood_eosinophils_per_ul is None
             and self.feno_ppb is None

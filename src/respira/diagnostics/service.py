@@ -58,9 +58,14 @@ from respira.diagnostics.schemas import (
     VisitSummary,
 )
 from respira.diagnostics.snapshot import (
+    RECORD_MODELS,
+    SOURCE_RECORD_TYPES,
     ClinicalSnapshot,
+    Retraction,
     clinical_snapshot,
     clinical_snapshots,
+    retracted_clause,
+    retracted_records,
 )
 from respira.kit import audit, records
 from respira.kit.actors import Actor, Role, require_role
@@ -74,13 +79,28 @@ from respira.science.control import QuestionnaireError, score_questionnaire
 from respira.science.phenotype import PhenotypeInputError, classify_phenotype
 from respira.science.spirometry import (
     SUMMARY_FIELDS,
+    SessionInterpretation,
+    age_range,
+    bdr_2005,
+    equations_version,
     interpret_session,
     sex_code,
     takes_ethnicity,
 )
 from respira.science.spirometry.errors import SpirometryInputError
 
-__all__ = ["READ_ROLES", "WRITE_ROLES", "ClinicalSnapshot", "clinical_snapshot"]
+__all__ = [
+    "READ_ROLES",
+    "RECORD_MODELS",
+    "SOURCE_RECORD_TYPES",
+    "WRITE_ROLES",
+    "ClinicalSnapshot",
+    "Retraction",
+    "clinical_snapshot",
+    "clinical_snapshots",
+    "retracted_clause",
+    "retracted_records",
+]
 
 WRITE_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN})
 READ_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.PATIENT})
@@ -297,50 +317,143 @@ def work_ups_of_patients(
 _INTERPRETATION = ("equations_version", *SUMMARY_FIELDS)
 
 
-def record_spirometry(
-    session: Session, actor: Actor, visit_id: int, data: SpirometryIn
-) -> SpirometryOut:
-    visit, patient = _recording_at(session, actor, visit_id)
-    errors = data.problems()
-    if patient.height_cm is None:
-        errors["height_cm"] = (
-            "the patient's height is not recorded; record the height (cm) on the patient's "
-            "record first, then enter the spirometry"
+@dataclass(frozen=True)
+class HeightDefault:
+    """The newest recorded height on a visit's date: the patient's previous spirometry
+    session's (``on``: its visit date) or, without one, the patient record's."""
+
+    height_cm: float
+    source: str  # "previous_session" | "patient_record"
+    on: dt.date | None
+
+
+def _height_default(
+    session: Session, visit: DiagnosticVisit, patient: Patient
+) -> HeightDefault | None:
+    row = session.execute(
+        select(SpirometrySession.height_cm, DiagnosticVisit.visit_date)
+        .join(DiagnosticVisit, DiagnosticVisit.id == SpirometrySession.visit_id)
+        .where(
+            DiagnosticVisit.patient_id == patient.id,
+            DiagnosticVisit.visit_date <= visit.visit_date,
+            DiagnosticVisit.retracted_at.is_(None),
+            SpirometrySession.retracted_at.is_(None),
         )
-    _raise_if(errors)
-    assert data.fev1_pre_l is not None and data.fvc_pre_l is not None
-    assert patient.height_cm is not None
-    sex = sex_code(patient.sex_at_birth)
-    age = decimal_age(patient.date_of_birth, visit.visit_date)
-    ethnicity = data.ethnicity if takes_ethnicity(data.equations) else None
-    try:
-        result = interpret_session(
-            data.equations,
+        .order_by(DiagnosticVisit.visit_date.desc(), SpirometrySession.id.desc())
+        .limit(1)
+    ).first()
+    if row is not None:
+        return HeightDefault(row[0], "previous_session", row[1])
+    if patient.height_cm is not None:
+        return HeightDefault(patient.height_cm, "patient_record", None)
+    return None
+
+
+def spirometry_height_default(
+    session: Session, actor: Actor, visit_id: int
+) -> HeightDefault | None:
+    """The height a new spirometry session of this visit takes when none is entered."""
+    require_role(actor, WRITE_ROLES)
+    visit = _load_visit(session, actor, visit_id)
+    return _height_default(session, visit, _patient_of(session, visit))
+
+
+def _interpretation_or_none(
+    data: SpirometryIn, equations: str, sex: str, age: float, height_cm: float
+) -> SessionInterpretation | None:
+    """The interpretation of the session, or ``None`` when the patient's age lies outside
+    the equations (every other input is still checked, at an age they cover)."""
+    ethnicity = data.ethnicity if takes_ethnicity(equations) else None
+
+    def interpret(at_age: float) -> SessionInterpretation:
+        return interpret_session(
+            equations,
             sex=sex,
-            age=age,
-            height_cm=patient.height_cm,
+            age=at_age,
+            height_cm=height_cm,
             ethnicity=ethnicity,
             **data.measured(),
         )
+
+    low, high = age_range(equations, "fev1")
+    try:
+        if low <= age <= high:
+            return interpret(age)
+        interpret(min(max(age, low), high))  # the other inputs' checks
+        return None
     except SpirometryInputError as exc:
-        field = _SCIENCE_FIELDS.get(exc.field, exc.field)
-        message = str(exc)
-        if exc.field == "age":
-            message = (
-                f"the patient's age on the visit date ({age:.1f} years) cannot be "
-                f"interpreted: {message}"
+        raise InvalidInput({_SCIENCE_FIELDS.get(exc.field, exc.field): str(exc)}) from exc
+
+
+def _no_reference_note(equations: str, age: float) -> str:
+    low, high = age_range(equations, "fev1")
+    return (
+        f"no reference values for this age: {EQUATION_NAMES[equations]} covers ages "
+        f"{low:g}–{high:g} years and the patient was {age:.1f} on the visit date; the "
+        "measured values are stored without predicted values, z-scores, limits of normal "
+        "or an interpretation"
+    )
+
+
+#: The equation sets as people name them (pages and notes).
+EQUATION_NAMES = {"gli-global": "GLI Global 2022", "gli-2012": "GLI-2012"}
+
+
+def record_spirometry(
+    session: Session, actor: Actor, visit_id: int, data: SpirometryIn
+) -> SpirometryOut:
+    """Record a session. The reference equations take the height measured at the
+    session (``data.height_cm``) or, when none was entered, the newest recorded one
+    (``_height_default``); a patient whose age lies outside the equations gets the
+    session stored without reference values."""
+    visit, patient = _recording_at(session, actor, visit_id)
+    errors = data.problems()
+    height: float | None = data.height_cm
+    height_source = "measured"
+    if height is None:
+        default = _height_default(session, visit, patient)
+        if default is None:
+            errors["height_cm"] = (
+                "enter the height measured at this test (cm): no earlier spirometry or "
+                "patient record gives one"
             )
-        raise InvalidInput({field: message}) from exc
+        else:
+            height, height_source = default.height_cm, default.source
+    _raise_if(errors)
+    assert data.fev1_pre_l is not None and data.fvc_pre_l is not None and height is not None
+    sex = sex_code(patient.sex_at_birth)
+    age = decimal_age(patient.date_of_birth, visit.visit_date)
+    ethnicity = data.ethnicity if takes_ethnicity(data.equations) else None
+    result = _interpretation_or_none(data, data.equations, sex, age, height)
+    if result is not None:
+        interpretation: dict[str, Any] = {name: getattr(result, name) for name in _INTERPRETATION}
+        notes = list(result.notes)
+        results = [SpirometryResult(key=key, **asdict(r)) for key, r in result.results.items()]
+    else:
+        legacy = (
+            None
+            if data.fev1_post_l is None or data.fvc_post_l is None
+            else bdr_2005(data.fev1_pre_l, data.fev1_post_l, data.fvc_pre_l, data.fvc_post_l) == 1
+        )
+        # Only the 2005 BDR rule needs no predicted value.
+        interpretation = {
+            **dict.fromkeys(SUMMARY_FIELDS),
+            "equations_version": equations_version(data.equations),
+            "bdr_2005": legacy,
+        }
+        notes = [_no_reference_note(data.equations, age)]
+        results = []
     row = SpirometrySession(
         visit_id=visit.id,
-        **data.model_dump(exclude={"ethnicity"}),
+        **data.model_dump(exclude={"ethnicity", "height_cm"}),
         ethnicity=ethnicity,
         sex=sex,
         age_years=age,
-        height_cm=patient.height_cm,
-        **{name: getattr(result, name) for name in _INTERPRETATION},
-        notes=list(result.notes),
-        results=[SpirometryResult(key=key, **asdict(r)) for key, r in result.results.items()],
+        height_cm=height,
+        height_source=height_source,
+        **interpretation,
+        notes=notes,
+        results=results,
         **records.stamp(actor),
     )
     return _store(session, actor, row, "spirometry_session", SpirometryOut)
@@ -355,13 +468,14 @@ def record_markers(session: Session, actor: Actor, visit_id: int, data: MarkersI
     age = decimal_age(patient.date_of_birth, visit.visit_date)
     try:
         # The panel's fields are the classification's inputs, under the same names.
-        phenotype = classify_phenotype(age_years=age, **dict(data))
+        inputs = {k: v for k, v in dict(data).items() if k != "confirm_low_eosinophils"}
+        phenotype = classify_phenotype(age_years=age, **inputs)
     except PhenotypeInputError as exc:
         field = "visit_date" if exc.field == "age_years" else exc.field
         raise InvalidInput({field: str(exc)}) from exc
     row = MarkerPanel(
         visit_id=visit.id,
-        **data.model_dump(exclude={"sensitisations"}),
+        **data.panel_fields(),
         age_years=age,
         phenotype=phenotype.label,
         phenotype_detail=phenotype.as_dict(),
@@ -436,6 +550,39 @@ def record_history(session: Session, actor: Actor, visit_id: int, data: HistoryI
 _INSTRUMENT_AGES = {"act": (12.0, None), "cact": (4.0, 12.0)}
 
 
+def _visit_fev1_pctpred(session: Session, visit_id: int) -> float | None:
+    """The pre-bronchodilator FEV1 % predicted of the visit's newest spirometry session
+    that stands, unrounded (ACQ-7's item 7), or ``None`` without one (or when that
+    session has no reference values); the visit page pre-fills the same value."""
+    newest = (
+        select(SpirometrySession.id)
+        .where(SpirometrySession.visit_id == visit_id, SpirometrySession.retracted_at.is_(None))
+        .order_by(SpirometrySession.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return session.scalar(
+        select(SpirometryResult.pctpred).where(
+            SpirometryResult.session_id == newest, SpirometryResult.key == "fev1_pre"
+        )
+    )
+
+
+def _acq7_fev1(session: Session, visit: DiagnosticVisit) -> float:
+    """ACQ-7 sent without its seventh answer scores item 7 from the visit's spirometry,
+    at full precision, so that the page and the API score the same value (rounding
+    95.4 % to 95 % would move the item from 0 to 1)."""
+    found = _visit_fev1_pctpred(session, visit.id)
+    if found is None:
+        raise InvalidInput(
+            {
+                "answers.6": "no spirometry with reference values is recorded at this visit: "
+                "enter the pre-bronchodilator FEV1 % predicted as the seventh answer"
+            }
+        )
+    return found
+
+
 def record_questionnaire(
     session: Session, actor: Actor, visit_id: int, data: QuestionnaireIn
 ) -> QuestionnaireOut:
@@ -450,15 +597,18 @@ def record_questionnaire(
                 f"the patient is {int(age)} on the visit date"
             }
         )
+    answers = list(data.answers)
+    if data.instrument == "acq7" and len(answers) == len(control.ITEMS["acq7"]) - 1:
+        answers.append(_acq7_fev1(session, visit))
     try:
-        scored = score_questionnaire(data.instrument, data.answers)
+        scored = score_questionnaire(data.instrument, answers)
     except QuestionnaireError as exc:
         field = f"answers.{exc.item - 1}" if exc.item is not None else "answers"
         raise InvalidInput({field: str(exc)}) from exc
     row = QuestionnaireResponse(
         visit_id=visit.id,
         instrument=data.instrument,
-        answers=list(data.answers),
+        answers=answers,
         score=scored.score,
         band=scored.band,
         algorithm_version=scored.algorithm_version,

@@ -22,8 +22,8 @@ Rules of the filling (retracted visits and records never count):
   is ``Dated(None)`` when that record says "none". ``last_exacerbation`` is
   ``Dated(None)`` when no date was given and no severe exacerbation occurred in the
   12 months before the visit; with exacerbations but no date it is ``None``
-  (unknown). ``last_systemic_corticosteroid_course`` likewise, and only when the
-  patient was also not on maintenance OCS. ``ocs_dose_mg_per_day`` is 0.0 when the
+  (unknown). ``last_systemic_corticosteroid_course`` is given only when the record
+  gives its date (the last dose): blank is unknown. ``ocs_dose_mg_per_day`` is 0.0 when the
   patient is not on maintenance OCS. ``adherence_confirmed`` and
   ``inhaler_technique_confirmed`` are ``None`` when the record says "unknown".
 * ``chest_imaging_abnormal`` is the newest chest X-ray, CT or HRCT (not "other").
@@ -37,8 +37,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from respira.diagnostics.models import (
     DiagnosticVisit,
@@ -233,7 +233,8 @@ def _snapshot(
             f["fev1_pre_z"] = Dated(res["fev1_pre"].z, v.visit_date, src)
         if "fev1fvc_pre" in res:
             f["fev1fvc_pre_z"] = Dated(res["fev1fvc_pre"].z, v.visit_date, src)
-        f["spirometry_pattern"] = Dated(s.pattern, v.visit_date, src)
+        if s.pattern is not None:  # none: no reference values for the age
+            f["spirometry_pattern"] = Dated(s.pattern, v.visit_date, src)
     tested = [(s, v) for s, v in spiro if s.bdr is not None]
     if tested:
         s, v = tested[0]
@@ -302,7 +303,9 @@ def _snapshot(
         none_in_year = h.severe_exacerbations_12m == 0
         if h.last_exacerbation_date is not None or none_in_year:
             f["last_exacerbation"] = Dated(h.last_exacerbation_date, on, src)
-        if h.last_systemic_cs_date is not None or (none_in_year and not h.maintenance_ocs):
+        # A blank course date is unknown, never "no course" (issue 14): a course can be
+        # given for another reason than a counted exacerbation.
+        if h.last_systemic_cs_date is not None:
             f["last_systemic_corticosteroid_course"] = Dated(h.last_systemic_cs_date, on, src)
         for name, value in (
             ("adherence_confirmed", h.adherence_confirmed),
@@ -319,3 +322,79 @@ def _snapshot(
         )
 
     return ClinicalSnapshot(patient_id=patient_id, **f)  # type: ignore[arg-type]
+
+
+# --- the records a snapshot cites, and their retraction --------------------------------
+
+# The kinds in a snapshot's sources ("visit 12 / spirometry 31") as record types (the
+# audit trail's entity types), and their tables.
+SOURCE_RECORD_TYPES = {
+    "spirometry": "spirometry_session",
+    "questionnaire": "questionnaire_response",
+    "markers": "marker_panel",
+    "history": "treatment_history",
+    "imaging": "imaging_study",
+}
+RECORD_MODELS: dict[str, Any] = {
+    "spirometry_session": SpirometrySession,
+    "questionnaire_response": QuestionnaireResponse,
+    "marker_panel": MarkerPanel,
+    "treatment_history": TreatmentHistory,
+    "imaging_study": ImagingStudy,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Retraction:
+    """A cited record that is retracted, itself or with its whole visit."""
+
+    record_type: str
+    record_id: int
+    retracted_at: dt.datetime
+    retracted_by: str | None
+    reason: str
+
+
+def retracted_records(session: Session, record_type: str, ids: Sequence[int]) -> list[Retraction]:
+    """Which of these records of one type are retracted (the record or its visit)."""
+    model = RECORD_MODELS[record_type]
+    rows = session.execute(
+        select(
+            model.id,
+            model.retracted_at,
+            model.retracted_by_name,
+            model.retraction_reason,
+            DiagnosticVisit.retracted_at,
+            DiagnosticVisit.retracted_by_name,
+            DiagnosticVisit.retraction_reason,
+        )
+        .join(DiagnosticVisit, model.visit_id == DiagnosticVisit.id)
+        .where(
+            model.id.in_(list(ids)),
+            or_(model.retracted_at.is_not(None), DiagnosticVisit.retracted_at.is_not(None)),
+        )
+    ).all()
+    out = []
+    for rid, at, by, reason, visit_at, visit_by, visit_reason in rows:
+        if at is None:  # the whole visit was retracted
+            at, by, reason = visit_at, visit_by, f"visit retracted: {visit_reason}"
+        out.append(Retraction(record_type, rid, at, by, reason or ""))
+    return out
+
+
+def retracted_clause(record_type: Any, record_id: Any) -> Any:
+    """SQL: true when the record named by these two columns (a record type and an id,
+    such as a screening's evidence) is retracted, itself or with its visit."""
+    parts = []
+    for rtype, model in RECORD_MODELS.items():
+        visit = aliased(DiagnosticVisit)
+        retracted = exists(
+            select(model.id)
+            .join(visit, model.visit_id == visit.id)
+            .where(
+                model.id == record_id,
+                or_(model.retracted_at.is_not(None), visit.retracted_at.is_not(None)),
+            )
+        )
+        parts.append(and_(record_type == rtype, retracted))
+    return or_(*parts)

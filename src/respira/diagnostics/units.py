@@ -16,12 +16,15 @@ FEV1                          0.2–8 L                     ≥ 100: mL; 20–<1
 FVC                           0.2–10 L                    ≥ 100: mL; 20–<100: % predicted
 FEF25-75                      0.05–15 L/s                 ≥ 50: mL/s or L/min
 bronchodilator dose           > 0–1000 µg                 < 1: mg (0.4 mg = 400 µg)
-blood eosinophils             0–20,000 cells/µL           0 < x < 10: ×10⁹/L (0.3 → 300/µL);
-                                                          10–<50 with decimals: % of leukocytes
+blood eosinophils             0–20,000 cells/µL           0 < x < 1, or 1–<10 with decimals:
+                                                          ×10⁹/L (0.3 → 300/µL); 10–<50 with
+                                                          decimals: % of leukocytes; whole
+                                                          counts 1–9 need a confirmation
 FeNO                          0–300 ppb                   0 < x < 1: ppm (0.025 ppm = 25 ppb)
 total IgE                     0–20,000 IU/mL (= kU/L)
 maintenance OCS dose          > 0–100 mg/day              ≥ 1000: µg/day
 rescue inhaler use            0–200 puffs/week
+height at a spirometry test   40–250 cm                   < 2.5: metres (1.68 m = 168 cm)
 ============================  ==========================  =====================================
 
 Sources for the bounds: FEV1/FVC/FEF ranges cover the GLI reference populations
@@ -36,13 +39,25 @@ range is 2–5,000 kU/L undiluted and values above 20,000 kU/L are reported only
 hyper-IgE syndrome and allergic bronchopulmonary aspergillosis (Grimbacher 1999
 N Engl J Med 340:692; Agarwal 2013 Clin Exp Allergy 43:850 for ABPA, where > 1,000 IU/mL
 is a criterion); prednisone-equivalent maintenance doses above 100 mg/day are not
-maintenance therapy; 200 puffs a week is a 200-dose SABA canister a week.
+maintenance therapy; 200 puffs a week is a 200-dose SABA canister a week. Heights: the
+GLI equations' plausibility range (``respira.science.spirometry.HEIGHT_RANGE_CM``, the
+same 40–250 cm as the patient record).
+
+Very low eosinophil counts: whole counts of 1–9 cells/µL are real (anti-IL-5 and
+anti-IL-5Rα therapy deplete blood eosinophils, often to near zero; Laviolette 2013
+J Allergy Clin Immunol 132:1086 for benralizumab), but they are also what a count in
+×10⁹/L looks like (3 ×10⁹/L = 3,000/µL). They are not refused: the person confirms the
+value (``low_eosinophils_need_confirmation``; the form's ``confirm_low_eosinophils``).
+A count in cells/µL is a whole number, so 0 < x < 1 or a fraction below 10 is read as
+×10⁹/L and refused.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+
+from respira.science.spirometry import HEIGHT_RANGE_CM
 
 Check = Callable[[float], float]
 
@@ -146,9 +161,34 @@ def bronchodilator_dose_ug(value: float) -> float:
     return value
 
 
+#: Whole counts below this (cells/µL) are accepted only when confirmed.
+EOSINOPHILS_CONFIRM_BELOW_PER_UL = 10
+
+
+def is_very_low_eosinophil_count(value: float | None) -> bool:
+    """A whole count of 1–9 cells/µL: real on anti-IL-5 therapy, or a value typed in
+    ×10⁹/L; it needs the person's confirmation."""
+    return (
+        value is not None and 1 <= value < EOSINOPHILS_CONFIRM_BELOW_PER_UL and value == int(value)
+    )
+
+
+def low_eosinophils_need_confirmation(value: float) -> str:
+    """The message asking to confirm a very low eosinophil count (names the value and
+    how to confirm it)."""
+    shown = fmt(value)
+    return (
+        f"Blood eosinophils {shown} cells/µL is a very low count. It is real on anti-IL-5 "
+        f"therapy, but {shown} ×10⁹/L would be {fmt(value * 1000)}/µL: check the unit, and "
+        f"confirm that {shown} cells/µL is right to record it"
+    )
+
+
 def eosinophils_per_ul(value: float) -> float:
     label = "Blood eosinophils"
     _finite(value, label)
+    if is_very_low_eosinophil_count(value):
+        return value  # accepted when confirmed (the schema asks)
     if 0 < value < 10:
         per_ul = fmt(round(value * 1000))
         raise _looks_like(label, value, "×10⁹/L", "cells/µL", f"{fmt(value)} ×10⁹/L = {per_ul}/µL")
@@ -188,3 +228,18 @@ def ocs_dose_mg_per_day(value: float) -> float:
 
 
 rescue_puffs_per_week = _between("Rescue-inhaler use", 0, 200, "between 0 and 200 puffs per week")
+
+
+def height_cm(value: float) -> float:
+    """The height measured at a spirometry test, in centimetres."""
+    label = "Height"
+    _finite(value, label)
+    if 0 < value < 2.5:
+        raise _converted(label, value, "metres", "centimetres", 100, 1, "cm")
+    low, high = HEIGHT_RANGE_CM
+    if not low <= value <= high:
+        raise ValueError(
+            f"{label} {fmt(value)} cm is not a possible height; enter the height measured at "
+            f"this test in centimetres, between {fmt(low)} and {fmt(high)} cm"
+        )
+    return value

@@ -57,8 +57,9 @@ PATTERN_TEXT = {
     "normal": "Normal",
     "obstruction": "Obstruction",
     "possible_restriction": "Possible restriction",
-    "mixed": "Mixed obstruction and possible restriction",
+    "mixed": "Possible mixed pattern — confirm with lung volumes",
     "prism": "Preserved ratio impaired spirometry (PRISm)",
+    "no-reference": "No reference values for this age",
 }
 RATIO_KEYS = ("fev1fvc_pre", "fev1fvc_post")
 
@@ -285,14 +286,15 @@ def _interpretation(
                 valueQuantity=quantity(s.bdr_fev1_pct_pred_change, "% of predicted", "%"),
             )
         )
-    pattern = PATTERN_TEXT.get(s.pattern, s.pattern)
+    code = s.pattern or "no-reference"  # none: the age is outside the equations
+    pattern = PATTERN_TEXT.get(code, code)
     return observation(
         spirometry_id(visit.id, s.id),
         changed,
         visit.patient_id,
         code=concept(local(codes.INTERPRETATION_PANEL), text="Spirometry interpretation"),
         which=PROCEDURE,
-        valueCodeableConcept=concept(local((f"pattern-{s.pattern}", pattern)), text=pattern),
+        valueCodeableConcept=concept(local((f"pattern-{code}", pattern)), text=pattern),
         method=_equations(s),
         hasMember=members,
         component=components,

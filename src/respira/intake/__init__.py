@@ -11,4 +11,5 @@ STEP = Step(
     routers=("api:router", "pages:public_router", "pages:router"),
     sections=(Section(5, "intake/_patient_origin.html", "pages:patient_section"),),
     nav=(Nav(N_("Consultation requests"), "/consultation-requests", TRIAGE_ROLES, 5),),
+    worklists=("worklist:items",),
 )

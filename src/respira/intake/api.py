@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
 
 from respira.intake import service
-from respira.intake.http import LimitedBodyRoute, rate_limit_for
+from respira.intake.http import rate_limit_for
 from respira.intake.schemas import (
     ConsultationRequestIn,
     ConsultationRequestOut,
@@ -24,10 +25,10 @@ from respira.kit.web.deps import ApiAccess, Public
 from respira.kit.web.http import parse_if_match
 from respira.kit.web.routes import Call, uses
 from respira.kit.web.templating import request_lang
+from respira.patients.api import DUPLICATE_RESPONSES, duplicate_answer
+from respira.patients.service import ProbableDuplicate
 
-router = APIRouter(
-    prefix="/api/v1/consultation-requests", tags=["intake"], route_class=LimitedBodyRoute
-)
+router = APIRouter(prefix="/api/v1/consultation-requests", tags=["intake"])
 TRIAGE = uses(ApiAccess(*service.TRIAGE_ROLES))
 
 
@@ -100,20 +101,37 @@ def update(
     )
 
 
-@router.post("/{consultation_request_id}/convert", response_model=ConversionOut, status_code=201)
+@router.post(
+    "/{consultation_request_id}/convert",
+    response_model=ConversionOut,
+    status_code=201,
+    responses=DUPLICATE_RESPONSES,
+)
 def convert(
     consultation_request_id: int,
     body: ConversionIn,
     if_match: str | None = Header(default=None),
     call: Call = TRIAGE,
-) -> ConversionOut:
+) -> ConversionOut | JSONResponse:
     """Create the patient from the request (names, contact, country and language are
-    carried over unless sent) and link the two; the request becomes converted."""
+    carried over unless sent) and link the two; the request becomes converted. A
+    probable duplicate of a registered patient answers 409 with the candidates, as
+    ``POST /api/v1/patients`` does; send ``not_a_duplicate_of`` with their ids if they
+    are other people."""
     version = parse_if_match(if_match, read_from=_READ)
     request_id = consultation_request_id
     data = service.patient_in_from_conversion(call.session, call.actor, request_id, body)
-    out = service.convert_to_patient(
-        call.session, call.actor, request_id, data, version, reason=body.reason
-    )
+    try:
+        out = service.convert_to_patient(
+            call.session,
+            call.actor,
+            request_id,
+            data,
+            version,
+            reason=body.reason,
+            not_a_duplicate_of=body.not_a_duplicate_of,
+        )
+    except ProbableDuplicate as exc:
+        return duplicate_answer(exc)
     call.tagged(out.consultation_request)
     return call.created(out, f"/api/v1/patients/{out.patient.id}")

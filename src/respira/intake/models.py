@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from respira.kit.columns import reference
 from respira.kit.db import Base, UTCDateTime, utcnow
+from respira.kit.ratelimit import RateHitColumns
 
 # Column sizes; the schemas enforce the (smaller or equal) limits of the input.
 NAME_MAX = 200
@@ -82,18 +83,8 @@ class ConsultationRequest(Base):
     )
 
 
-class PublicRateHit(Base):
+class PublicRateHit(RateHitColumns, Base):
     """One accepted submission of a public form by one client (keyed hash of its
     address) at one moment. Rows older than the window are pruned as new ones come."""
 
     __tablename__ = "public_rate_hits"
-
-    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    scope: Mapped[str] = mapped_column(sa.String(32), nullable=False)
-    client_key: Mapped[str] = mapped_column(sa.String(64), nullable=False)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
-
-    __table_args__ = (
-        sa.Index("ix_public_rate_hits_scope_client_at", "scope", "client_key", "at"),
-        sa.Index("ix_public_rate_hits_at", "at"),
-    )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +20,12 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_timedelta
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from respira.intake import service
-from respira.intake.http import LimitedBodyRoute, PayloadTooLarge, rate_limit_for
+from respira.intake.http import PayloadTooLarge, rate_limit_for
 from respira.intake.messages import CONSENT_TEXT, CONSENT_TEXT_VERSION, ERRORS, KIND_LABELS
 from respira.intake.schemas import (
     CONTACT_TIME_MAX,
@@ -40,15 +40,19 @@ from respira.intake.schemas import (
     ConsultationRequestIn,
     ConsultationRequestOut,
     ConsultationRequestPatch,
+    ConversionOut,
 )
 from respira.kit import audit, i18n, validation
 from respira.kit.actors import Actor, Role
 from respira.kit.errors import Conflict, Forbidden, InvalidInput, RateLimited
+from respira.kit.marks import N_
 from respira.kit.web.deps import PageAccess, Public
 from respira.kit.web.forms import Refused, parse
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
 from respira.kit.web.templating import gettext_for, render, request_lang
+from respira.patients.pages import duplicate_refusal, stated_distinct
 from respira.patients.schemas import PatientIn, PatientOut
+from respira.patients.service import ProbableDuplicate
 
 TRIAGE = service.TRIAGE_ROLES
 TRIAGE_PAGE = uses(PageAccess(*TRIAGE))
@@ -67,7 +71,7 @@ LANGUAGE_CHOICES = (
 )  # fmt: skip
 
 
-class PublicPageRoute(LimitedBodyRoute):
+class PublicPageRoute(APIRoute):
     """A public page route whose refusals are answered in the visitor's language."""
 
     def get_route_handler(self) -> Any:
@@ -88,22 +92,15 @@ class PublicPageRoute(LimitedBodyRoute):
 
 
 public_router = APIRouter(include_in_schema=False, route_class=PublicPageRoute)
-router = APIRouter(include_in_schema=False, route_class=LimitedBodyRoute)
+router = APIRouter(include_in_schema=False)
 
 
 # --- the public form ------------------------------------------------------------------
 
 
-def _sort_key(name: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
-
 def localized_countries(lang: str) -> list[tuple[str, str]]:
     """ISO 3166-1 countries named in the page's language, in alphabetical order."""
-    names = Locale.parse(lang).territories
-    pairs = [(code, str(names.get(code, en))) for code, en in validation.country_names().items()]
-    return sorted(pairs, key=lambda pair: _sort_key(pair[1]))
+    return i18n.country_choices(lang)
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -179,15 +176,19 @@ def submit_consultation(post: Post = posts(Public(form=True))) -> Response:
         form = {k: v for k, v in data.items() if k != HONEYPOT}
         return _form_page(request, form, translated_errors(request, exc), 422)
     language = request_lang(request)
-    service.submit_request(post.session, body, rate=rate, channel="web", language=language)
-    return see_other(f"/consultation/thanks?kind={body.kind}")
+    out = service.submit_request(post.session, body, rate=rate, channel="web", language=language)
+    return see_other(f"/consultation/thanks?kind={body.kind}&ref={out.id}")
 
 
 @public_router.get("/consultation/thanks")
 def consultation_thanks(
-    kind: str = Query(default="consultation", max_length=16), call: Call = uses(Public())
+    kind: str = Query(default="consultation", max_length=16),
+    ref: int | None = Query(default=None, ge=1, le=2**31 - 1),
+    call: Call = uses(Public()),
 ) -> Response:
-    return call.render("intake/thanks.html", {"kind": kind if kind in KINDS else "consultation"})
+    """The thank-you page, with the request's reference (its number on the staff pages)."""
+    kind = kind if kind in KINDS else "consultation"
+    return call.render("intake/thanks.html", {"kind": kind, "reference": ref})
 
 
 def rate_limited_page(request: Request, exc: RateLimited) -> Response:
@@ -217,18 +218,18 @@ def public_error_page(request: Request, status_code: int, problem: str) -> Respo
 
 QUEUE_PAGE_SIZE = 25
 STATUS_LABELS = {
-    "new": "New",
-    "contacted": "Contacted",
-    "scheduled": "Scheduled",
-    "converted": "Converted to patient",
-    "declined": "Declined",
+    "new": N_("New"),
+    "contacted": N_("Contacted"),
+    "scheduled": N_("Scheduled"),
+    "converted": N_("Converted to patient"),
+    "declined": N_("Declined"),
 }
 ACTION_LABELS = {
-    "contacted": "Mark as contacted",
-    "scheduled": "Mark as scheduled",
-    "declined": "Decline",
+    "contacted": N_("Mark as contacted"),
+    "scheduled": N_("Mark as scheduled"),
+    "declined": N_("Decline"),
 }
-STAFF_KIND_LABELS = {"consultation": "Online consultation", "callback": "Call-back"}
+STAFF_KIND_LABELS = {"consultation": N_("Online consultation"), "callback": N_("Call-back")}
 
 
 def language_label(tag: str) -> str:
@@ -296,6 +297,7 @@ def queue_page(
         {
             **_staff_context(),
             "result": result,
+            "duplicate_flags": service.contact_duplicates(session, result.items),
             "counts": service.status_counts(session, actor),
             "filters": {
                 "status": status,
@@ -361,9 +363,10 @@ def _detail(
     )
 
 
+VERSION_MISSING = N_("The form is missing the request's version; reload the page.")
 _FLASH = {
-    "status": "Status changed.",
-    "notes": "Notes saved.",
+    "status": N_("Status changed."),
+    "notes": N_("Notes saved."),
 }
 
 
@@ -390,7 +393,7 @@ def _change(post: Post, request_id: int, fields: tuple[str, ...], what: str) -> 
     body, errors = parse(ConsultationRequestPatch, values)
     version = _version(data)
     if version is None:
-        errors["__all__"] = "the form is missing the request's version; reload the page"
+        errors["__all__"] = gettext_for(post.request)(VERSION_MISSING)
     status_code = 422
     if body is not None and version is not None:
         outcome = post.attempt(
@@ -420,6 +423,7 @@ def _convert_page(
     errors: dict[str, str],
     status_code: int = 200,
     version: int | str | None = None,
+    **duplicates: Any,
 ) -> Response:
     return call.render(
         "intake/convert.html",
@@ -430,6 +434,7 @@ def _convert_page(
             "errors": errors,
             "countries": validation.country_names(),
             "version": req.version if version is None else version,
+            **duplicates,
         },
         status_code,
     )
@@ -459,14 +464,24 @@ def convert(consultation_request_id: int, post: Post = TRIAGE_POST) -> Response:
     reason = data.get("reason", "").strip()[:500] or None
     body, errors = parse(PatientIn, {k: data.get(k, "") for k in PatientIn.model_fields})
     if version is None:
-        errors["__all__"] = "the form is missing the request's version; reload the page"
+        errors["__all__"] = gettext_for(post.request)(VERSION_MISSING)
     if body is None or version is None:
         return _convert_page(post, req, data, errors, 422, data.get("version", ""))
-    outcome = post.attempt(
-        lambda: service.convert_to_patient(
-            session, actor, consultation_request_id, body, version, reason=reason
-        ),
-    )
+    stated = stated_distinct(data)
+
+    def use_case() -> ConversionOut | ProbableDuplicate:
+        try:
+            return service.convert_to_patient(
+                session, actor, consultation_request_id, body, version, reason=reason,
+                not_a_duplicate_of=stated,
+            )  # fmt: skip
+        except ProbableDuplicate as exc:  # shown with its candidates, not as a refusal
+            return exc
+
+    outcome = post.attempt(use_case)
+    if isinstance(outcome, ProbableDuplicate):
+        refused, shown = duplicate_refusal(post, outcome)
+        return _convert_page(post, req, data, refused.errors, 409, version, **shown)
     if isinstance(outcome, Refused):
         current = service.get_request(session, actor, consultation_request_id)
         return _convert_page(post, current, data, outcome.errors, outcome.status_code, version)

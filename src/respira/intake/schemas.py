@@ -23,6 +23,7 @@ from respira.intake import models as m
 from respira.intake.messages import CONSENT_TEXT_VERSION, error_text
 from respira.kit import validation as v
 from respira.patients.schemas import (
+    MAX_STATED_DISTINCT,
     Country,
     DateOfBirth,
     Email,
@@ -105,7 +106,7 @@ def _optional_contact(
         raise rule(code) from None
 
 
-class ConsultationRequestIn(BaseModel):
+class ConsultationRequestIn(v.InputModel):
     """A consultation or call-back request as the public sends it (page or API).
 
     A consultation needs a name, an email address or a phone number, the country, a
@@ -137,7 +138,10 @@ class ConsultationRequestIn(BaseModel):
     @field_validator("name", mode="before")
     @classmethod
     def _name(cls, value: object) -> str | None:
-        return clean_text(value, max_len=NAME_MAX, required=True, one_line=True)
+        text = clean_text(value, max_len=NAME_MAX, required=True, one_line=True)
+        if text is not None and v.person_name_problem(text):
+            raise rule("required")  # nothing visible: as if the field were left empty
+        return text
 
     @field_validator("email", mode="before")
     @classmethod
@@ -262,7 +266,7 @@ def _staff_text(max_len: int, one_line: bool = False) -> Any:
     return check
 
 
-class ConsultationRequestPatch(BaseModel):
+class ConsultationRequestPatch(v.InputModel):
     """A coordinator's change: a status transition (a decline needs its reason) and/or
     the internal notes (null or blank clears them). Only the fields sent change."""
 
@@ -302,7 +306,7 @@ class ConsultationRequestPatch(BaseModel):
         return result
 
 
-class ConversionIn(BaseModel):
+class ConversionIn(v.InputModel):
     """What converting a request into a patient needs beyond the request: the date of
     birth and the sex at birth, optionally height, weight and smoking. Fields of the
     request (names split from the single name, email, phone, country, preferred
@@ -322,6 +326,9 @@ class ConversionIn(BaseModel):
     weight_kg: WeightKg | None = None
     smoking_pack_years: PackYears | None = None
     reason: str | None = Field(default=None, max_length=500)
+    # The probable duplicates the user checked and found to be other people (see
+    # POST /api/v1/patients): a conversion is refused with them (409) until then.
+    not_a_duplicate_of: list[int] = Field(default_factory=list, max_length=MAX_STATED_DISTINCT)
 
 
 class ConversionOut(BaseModel):

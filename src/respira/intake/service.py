@@ -15,9 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -37,6 +39,7 @@ from respira.kit import audit, events, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.patients import matching
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientIn, PatientOut
 from respira.patients.service import Patient
@@ -231,6 +234,66 @@ def list_requests(
     )
 
 
+# Why a request is flagged in triage as a possible duplicate.
+SAME_CONTACT_AS_REQUEST = "request"
+SAME_CONTACT_AS_PATIENT = "patient"
+
+
+def contact_duplicates(
+    session: Session, requests: Sequence[ConsultationRequestOut]
+) -> dict[int, frozenset[str]]:
+    """The requests (of a page of the queue) whose phone or email is also another
+    request's (``"request"``) or a registered patient's (``"patient"``): phones compared
+    in E.164 form (a national number with the request's country), emails without case.
+    Two queries for the page, whatever its length."""
+    emails = {e for r in requests if (e := matching.email_key(r.email))}
+    phones: set[str] = set()
+    for r in requests:
+        phones |= matching.phone_forms(r.phone, r.country)
+    if not emails and not phones:
+        return {}
+
+    def keys(email: str | None, phone: str | None, country: str | None) -> set[str]:
+        found = {f"@{e}"} if (e := matching.email_key(email)) else set()
+        return found | ({f"#{p}"} if (p := matching.e164(phone, country)) else set())
+
+    def contact_match(email_col: Any, phone_col: Any) -> Any:
+        return or_(
+            func.lower(email_col).in_(sorted(emails)) if emails else sa.false(),
+            phone_col.in_(sorted(phones)) if phones else sa.false(),
+        )
+
+    Req = ConsultationRequest
+    holders: dict[str, set[tuple[str, int]]] = {}
+    other_requests = session.execute(
+        select(Req.id, Req.email, Req.phone, Req.country).where(contact_match(Req.email, Req.phone))
+    )
+    registered = session.execute(
+        select(Patient.id, Patient.email, Patient.phone, Patient.country).where(
+            contact_match(Patient.email, Patient.phone)
+        )
+    )
+    for kind, rows in (
+        (SAME_CONTACT_AS_REQUEST, other_requests),
+        (SAME_CONTACT_AS_PATIENT, registered),
+    ):
+        for row in rows:
+            for key in keys(row.email, row.phone, row.country):
+                holders.setdefault(key, set()).add((kind, row.id))
+    flags: dict[int, frozenset[str]] = {}
+    for r in requests:
+        found = {
+            kind
+            for key in keys(r.email, r.phone, r.country)
+            for kind, holder in holders.get(key, ())
+            if not (kind == SAME_CONTACT_AS_REQUEST and holder == r.id)
+            and not (kind == SAME_CONTACT_AS_PATIENT and holder == r.patient_id)
+        }
+        if found:
+            flags[r.id] = frozenset(found)
+    return flags
+
+
 def status_counts(session: Session, actor: Actor) -> dict[str, int]:
     require_role(actor, TRIAGE_ROLES)
     rows = session.execute(
@@ -376,7 +439,7 @@ def patient_in_from_conversion(
     require_role(actor, TRIAGE_ROLES)
     req = _load(session, request_id)
     values = carried_over(req)
-    values.update(body.model_dump(exclude_unset=True, exclude={"reason"}))
+    values.update(body.model_dump(exclude_unset=True, exclude={"reason", "not_a_duplicate_of"}))
     values.setdefault("date_of_birth", body.date_of_birth)
     values.setdefault("sex_at_birth", body.sex_at_birth)
     try:
@@ -397,9 +460,12 @@ def convert_to_patient(
     expected_version: int,
     *,
     reason: str | None = None,
+    not_a_duplicate_of: Collection[int] = (),
 ) -> ConversionOut:
     """Create the patient from the request, link the two and mark the request
-    converted, in one transaction (all of it or nothing)."""
+    converted, in one transaction (all of it or nothing). A person who may already be
+    registered is refused (``ProbableDuplicate``, 409) until the user states that the
+    candidates are other people (``not_a_duplicate_of``), as registration is."""
     require_role(actor, TRIAGE_ROLES)
     req = _load(session, request_id)
     if req.status == "converted":
@@ -407,7 +473,9 @@ def convert_to_patient(
     if not can_transition(req.status, "converted"):
         raise Conflict(f"a {req.status} request cannot be converted into a patient")
     records.check_version(req.version, expected_version, "request")
+    candidates = patients_service.check_duplicates(session, data, not_a_duplicate_of)
     patient = convert_in_transaction(session, actor, req, data, reason=reason)
+    patients_service.record_distinct(session, actor, patient, candidates)
     session.commit()
     return ConversionOut(
         consultation_request=ConsultationRequestOut.model_validate(req),

@@ -24,3 +24,22 @@ def clinic_day(at: dt.datetime) -> dt.date:
 def clinic_today(now: dt.datetime | None = None) -> dt.date:
     """Today on the clinic's calendar (or the day of ``now``)."""
     return clinic_day(now or utcnow())
+
+
+def working_days_after(at: dt.datetime, days: int) -> dt.datetime:
+    """The moment ``days`` working days (Monday to Friday on the clinic's calendar)
+    after ``at``, at the same local time of day; a moment on a Saturday or Sunday
+    counts from the start of the Monday after. Answered in UTC."""
+    zone = ZoneInfo(clinic_zone())
+    local = at.astimezone(zone).replace(tzinfo=None)
+    if local.weekday() >= 5:  # the weekend: the clock starts on Monday at midnight
+        monday = local.date() + dt.timedelta(days=7 - local.weekday())
+        local = dt.datetime.combine(monday, dt.time())
+    day = local.date()
+    left = days
+    while left > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    due = dt.datetime.combine(day, local.time()).replace(tzinfo=zone)
+    return due.astimezone(dt.UTC)

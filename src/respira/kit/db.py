@@ -12,6 +12,8 @@ chain serialises its appends with an advisory lock (see ``respira.kit.audit``).
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -65,6 +67,42 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+# An SQLite database holds patient data: its file is readable by its owner only. SQLite
+# gives the -wal, -shm and -journal files the database file's mode, so creating the file
+# 0600 before SQLite opens it (and tightening one created looser before) covers them.
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_sqlite_file(path: str) -> None:
+    """Create the SQLite database file at ``path`` with mode 0600 if it does not exist;
+    tighten an existing file of ours (and its -wal/-shm files) to 0600."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+        return
+    except FileExistsError:
+        pass
+    except OSError:  # a directory that does not exist: let SQLite report it
+        return
+    for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+        try:
+            info = os.stat(name)
+            if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
+                os.chmod(name, PRIVATE_FILE_MODE)
+        except OSError:
+            continue
+
+
+@event.listens_for(Engine, "do_connect")
+def _private_sqlite(dialect: Dialect, _record: Any, cargs: list[Any], cparams: Any) -> None:
+    """Every SQLite connection of every engine (the app's, the migrations', the
+    command line's) opens a private file."""
+    if dialect.name == "sqlite":
+        database = cargs[0] if cargs else cparams.get("database", "")
+        private_sqlite_file(str(database))
 
 
 # Execution option for connections that run exactly one read statement (the access

@@ -173,6 +173,7 @@ def store(
         entity_type=entity_type,
         entity_id=row.id,
         action="create",
+        row=row,
         after=after,
         reason=reason,
     )
@@ -205,6 +206,7 @@ def retract(
         entity_type=entity_type,
         entity_id=row.id,
         action="retract",
+        row=row,
         before={"retracted": False},
         after={"retracted": True, "retracted_at": row.retracted_at, "reason": reason},
         reason=reason,

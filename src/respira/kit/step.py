@@ -50,6 +50,36 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkRow:
+    """One piece of work in a worklist item: ``text`` (a patient's name, a request's
+    sender: data, shown as it is), where it is done (``href``), and an optional ``note``
+    in English marked with ``N_`` (shown in the reader's language, ``note % params``;
+    dates and numbers among the params are shown in the reader's locale)."""
+
+    text: str
+    href: str
+    note: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    urgency: str = "normal"  # "overdue" | "attention" | "normal"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One line of a user's worklist on the home page, from a step's worklist provider
+    (``Step.worklists``): ``label`` in English marked with ``N_`` (``label % params``
+    in the reader's language), how many things wait (``count``), where they are worked
+    on (``href``, or None when only the rows link), ``urgency`` ("overdue" first, then
+    "attention", then "normal"), and the first of the things themselves (``rows``)."""
+
+    label: str
+    count: int
+    href: str | None
+    urgency: str = "normal"
+    params: Mapping[str, Any] = field(default_factory=dict)
+    rows: tuple[WorkRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Job:
     """A periodic job the app runs in its jobs process (``respira jobs run``, started by
     ``respira serve``): ``run`` (``"module:function"``) is called as ``fn(db, now)``
@@ -107,6 +137,10 @@ class Step:
     # ``"module:function"`` called as ``fn(db, actor)`` for every page a signed-in user
     # sees; answers ``kit.web.templating.Banner``s shown at the top until dealt with.
     banners: tuple[str, ...] = ()
+    # ``"module:function"`` called as ``fn(session, actor)`` for a signed-in user's home
+    # page, all in one read transaction; answers the ``WorkItem``s of the actor's role
+    # (an empty list for the roles the step has no work for).
+    worklists: tuple[str, ...] = ()
     has_templates: bool = True
 
     def resolve(self, ref: str) -> Any:

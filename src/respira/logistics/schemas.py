@@ -23,7 +23,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from respira.kit.validation import ClinicalIn, country_code, language_tag, plain_text
+from respira.kit.validation import (
+    ClinicalIn,
+    LocalDatetime,
+    country_code,
+    language_tag,
+    plain_text,
+)
 from respira.logistics import airports
 from respira.logistics.models import ITEM_KINDS, ITEM_STATES, ROOM_TYPES, SEVERITIES
 
@@ -315,13 +321,13 @@ class FlightLegOut(BaseModel):
     from_airport_name: str
     from_zone: str
     from_terminal: str | None
-    departs: dt.datetime
+    departs: LocalDatetime
     departs_at: dt.datetime
     to_airport: str
     to_airport_name: str
     to_zone: str
     to_terminal: str | None
-    arrives: dt.datetime
+    arrives: LocalDatetime
     arrives_at: dt.datetime
 
 

@@ -17,7 +17,7 @@ from respira.kit.config import get_settings
 from respira.kit.marks import N_
 from respira.kit.texts import Msg, translate
 from respira.kit.web.deps import PageAccess
-from respira.kit.web.forms import Refused
+from respira.kit.web.forms import FieldProblem, Refused
 from respira.kit.web.routes import Call, Post, posts, uses
 from respira.kit.web.templating import gettext_for, patient_banner
 from respira.outcomes import service
@@ -58,7 +58,8 @@ def _errors(call: Call, refused: Refused | None) -> dict[str, str]:
     gettext = gettext_for(call.request)
     found: dict[str, str] = {}
     for field, message in refused.errors.items():
-        if not isinstance(message, Msg) and field in FIELD_MESSAGES and refused.status_code == 422:
+        generic = not isinstance(message, Msg) or isinstance(message, FieldProblem)
+        if generic and field in FIELD_MESSAGES and refused.status_code == 422:
             message = Msg(FIELD_MESSAGES[field])
         found[field] = translate(message, gettext)
     return found

@@ -104,7 +104,7 @@ PHENOTYPE_LABELS = {
     "allergic-eosinophilic": N_("Allergic and eosinophilic"),
     "allergic": N_("Allergic"),
     "eosinophilic": N_("Eosinophilic"),
-    "type-2-high-unclassified": N_("Type 2-high, unclassified"),
+    "type-2-high-unclassified": N_("Type-2 inflammation may be present (unclassified)"),
     "type-2-low": N_("Type 2-low"),
     "indeterminate": N_("Indeterminate"),
 }

@@ -2,25 +2,82 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+import datetime as dt
 
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from respira.audit_trail import service as audit_trail
 from respira.kit.actors import Actor
 from respira.kit.db import Database
 from respira.kit.web.deps import ApiAccess
 from respira.kit.web.http import etag, parse_if_match
 from respira.kit.web.routes import Call, uses
 from respira.patients import service
-from respira.patients.schemas import PatientIn, PatientOut, PatientPage, PatientPatch
+from respira.patients.schemas import (
+    DuplicateCandidateOut,
+    DuplicateConflict,
+    PatientOut,
+    PatientPage,
+    PatientPatch,
+    PatientRegistration,
+)
 
 router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
 
 WRITE = uses(ApiAccess(*service.WRITE_ROLES))
 
 
-@router.post("", response_model=PatientOut, status_code=201)
-def create(body: PatientIn, call: Call = WRITE) -> PatientOut:
-    out = service.create_patient(call.session, call.actor, body)
+# A registration of a person who may already be registered answers this (409).
+DUPLICATE_RESPONSES: dict[int | str, dict[str, object]] = {
+    409: {
+        "model": DuplicateConflict,
+        "description": "The person may already be registered: the candidates, to send "
+        "again with `not_a_duplicate_of` (their ids) if they are other people.",
+    }
+}
+
+
+def duplicate_answer(exc: service.ProbableDuplicate) -> JSONResponse:
+    return JSONResponse(exc.body().model_dump(mode="json"), status_code=409)
+
+
+@router.post("", response_model=PatientOut, status_code=201, responses=DUPLICATE_RESPONSES)
+def create(body: PatientRegistration, call: Call = WRITE) -> PatientOut | JSONResponse:
+    """Register a patient. A probable duplicate of a registered patient (the same date
+    of birth and a similar name, or the same email or phone) answers 409 with the
+    candidates; the same body with ``not_a_duplicate_of`` listing all of them
+    registers the patient, and the statement is audited."""
+    try:
+        out = service.create_patient(call.session, call.actor, body)
+    except service.ProbableDuplicate as exc:
+        return duplicate_answer(exc)
     return call.created(call.tagged(out), f"/api/v1/patients/{out.id}")
+
+
+@router.get("/duplicate-candidates", response_model=list[DuplicateCandidateOut])
+def duplicate_candidates(
+    first_name: str = Query(min_length=1, max_length=100),
+    last_name: str = Query(min_length=1, max_length=100),
+    date_of_birth: dt.date | None = Query(default=None),
+    email: str | None = Query(default=None, max_length=254),
+    phone: str | None = Query(default=None, max_length=32),
+    country: str | None = Query(default=None, min_length=2, max_length=2),
+    call: Call = WRITE,
+) -> list[DuplicateCandidateOut]:
+    """The registered patients who may be the person described (the check a
+    registration runs), for a form to show before it is sent."""
+    found = service.find_duplicates(
+        call.session,
+        call.actor,
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
+        email=email,
+        phone=phone,
+        country=country.upper() if country else None,
+    )
+    return [c.out() for c in found]
 
 
 @router.get("", response_model=PatientPage)
@@ -45,6 +102,7 @@ async def read(
     db: Database = request.app.state.db
     with db.single_read() as conn:
         out = service.get_patient(conn, actor, patient_id)
+    audit_trail.record_access(db, actor, patient_id, "patient_api")  # queued, never waits
     response.headers["ETag"] = etag(out.version)
     return out
 

@@ -13,21 +13,23 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from respira.audit_trail import service as audit_trail
 from respira.kit import validation
 from respira.kit.actors import CARE_TEAM_ROLES, Role
+from respira.kit.marks import N_
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused, parse
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
-from respira.kit.web.templating import patient_banner
+from respira.kit.web.templating import gettext_for, patient_banner
 from respira.patients import service
-from respira.patients.schemas import PatientIn, PatientOut, PatientPatch
+from respira.patients.schemas import PatientIn, PatientOut, PatientPatch, PatientRegistration
 
 router = APIRouter(include_in_schema=False)
 STAFF_READ = CARE_TEAM_ROLES
 WRITE = uses(PageAccess(*service.WRITE_ROLES))
 WRITE_POST = posts(PageAccess(*service.WRITE_ROLES))
 
-FLASH = {"created": "Patient registered.", "saved": "Changes saved."}
+FLASH = {"created": N_("Patient registered."), "saved": N_("Changes saved.")}
 
 
 def _form_page(
@@ -62,18 +64,51 @@ def new_patient_form(call: Call = WRITE) -> Response:
     return _form_page(call, {"preferred_language": "en"}, mode="create")
 
 
+def stated_distinct(data: dict[str, str]) -> list[int]:
+    """The candidates the user stated to be other people: the ids shown with the form
+    (``not_a_duplicate_of``), when the statement's box was ticked."""
+    if data.get("confirm_distinct") != "yes":
+        return []
+    ids = data.get("not_a_duplicate_of", "").split(",")
+    return [int(i) for i in ids if i.strip().isdigit()][:50]
+
+
+DUPLICATE_MESSAGE = N_(
+    "This person may already be registered. Check the patients listed; if none of them "
+    "is this person, tick the box to confirm and send the form again."
+)
+
+
+def duplicate_refusal(post: Post, exc: service.ProbableDuplicate) -> tuple[Refused, dict[str, Any]]:
+    """A probable duplicate on a form: the refusal (409) and what the form shows of
+    the candidates (``patients/_duplicates.html``)."""
+    post.session.rollback()
+    message = gettext_for(post.request)(DUPLICATE_MESSAGE)
+    errors = {"__all__": message, "not_a_duplicate_of": message}
+    return Refused(errors, 409, False), {"candidates": exc.candidates, "why": service.WHY}
+
+
 @router.post("/patients")
 def create_patient(post: Post = WRITE_POST) -> Response:
-    body, errors = parse(PatientIn, post.data)
+    data = post.data
+    body, errors = parse(PatientIn, {k: v for k, v in data.items() if k in PatientIn.model_fields})
     if body is None:
-        return _form_page(post, post.data, Refused(errors, 422, False), mode="create")
-    out = service.create_patient(post.session, post.actor, body)
+        return _form_page(post, data, Refused(errors, 422, False), mode="create")
+    registration = PatientRegistration(
+        **body.model_dump(), not_a_duplicate_of=stated_distinct(data)
+    )
+    try:
+        out = service.create_patient(post.session, post.actor, registration)
+    except service.ProbableDuplicate as exc:
+        refused, shown = duplicate_refusal(post, exc)
+        return _form_page(post, data, refused, mode="create", **shown)
     return see_other(f"/patients/{out.id}?created=1")
 
 
 @router.get("/patients/{patient_id}")
 def patient_page(patient_id: int, call: Call = uses(PageAccess(*service.READ_ROLES))) -> Response:
     patient = service.get_patient(call.session, call.actor, patient_id)
+    audit_trail.record_access(call.request.app.state.db, call.actor, patient_id, "patient_page")
     sections = []
     for section, context in call.request.app.state.patient_sections:
         ctx = context(call.session, call.actor, patient)
@@ -116,7 +151,9 @@ def edit_patient(patient_id: int, post: Post = WRITE_POST) -> Response:
     # A form sends every field: blank optional fields mean "clear it".
     body, errors = parse(PatientPatch, {k: data.get(k, "") for k in PatientIn.model_fields})
     if not version_text.isdigit():
-        errors["version"] = "the form is missing the record's version; reload the page"
+        errors["version"] = gettext_for(post.request)(
+            N_("The form is missing the record's version; reload the page.")
+        )
     shown, refused = patient, Refused(errors, 422, False)
     extra: dict[str, Any] = {"version": version_text}
     if body is not None and not errors:

@@ -40,7 +40,7 @@ def _pack_years(value: float) -> float:
     return value
 
 
-Name = Annotated[str, AfterValidator(v.name_text)]
+Name = Annotated[str, AfterValidator(v.person_name)]
 DateOfBirth = Annotated[dt.date, AfterValidator(_dob)]
 Country = Annotated[str, AfterValidator(v.country_code)]
 Language = Annotated[str, AfterValidator(v.language_tag)]
@@ -52,7 +52,7 @@ PackYears = Annotated[float, AfterValidator(_pack_years)]
 Sex = Literal["female", "male"]
 
 
-class _PatientForm(BaseModel):
+class _PatientForm(v.InputModel):
     """What the registration and the edit share: no unknown fields, trimmed text, and an
     optional field sent blank ("" from a form) means none."""
 
@@ -141,3 +141,46 @@ class PatientPage(BaseModel):
     page: int = Field(ge=1)
     page_size: int = Field(ge=1)
     pages: int
+    fuzzy: bool = Field(
+        default=False,
+        description="no patient contains the words searched for: these are the patients "
+        "with the most similar names, best first",
+    )
+
+
+# --- probable duplicates --------------------------------------------------------------
+
+MAX_STATED_DISTINCT = 50
+
+
+class DuplicateStatement(BaseModel):
+    """The user's statement that the person is not one of the patients the duplicate
+    check showed: the ids of the candidates they looked at."""
+
+    not_a_duplicate_of: list[int] = Field(
+        default_factory=list,
+        max_length=MAX_STATED_DISTINCT,
+        description="ids of the patients shown as probable duplicates that the user "
+        "checked and found to be other people (send all current candidates)",
+    )
+
+
+class PatientRegistration(PatientIn, DuplicateStatement):
+    """A new patient, with the statement about the probable duplicates if there were
+    any (``POST /api/v1/patients`` answers 409 with them first)."""
+
+
+class DuplicateCandidateOut(BaseModel):
+    id: int
+    medical_record_number: str
+    name: str
+    date_of_birth: dt.date
+    why: str = Field(description="why the patient may be the same person, in words")
+
+
+class DuplicateConflict(BaseModel):
+    """The answer (409) to a registration of a probable duplicate: the candidates."""
+
+    detail: str
+    # Empty for the other conflicts the same operations answer (a stale version).
+    candidates: list[DuplicateCandidateOut] = Field(default_factory=list)

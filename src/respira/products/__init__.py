@@ -10,4 +10,5 @@ STEP = Step(
     name="products",
     package=__name__,
     nav=(Nav(N_("Laboratory"), "/lab", frozenset({Role.LAB, Role.ADMIN, Role.PHYSICIAN}), 70),),
+    worklists=("worklist:items",),
 )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from respira.kit import records
 from respira.kit.actors import Actor, require_role
 from respira.kit.errors import InvalidInput, NotFound
+from respira.kit.marks import N_
 from respira.kit.rows import from_row
 from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
@@ -18,12 +19,12 @@ from respira.products.rows import audit_created, stamp
 from respira.products.schemas import DonorIn, DonorOut, HarvestIn, HarvestOut, ScreeningPanel
 
 MARKER_NAMES = {
-    "hiv": "HIV-1/2",
-    "hbv": "HBV",
-    "hcv": "HCV",
-    "htlv": "HTLV-I/II",
-    "syphilis": "syphilis",
-    "cmv": "CMV",
+    "hiv": N_("HIV-1/2"),
+    "hbv": N_("HBV"),
+    "hcv": N_("HCV"),
+    "htlv": N_("HTLV-I/II"),
+    "syphilis": N_("syphilis"),
+    "cmv": N_("CMV"),
 }
 
 

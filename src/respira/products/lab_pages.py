@@ -8,11 +8,13 @@ from typing import Any
 
 from fastapi.responses import Response
 
+from respira.kit.marks import N_
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
 from respira.kit.web.routes import Call, Post, posts, uses
+from respira.kit.web.templating import gettext_for
 from respira.products import service
-from respira.products.page_router import LAB, LAB_POST, READ, blank, router
+from respira.products.page_router import LAB, LAB_POST, READ, WORDS, blank, router
 from respira.products.schemas import DonorIn, HarvestIn, SpecificationIn
 
 MARKER_LABELS = service.MARKER_NAMES
@@ -30,6 +32,7 @@ def lab_home(call: Call = READ) -> Response:
             "to_prepare": service.infusions_to_prepare(call.session, call.actor),
             "can_edit": call.actor.role in service.LAB_ROLES,
             "can_donors": call.actor.role in service.DONOR_READ_ROLES,
+            "words": WORDS,
         },
     )
 
@@ -124,7 +127,7 @@ def _specs_page(
             "current": current,
             "can_admin": call.actor.role in service.SPEC_ADMIN_ROLES,
             "form": form,
-            "flash": call.flash({"created": "New version stored."}),
+            "flash": call.flash({"created": N_("New version stored.")}),
         },
         refused,
     )
@@ -141,7 +144,8 @@ def create_specification(post: Post = posts(PageAccess(*service.SPEC_ADMIN_ROLES
     try:
         items = json.loads(form["items"] or "[]")
     except json.JSONDecodeError as exc:
-        refused = Refused({"items": f"not valid JSON: {exc.msg}"}, 422, False)
+        message = gettext_for(post.request)(N_("not valid JSON: %(reason)s"))
+        refused = Refused({"items": message % {"reason": exc.msg}}, 422, False)
         return _specs_page(post, refused=refused, form=form)
     outcome = post.submit(SpecificationIn, {**form, "items": items}, service.create_specification)
     return post.answer(

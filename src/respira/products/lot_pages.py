@@ -11,10 +11,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from respira.kit.errors import Conflict, Forbidden, InvalidInput
+from respira.kit.marks import N_
 from respira.kit.web.forms import Refused
 from respira.kit.web.routes import SIGNATURE_MESSAGES, Call, Post
 from respira.products import service
-from respira.products.page_router import LAB, LAB_POST, READ, form_fields, router
+from respira.products.page_router import LAB, LAB_POST, READ, WORDS, form_fields, router
 from respira.products.schemas import (
     LotIn,
     PassageIn,
@@ -29,15 +30,15 @@ from respira.products.schemas import (
 _REFUSALS = (Conflict, InvalidInput, Forbidden)
 
 FLASH = {
-    "created": "Lot stored.",
-    "qc": "QC result stored.",
-    "passage": "Passage stored.",
-    "storage": "Storage location stored.",
-    "released": "Lot released for clinical use (e-signed).",
-    "recalled": "Lot recalled (e-signed): every unit of it is blocked.",
-    "quarantined": "Lot put on quarantine hold.",
-    "discarded": "Lot discarded.",
-    "units": "Units made, each with its DIN.",
+    "created": N_("Lot stored."),
+    "qc": N_("QC result stored."),
+    "passage": N_("Passage stored."),
+    "storage": N_("Storage location stored."),
+    "released": N_("Lot released for clinical use (e-signed)."),
+    "recalled": N_("Lot recalled (e-signed): every unit of it is blocked."),
+    "quarantined": N_("Lot put on quarantine hold."),
+    "discarded": N_("Lot discarded."),
+    "units": N_("Units made, each with its DIN."),
 }
 
 
@@ -51,6 +52,7 @@ def _lot_form(call: Call, form: dict[str, Any], refused: Refused | None = None) 
             "form": form,
             "donors": service.list_donors(call.session, call.actor),
             "harvests": service.list_harvests(call.session, call.actor),
+            "words": WORDS,
         },
         refused,
     )
@@ -105,6 +107,8 @@ def _lot_page(
             "form": form or {},
             "flash": call.flash(FLASH),
             "release_meaning": service.RELEASE_MEANING,
+            "recall_meaning": service.RECALL_MEANING,
+            "words": WORDS,
         },
         refused,
     )

@@ -9,9 +9,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from respira.kit.marks import N_
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.routes import posts, uses
 from respira.products import service
+from respira.products.schemas import CHAIN_EVENT_TEXT
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,6 +21,36 @@ router = APIRouter(include_in_schema=False)
 LAB = uses(PageAccess(*service.LAB_ROLES))
 LAB_POST = posts(PageAccess(*service.LAB_ROLES))
 READ = uses(PageAccess(*service.READ_ROLES))
+
+# The words the laboratory's pages show for stored codes, marked for translation: the
+# templates show them with ``_()`` in the reader's language (``words`` in their context).
+WORDS: dict[str, dict[str, str]] = {
+    "lot_status": {
+        "quarantine": N_("quarantine"),
+        "released": N_("released"),
+        "recalled": N_("recalled"),
+        "discarded": N_("discarded"),
+    },
+    "unit_status": {
+        "available": N_("available"),
+        "allocated": N_("allocated"),
+        "thawed": N_("thawed"),
+        "administered": N_("administered"),
+        "discarded": N_("discarded"),
+    },
+    "course_status": {
+        "draft": N_("draft"),
+        "approved": N_("approved"),
+        "superseded": N_("superseded"),
+    },
+    "tissue": {"bone_marrow": N_("bone marrow"), "adipose": N_("adipose")},
+    "source": {
+        "allogeneic_cord": N_("allogeneic cord"),
+        "autologous_bone_marrow": N_("autologous bone marrow"),
+        "autologous_adipose": N_("autologous adipose"),
+    },
+    "event": CHAIN_EVENT_TEXT,
+}
 
 
 def blank(data: dict[str, str]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ and the meanings of its two e-signatures."""
 from __future__ import annotations
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 
 LAB_ROLES = frozenset({Role.LAB})
 # Donor records hold screening results: the laboratory and the admins, nobody else.
@@ -18,5 +19,6 @@ CUSTODY_ROLES = frozenset({Role.LAB, Role.NURSE})
 # Who writes the bedside check and the administration into a unit's ledger.
 WARD_ROLES = frozenset({Role.NURSE, Role.PHYSICIAN, Role.LAB})
 
-RELEASE_MEANING = "released for clinical use"
-RECALL_MEANING = "recalled from clinical use"
+# Stored in English with the signature; the page shows them in the reader's language.
+RELEASE_MEANING = N_("released for clinical use")
+RECALL_MEANING = N_("recalled from clinical use")

@@ -8,6 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from respira.kit.marks import N_
+from respira.kit.validation import InputModel
+
 MarkerResult = Literal["non-reactive", "reactive"]
 Tissue = Literal["bone_marrow", "adipose"]
 LotStatus = Literal["quarantine", "released", "recalled", "discarded"]
@@ -16,7 +19,7 @@ UnitStatus = Literal["available", "allocated", "thawed", "administered", "discar
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class ScreeningPanel(BaseModel):
+class ScreeningPanel(InputModel):
     """The donor's infectious-disease screening (clinical.md §5.2, adventitious agents):
     a marker left out was not tested."""
 
@@ -30,7 +33,7 @@ class ScreeningPanel(BaseModel):
     cmv: MarkerResult | None = None
 
 
-class DonorIn(BaseModel):
+class DonorIn(InputModel):
     model_config = _STRICT
 
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")
@@ -49,7 +52,7 @@ class DonorOut(BaseModel):
     recorded_by: str
 
 
-class HarvestIn(BaseModel):
+class HarvestIn(InputModel):
     model_config = _STRICT
 
     patient_id: int = Field(ge=1)
@@ -72,7 +75,7 @@ class HarvestOut(BaseModel):
     recorded_by_name: str
 
 
-class LotIn(BaseModel):
+class LotIn(InputModel):
     model_config = _STRICT
 
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")
@@ -101,7 +104,7 @@ class LotIn(BaseModel):
         return self
 
 
-class PassageIn(BaseModel):
+class PassageIn(InputModel):
     model_config = _STRICT
 
     passage: int = Field(ge=0, le=50)
@@ -120,7 +123,7 @@ class PassageOut(BaseModel):
     recorded_by_name: str
 
 
-class StorageIn(BaseModel):
+class StorageIn(InputModel):
     model_config = _STRICT
 
     cryopreserved_on: dt.date
@@ -130,7 +133,7 @@ class StorageIn(BaseModel):
     position: str = Field(min_length=1, max_length=40)
 
 
-class SpecItem(BaseModel):
+class SpecItem(InputModel):
     """One release specification: a numeric range (``min`` and/or ``max``, inclusive) or
     the accepted categorical results."""
 
@@ -156,7 +159,7 @@ class SpecItem(BaseModel):
         return self
 
 
-class SpecificationIn(BaseModel):
+class SpecificationIn(InputModel):
     model_config = _STRICT
 
     version: str = Field(min_length=1, max_length=64)
@@ -182,7 +185,7 @@ class SpecificationOut(BaseModel):
     created_by: str
 
 
-class QcIn(BaseModel):
+class QcIn(InputModel):
     model_config = _STRICT
 
     attribute: str = Field(min_length=1, max_length=40)
@@ -221,27 +224,27 @@ class QcCheck(BaseModel):
     outcome: Literal["pass", "fail", "missing"]
 
 
-class SignatureIn(BaseModel):
+class SignatureIn(InputModel):
     model_config = _STRICT
 
     password: str = Field(min_length=1, max_length=1024)
     meaning: str = Field(min_length=1, max_length=64)
 
 
-class RecallIn(BaseModel):
+class RecallIn(InputModel):
     model_config = _STRICT
 
     password: str = Field(min_length=1, max_length=1024)
     reason: str = Field(min_length=3, max_length=2000)
 
 
-class ReasonIn(BaseModel):
+class ReasonIn(InputModel):
     model_config = _STRICT
 
     reason: str = Field(min_length=3, max_length=2000)
 
 
-class UnitsIn(BaseModel):
+class UnitsIn(InputModel):
     model_config = _STRICT
 
     count: int = Field(ge=1, le=100)
@@ -320,7 +323,7 @@ class LotSummary(BaseModel):
     units_available: int
 
 
-class CustodyIn(BaseModel):
+class CustodyIn(InputModel):
     model_config = _STRICT
 
     kind: Literal["handover", "received", "stored", "discarded"] = "handover"
@@ -335,6 +338,30 @@ class ChainEvent(BaseModel):
     kind: str
     actor: str
     detail: str
+
+
+# The kinds of a chain of identity's events in words, marked for translation (the pages
+# show them in the reader's language).
+CHAIN_EVENT_TEXT: dict[str, str] = {
+    "donor": N_("donor"),
+    "harvest": N_("harvest"),
+    "lot": N_("lot"),
+    "passage": N_("passage"),
+    "qc": N_("QC"),
+    "release": N_("release"),
+    "recall": N_("recall"),
+    "discard": N_("discard"),
+    "labelled": N_("labelled"),
+    "handover": N_("hand-over"),
+    "received": N_("received"),
+    "stored": N_("stored"),
+    "allocated": N_("allocated"),
+    "thawed": N_("thawed"),
+    "bedside_check": N_("bedside check"),
+    "administered": N_("administered"),
+    "recalled": N_("recalled"),
+    "discarded": N_("discarded"),
+}
 
 
 class ChainOut(BaseModel):
@@ -359,7 +386,7 @@ class UnitFacts(BaseModel):
     thaw_expires_at: dt.datetime | None
 
 
-class DosePreparationIn(BaseModel):
+class DosePreparationIn(InputModel):
     model_config = _STRICT
 
     infusion_day: int = Field(ge=0, le=3650)

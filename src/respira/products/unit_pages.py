@@ -7,11 +7,12 @@ from typing import Any
 
 from fastapi.responses import Response
 
+from respira.kit.marks import N_
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
 from respira.kit.web.routes import Call, Post, posts, uses
 from respira.products import label, service
-from respira.products.page_router import LAB, LAB_POST, form_fields, router
+from respira.products.page_router import LAB, LAB_POST, WORDS, form_fields, router
 from respira.products.schemas import CustodyIn, DosePreparationIn
 from respira.protocols import service as protocols_service
 
@@ -33,7 +34,8 @@ def _unit_page(
             "can_custody": call.actor.role in service.CUSTODY_ROLES
             and unit.status not in ("administered", "discarded"),
             "form": form or {"kind": "handover"},
-            "flash": call.flash({"custody": "Hand-over recorded."}),
+            "flash": call.flash({"custody": N_("Hand-over recorded.")}),
+            "words": WORDS,
         },
         refused,
     )
@@ -81,7 +83,8 @@ def _prep_page(
             "preparations": done,
             "open_infusions": [i for i in course.infusions if i.day not in prepared],
             "form": form if form is not None else {"infusion_day": day},
-            "flash": call.flash({"prepared": "Dose prepared."}),
+            "flash": call.flash({"prepared": N_("Dose prepared.")}),
+            "words": WORDS,
         },
         refused,
     )

@@ -50,6 +50,14 @@ def eligibility(session: Session, actor: Actor, patient_id: int) -> Eligibility:
             f"by {in_force.signed_by_name}) decided {decided}: a course needs a signed "
             "screening that decided eligible",
         )
+    if in_force.id in summary["evidence_changed"]:
+        return Eligibility(
+            eligible=False,
+            screening_id=in_force.id,
+            reason=f"screening {in_force.id} decided eligible, but a record it rests on was "
+            "retracted or corrected since it was signed: screen the patient again before "
+            "planning a course",
+        )
     return Eligibility(
         eligible=True,
         screening_id=in_force.id,

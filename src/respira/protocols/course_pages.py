@@ -10,10 +10,12 @@ from fastapi import Query
 from fastapi.responses import Response
 
 from respira.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from respira.kit.marks import N_
+from respira.kit.texts import Gettext, Msg, translate
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
 from respira.kit.web.routes import Call, Post, posts, uses
-from respira.kit.web.templating import patient_banner
+from respira.kit.web.templating import gettext_for, patient_banner
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 from respira.protocols import service
@@ -30,7 +32,7 @@ READ = uses(PageAccess(*service.READ_ROLES))
 WRITE = uses(PageAccess(*service.WRITE_ROLES))
 WRITE_POST = posts(PageAccess(*service.WRITE_ROLES))
 
-STATUS_TEXT = {"draft": "Draft", "approved": "Approved", "superseded": "Superseded"}
+STATUS_TEXT = {"draft": N_("Draft"), "approved": N_("Approved"), "superseded": N_("Superseded")}
 STATUS_BADGE = {"draft": "unknown", "approved": "ok", "superseded": "bad"}
 
 
@@ -66,7 +68,7 @@ def _course_form(
             **common(),
             "form": form,
             "action": action,
-            "title": title,
+            "title": translate(title, gettext_for(call.request)),
             "revising": revising,
             "repeat_of": repeat_of,
             "infusion_rows": range(INFUSION_ROWS),
@@ -84,7 +86,7 @@ def _plan_args(patient_id: int, first: CourseOut | None) -> dict[str, Any]:
     """The course form of a new course (a repeat of ``first`` when given)."""
     return {
         "action": f"/patients/{patient_id}/courses",
-        "title": "Repeat course" if first else "Plan a course",
+        "title": N_("Repeat course") if first else N_("Plan a course"),
         "repeat_of": first,
     }
 
@@ -93,7 +95,11 @@ def _revise_args(course: CourseOut) -> dict[str, Any]:
     """The course form of the next version of ``course``."""
     return {
         "action": f"/courses/{course.id}/revise",
-        "title": f"Revise course {course.number} (version {course.version + 1})",
+        "title": Msg(
+            N_("Revise course %(number)s (version %(version)s)"),
+            number=course.number,
+            version=course.version + 1,
+        ),
         "revising": course,
     }
 
@@ -207,8 +213,8 @@ def _course_view(call: Call, course_id: int) -> tuple[CourseOut, dict[str, Any]]
 
 
 COURSE_FLASH = {
-    "approved": "Course approved. It can no longer change; a revision makes a new version.",
-    "drafted": "Draft stored. Review it, then approve it with your signature.",
+    "approved": N_("Course approved. It can no longer change; a revision makes a new version."),
+    "drafted": N_("Draft stored. Review it, then approve it with your signature."),
 }
 
 
@@ -227,33 +233,39 @@ def _course_page(call: Call, course_id: int, refused: Refused | None = None) -> 
             "approve_errors": refused.errors if refused else {},
             "meaning": service.APPROVAL_MEANING,
             "flash": call.flash(COURSE_FLASH),
-            "change_label": _change_label,
+            "change_label": lambda field: _change_label(field, gettext_for(call.request)),
         },
         refused.status_code if refused else 200,
     )
 
 
-def _change_label(field: str) -> str:
-    """``infusions.2.dose_million_cells_per_kg`` as "IV infusion 2: dose (×10^6/kg)"."""
-    words = {
-        "day": "day",
-        "dose_million_cells_per_kg": "dose (×10^6 cells/kg)",
-        "cells_total": "cells",
-        "amount_million_cells": "amount (×10^6 cells)",
-        "count": "sessions",
-        "days": "days",
-        "limits": "limits overridden",
-        "reason": "reason for the override",
-    }
+# The words of a changed field's name (``_change_label``), marked for translation.
+CHANGE_WORDS = {
+    "day": N_("day"),
+    "dose_million_cells_per_kg": N_("dose (×10^6 cells/kg)"),
+    "cells_total": N_("cells"),
+    "amount_million_cells": N_("amount (×10^6 cells)"),
+    "count": N_("sessions"),
+    "days": N_("days"),
+    "limits": N_("limits overridden"),
+    "reason": N_("reason for the override"),
+}
+
+
+def _change_label(field: str, gettext: Gettext) -> str:
+    """``infusions.2.dose_million_cells_per_kg`` as "IV infusion 2: dose (×10^6/kg)", in
+    the reader's language."""
     parts = field.split(".")
+    what = gettext(CHANGE_WORDS[parts[-1]]) if parts[-1] in CHANGE_WORDS else ""
     if parts[0] == "infusions":
-        return f"IV infusion {parts[1]}: {words[parts[2]]}"
+        return gettext(N_("IV infusion %(n)s: %(what)s")) % {"n": parts[1], "what": what}
     if parts[0] == "nebulisations":
-        return f"Nebulised dose {parts[1]}: {words[parts[2]]}"
+        return gettext(N_("Nebulised dose %(n)s: %(what)s")) % {"n": parts[1], "what": what}
     if parts[0] == "supporting":
-        return f"{MODALITY_LABELS.get(parts[1], parts[1])}: {words[parts[2]]}"
+        modality = gettext(MODALITY_LABELS.get(parts[1], parts[1]))
+        return f"{modality}: {what}"
     if parts[0] == "override":
-        return f"Override: {words[parts[1]]}"
+        return gettext(N_("Override: %(what)s")) % {"what": what}
     return field.replace("_", " ").capitalize()
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi.responses import Response
 
+from respira.kit.marks import N_
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
 from respira.kit.web.routes import Call, Post, posts, uses
@@ -15,14 +16,14 @@ from respira.protocols.page_router import router
 from respira.protocols.schemas import LimitsIn
 
 LIMIT_FIELDS: list[tuple[str, str, str]] = [
-    ("dose_min_million_cells_per_kg", "Lowest dose per IV infusion", "×10^6 cells/kg"),
-    ("dose_max_million_cells_per_kg", "Highest dose per IV infusion", "×10^6 cells/kg"),
-    ("max_infusions_per_course", "Most IV infusions per course", "infusions"),
-    ("stay_min_days", "Shortest stay", "days"),
-    ("stay_max_days", "Longest stay", "days"),
-    ("lead_time_bone_marrow_days", "Lead time from a bone marrow harvest", "days"),
-    ("lead_time_adipose_days", "Lead time from an adipose harvest", "days"),
-    ("infusion_chairs_per_day", "Infusion chairs a day", "chairs"),
+    ("dose_min_million_cells_per_kg", N_("Lowest dose per IV infusion"), N_("×10^6 cells/kg")),
+    ("dose_max_million_cells_per_kg", N_("Highest dose per IV infusion"), N_("×10^6 cells/kg")),
+    ("max_infusions_per_course", N_("Most IV infusions per course"), N_("infusions")),
+    ("stay_min_days", N_("Shortest stay"), N_("days")),
+    ("stay_max_days", N_("Longest stay"), N_("days")),
+    ("lead_time_bone_marrow_days", N_("Lead time from a bone marrow harvest"), N_("days")),
+    ("lead_time_adipose_days", N_("Lead time from an adipose harvest"), N_("days")),
+    ("infusion_chairs_per_day", N_("Infusion chairs a day"), N_("chairs")),
 ]
 
 
@@ -41,7 +42,7 @@ def _limits_page(
             "fields": LIMIT_FIELDS,
             "form": form,
             "can_edit": call.actor.role in service.LIMITS_ADMIN_ROLES,
-            "flash": call.flash({"stored": "New version stored; it is in force now."}),
+            "flash": call.flash({"stored": N_("New version stored; it is in force now.")}),
         },
         refused,
     )

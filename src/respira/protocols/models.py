@@ -30,14 +30,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from respira.kit.columns import reference
 from respira.kit.db import Base, UTCDateTime, utcnow
+from respira.kit.marks import N_
 from respira.protocols.schemas import Modality, Source, Status
 
 # The values the API accepts (``respira.protocols.schemas``) are the values the tables hold.
 SOURCES: tuple[str, ...] = get_args(Source)
 STATUSES: tuple[str, ...] = get_args(Status)
 MODALITIES: tuple[str, ...] = get_args(Modality)
-APPROVAL_MEANING = "approved protocol"
-OVERRIDE_MEANING = "approved limit override"
+APPROVAL_MEANING = N_("approved protocol")
+OVERRIDE_MEANING = N_("approved limit override")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

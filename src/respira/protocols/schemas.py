@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from respira.kit import validation as v
+from respira.kit.marks import N_
 from respira.kit.validation import ClinicalIn as _In
 from respira.kit.validation import required_text as _required_text
 from respira.patients.schemas import WeightKg
@@ -41,21 +42,21 @@ Modality = Literal[
 ]
 
 SOURCE_LABELS: dict[str, str] = {
-    "allogeneic_cord": "Cord MSC, allogeneic (released lot)",
-    "autologous_bone_marrow": "Bone marrow MSC, autologous",
-    "autologous_adipose": "Adipose MSC, autologous",
+    "allogeneic_cord": N_("Cord MSC, allogeneic (released lot)"),
+    "autologous_bone_marrow": N_("Bone marrow MSC, autologous"),
+    "autologous_adipose": N_("Adipose MSC, autologous"),
 }
 MODALITY_LABELS: dict[str, str] = {
-    "physiotherapy": "Physiotherapy",
-    "kinesiotherapy": "Kinesiotherapy",
-    "electrotherapy": "Electrotherapy",
-    "ultrasound": "Ultrasound therapy",
-    "lymphatic_drainage": "Lymphatic drainage",
-    "low_level_laser": "Low-level laser therapy",
-    "imr_infusions": "Intracellular metabolism recovery (IMR) infusions",
-    "plasmapheresis": "Plasmapheresis",
-    "hypoxy_hyperoxy": "Hypoxy-hyperoxy therapy",
-    "mesodiencephalic_modulation": "Mesodiencephalic modulation",
+    "physiotherapy": N_("Physiotherapy"),
+    "kinesiotherapy": N_("Kinesiotherapy"),
+    "electrotherapy": N_("Electrotherapy"),
+    "ultrasound": N_("Ultrasound therapy"),
+    "lymphatic_drainage": N_("Lymphatic drainage"),
+    "low_level_laser": N_("Low-level laser therapy"),
+    "imr_infusions": N_("Intracellular metabolism recovery (IMR) infusions"),
+    "plasmapheresis": N_("Plasmapheresis"),
+    "hypoxy_hyperoxy": N_("Hypoxy-hyperoxy therapy"),
+    "mesodiencephalic_modulation": N_("Mesodiencephalic modulation"),
 }
 # The longest stay any limits version may allow, and so the largest day of a stay.
 MAX_STAY_DAYS = 60

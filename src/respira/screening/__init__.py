@@ -12,4 +12,5 @@ STEP = Step(
     package=__name__,
     sections=(Section(40, "screening/_section.html", "pages:patient_section"),),
     nav=(Nav(N_("Screening criteria"), "/screening/criteria", CRITERIA_READ_ROLES, 60),),
+    worklists=("worklist:items",),
 )

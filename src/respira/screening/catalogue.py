@@ -129,6 +129,16 @@ _SPECS: tuple[FactSpec, ...] = (
     FactSpec("excipient_allergy", "allergy to a product excipient", "bool", _F),
     FactSpec("thrombosis_risk", "thrombosis risk factor", "bool", _F),
     FactSpec("current_smoker", "current smoker", "bool", _F),
+    FactSpec("ever_smoked", "ever smoked", "bool", _F),
+    # The day the patient stopped smoking; a recorded None is "never smoked".
+    FactSpec("smoking_quit_on", "stopped smoking", "date", _F, DAYS, none_is_value=True),
+    FactSpec("vaping", "current vaping (e-cigarettes)", "bool", _F),
+    FactSpec(
+        "exacerbation_or_scs_4w",
+        "severe exacerbation or systemic corticosteroid course in the last 4 weeks",
+        "bool",
+        _F,
+    ),
     FactSpec(
         "airflow_variability_documented",
         "variable airflow limitation documented otherwise",

@@ -178,6 +178,9 @@ def _rule_dict(rule: engine.Rule) -> dict[str, Any]:
         out["unit"] = rule.unit
     if rule.window_days is not None:
         out["window_days"] = rule.window_days
+    for flag in ("up_to_screening", "supporting"):
+        if getattr(rule, flag):
+            out[flag] = True
     return out
 
 

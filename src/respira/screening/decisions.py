@@ -27,12 +27,18 @@ from respira.kit.patient_rows import rows_of_patient
 from respira.kit.rows import from_row
 from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
-from respira.screening import engine, facts
+from respira.screening import engine, evidence, facts
 from respira.screening.criteria_sets import active_criteria_set, sha256_text
 from respira.screening.findings import newest_findings
-from respira.screening.models import MEANINGS, Screening
-from respira.screening.roles import CLINICAL_ROLES, READ_ROLES, SIGN_ROLES, STATUS_ROLES
-from respira.screening.schemas import NoteIn, ScreeningOut
+from respira.screening.models import MEANINGS, Screening, ScreeningEvidence
+from respira.screening.roles import (
+    CLINICAL_ROLES,
+    READ_ROLES,
+    SIGN_ROLES,
+    STATUS_ROLES,
+    WORKLIST_ROLES,
+)
+from respira.screening.schemas import ChangedEvidenceOut, NoteIn, ScreeningOut
 
 APPROVED, DECLINED = MEANINGS
 
@@ -84,27 +90,91 @@ def signed_content(row: Screening) -> dict[str, Any]:
     }
 
 
+WITHDRAWN = "from a record that was withdrawn after this screening"
+
+
+def _redacted(criteria: list[dict[str, Any]], hidden: set[str]) -> list[dict[str, Any]]:
+    """The criteria with every fact read from a record in ``hidden`` (sources) shown
+    without its value, source or date: a patient does not see retracted records."""
+    out = []
+    for criterion in criteria:
+        evidence_text = criterion["evidence"]
+        fact_list = []
+        for fact in criterion["facts"]:
+            if fact.get("source") in hidden:
+                text = f"{fact['label']}: {WITHDRAWN}"
+                evidence_text = evidence_text.replace(fact["text"], text)
+                fact = {
+                    **fact,
+                    "value": None,
+                    "on": None,
+                    "source": None,
+                    "text": text,
+                    "shown": None,
+                    "exact": None,
+                    "detail": None,
+                }
+            fact_list.append(fact)
+        out.append({**criterion, "evidence": evidence_text, "facts": fact_list})
+    return out
+
+
+def _cited_by(source: str | None, changed: evidence.ChangedRecord) -> bool:
+    """Whether a fact's source names this record (the snapshot's "visit 3 / spirometry
+    31", the findings' "screening findings 7, assessed ...")."""
+    if not source:
+        return False
+    return facts.record_of_source(source) == (changed.record_type, changed.record_id)
+
+
 def screening_out(
-    session: Session, row: Screening, *, superseded_by: dict[int, int] | None = None
+    session: Session,
+    row: Screening,
+    *,
+    actor: Actor | None = None,
+    superseded_by: dict[int, int] | None = None,
+    changed: dict[int, list[evidence.ChangedRecord]] | None = None,
 ) -> ScreeningOut:
-    """The screening as the API answers it; ``superseded_by`` (old id → new id) saves a
-    query per row when a list is answered."""
+    """The screening as the API answers it (to ``actor``: a patient is not shown
+    retracted records); ``superseded_by`` (old id → new id) and ``changed`` (the
+    screenings' changed evidence) save queries per row when a list is answered."""
     newer = (
         superseded_by.get(row.id) if superseded_by is not None else _superseded_by(session, row.id)
     )
     valid = None
     if row.content_hash is not None:
         valid = audit.content_hash(signed_content(row)) == row.content_hash
+    if changed is None:
+        changed = evidence.changed_evidence(session, [row.id])
+    records_changed = changed.get(row.id, [])
+    criteria = json.loads(row.results_json)
+    if actor is not None and actor.patient_id is not None:
+        withdrawn = [c for c in records_changed if c.retracted]
+        hidden = {
+            f["source"]
+            for c in criteria
+            for f in c["facts"]
+            if any(_cited_by(f.get("source"), w) for w in withdrawn)
+        }
+        criteria = _redacted(criteria, hidden)
+        shown = [c for c in records_changed if not c.retracted]
+    else:
+        shown = records_changed
     return from_row(
         ScreeningOut,
         row,
         reasons=json.loads(row.reasons_json),
-        criteria=json.loads(row.results_json),
+        criteria=criteria,
         evaluated_by=row.evaluated_by_name,
         superseded_by_id=newer,
         signed=row.signature_id is not None,
         signed_by=row.signed_by_name,
         signature_valid=valid,
+        recheck_before_first_infusion=[
+            c["id"] for c in criteria if c.get("recheck_before_infusion")
+        ],
+        evidence_changed=bool(records_changed),
+        changed_evidence=[ChangedEvidenceOut.model_validate(c) for c in shown],
     )
 
 
@@ -147,6 +217,8 @@ def evaluate_screening(
         session,
         "another screening of this patient was stored at the same moment; reload and run it again",
     )
+    cited = facts.evidence_records(gathered, criteria.facts_used())
+    evidence.store(session, row.id, cited)
     audit.record(
         session,
         actor,
@@ -163,16 +235,17 @@ def evaluate_screening(
             "supersedes_id": row.supersedes_id,
             "statuses": {r.id: r.status for r in result.results},
             "results_sha256": sha256_text(row.results_json),
+            "evidence": sorted(f"{t} {i}" for t, i in cited),
         },
         reason=note,
     )
     session.commit()
-    return screening_out(session, row)
+    return screening_out(session, row, actor=actor)
 
 
 def get_screening(session: Session, actor: Actor, screening_id: int) -> ScreeningOut:
     require_role(actor, READ_ROLES)
-    return screening_out(session, _load_screening(session, actor, screening_id))
+    return screening_out(session, _load_screening(session, actor, screening_id), actor=actor)
 
 
 def list_screenings(session: Session, actor: Actor, patient_id: int) -> list[ScreeningOut]:
@@ -180,7 +253,35 @@ def list_screenings(session: Session, actor: Actor, patient_id: int) -> list[Scr
     patients_service.get_visible(session, actor, patient_id)
     rows = rows_of_patient(session, Screening, patient_id, Screening.id.desc())
     newer = {r.supersedes_id: r.id for r in rows if r.supersedes_id is not None}
-    return [screening_out(session, r, superseded_by=newer) for r in rows]
+    changed = evidence.changed_evidence(session, [r.id for r in rows])
+    return [
+        screening_out(session, r, actor=actor, superseded_by=newer, changed=changed) for r in rows
+    ]
+
+
+def signed_with_changed_evidence(session: Session, actor: Actor) -> list[ScreeningOut]:
+    """Signed screenings, not yet superseded by a newer screening of their patient,
+    that rest on changed evidence (a record they read was retracted or superseded
+    since), newest first: each is a prompt to screen the patient again."""
+    require_role(actor, WORKLIST_ROLES)
+    superseded = select(Screening.supersedes_id).where(Screening.supersedes_id.is_not(None))
+    changed_rows = select(ScreeningEvidence.screening_id).where(
+        ScreeningEvidence.screening_id == Screening.id, evidence.changed_clause()
+    )
+    rows = session.scalars(
+        select(Screening)
+        .where(
+            Screening.signature_id.is_not(None),
+            Screening.id.not_in(superseded),
+            changed_rows.exists(),
+        )
+        .order_by(Screening.id.desc())
+    ).all()
+    newer: dict[int, int] = {}  # none of them is superseded
+    changed = evidence.changed_evidence(session, [r.id for r in rows])
+    return [
+        screening_out(session, r, actor=actor, superseded_by=newer, changed=changed) for r in rows
+    ]
 
 
 def _refuse_change(session: Session, actor: Actor, row: Screening, attempted: str) -> None:
@@ -269,7 +370,7 @@ def sign_screening(
         },
     )
     session.commit()
-    return screening_out(session, row)
+    return screening_out(session, row, actor=actor)
 
 
 def update_note(
@@ -291,7 +392,7 @@ def update_note(
     after = {"physician_note": data.physician_note}
     old, new = audit.diff(before, after)
     if not new:
-        return screening_out(session, row)
+        return screening_out(session, row, actor=actor)
     row.physician_note = data.physician_note
     records.flush(session, "the screening was changed by someone else at the same moment")
     audit.record(
@@ -304,7 +405,7 @@ def update_note(
         after=new,
     )
     session.commit()
-    return screening_out(session, row)
+    return screening_out(session, row, actor=actor)
 
 
 # --- for the patient's page -------------------------------------------------------------
@@ -324,10 +425,19 @@ def patient_summary(session: Session, actor: Actor, patient_id: int) -> dict[str
     count = session.scalar(
         select(func.count(Screening.id)).where(Screening.patient_id == patient_id)
     )
+    shown_ids = {r.id for r in rows} | ({in_force.id} if in_force is not None else set())
+    changed = evidence.changed_evidence(session, shown_ids)
+    listed = {
+        sid: [c for c in recs if actor.patient_id is None or not c.retracted]
+        for sid, recs in changed.items()
+    }  # a patient is not shown retracted records
     return {
         "newest": rows[0] if rows else None,
         "in_force": in_force,
         "history": rows,
         "count": count or 0,
         "findings": newest_findings(session, patient_id),
+        # the screenings resting on changed evidence, and the records that changed
+        "evidence_changed": set(changed),
+        "changed": listed,
     }

@@ -34,7 +34,8 @@ _EXCLUSIONS: list[dict[str, Any]] = [
     {"pneumonia": "yes"},
     {"heart_failure_nyha": "III"},
     {"malignancy_active_or_within_5y": "yes"},
-    {"current_smoker": "yes"},
+    {"current_smoker": "yes", "ever_smoked": "yes"},
+    {"vaping": "yes"},
     {"immunosuppressant_30d": "yes"},
     {"dialysis": "yes"},
 ]

@@ -3,7 +3,10 @@ criterion met, not met or unknown, with the evidence that decided it, and the de
 
 Evaluation follows the programme's design rule (reference/clinical.md §8.2): missing
 data gives "unknown", never "pass". A fact that was never recorded, or that was
-recorded before the rule's look-back window, makes its leaf unknown; groups combine
+recorded before the rule's look-back window, makes its leaf unknown; so does, for a
+leaf marked ``up_to_screening``, an answer that the condition is absent recorded before
+the screening date (the days since are not covered). A ``supporting`` leaf only adds
+evidence: missing or not holding, it counts as false (see ``loader``). Groups combine
 with Kleene's strong three-valued logic (``any`` is true if one part is true, false if
 all are false, else unknown; ``all`` the dual). The decision rule:
 
@@ -21,6 +24,7 @@ This module is pure (no database, no I/O).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -34,7 +38,11 @@ Decision = Literal["eligible", "not_eligible", "needs_review"]
 
 @dataclass(frozen=True)
 class FactUse:
-    """One leaf as evaluated: the value it saw (or why it saw none) and its result."""
+    """One leaf as evaluated: the value it saw (or why it saw none) and its result.
+
+    ``value`` is exact; ``shown`` is the value rounded as clinicians read it, with its
+    unit ("71 % predicted", "z −2.08", "1 event"), and ``exact`` the same unrounded
+    (for the page's hover); ``text`` is the whole line, ``shown`` + ``detail``."""
 
     fact: str
     label: str
@@ -42,9 +50,12 @@ class FactUse:
     unit: str | None
     on: dt.date | None
     source: str | None
-    state: Literal["used", "missing", "stale"]
+    state: Literal["used", "missing", "stale", "uncovered"]
     result: bool | None
     text: str
+    shown: str | None = None
+    exact: str | None = None
+    detail: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +68,9 @@ class FactUse:
             "state": self.state,
             "result": self.result,
             "text": self.text,
+            "shown": self.shown,
+            "exact": self.exact,
+            "detail": self.detail,
         }
 
 
@@ -70,6 +84,7 @@ class CriterionResult:
     status: Status
     evidence: str
     facts: tuple[FactUse, ...]
+    recheck_before_infusion: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +93,7 @@ class CriterionResult:
             "description": self.description,
             "source": self.source,
             "required": self.required,
+            "recheck_before_infusion": self.recheck_before_infusion,
             "status": self.status,
             "evidence": self.evidence,
             "facts": [f.as_dict() for f in self.facts],
@@ -160,31 +176,130 @@ def _compare(leaf: Leaf, value: Any, on: dt.date) -> bool | None:
     raise AssertionError(f"operator {op} passed the checks but has no meaning")
 
 
+# Decimals shown per unit, as clinicians read the value (issue 14); the exact value
+# stays in ``FactUse.value`` and ``FactUse.exact``.
+_DECIMALS = {
+    "% predicted": 0,
+    "z": 2,
+    "L": 2,
+    "points": 2,
+    "cells/µL": 0,
+    "ppb": 0,
+    "IU/mL": 0,
+    "mL/min/1.73m²": 0,
+    "events": 0,
+    "puffs/week": 1,
+    "pack-years": 1,
+    "mg/day": 1,
+    "years": 0,
+}
+
+
+def _signed(text: str) -> str:
+    return text.replace("-", "\u2212")
+
+
+def _number_text(value: float, decimals: int | None) -> str:
+    if decimals is None:
+        return _signed(f"{value:g}")
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return _signed("0" if text == "-0" else text)
+
+
+def _with_unit(number: str, value: float, unit: str | None) -> str:
+    if unit == "z":
+        return f"z {number}"
+    if unit == "events":
+        return f"{number} {'event' if value == 1 else 'events'}"
+    if unit == "% predicted":
+        return f"{number} % predicted"
+    return number if unit in _SILENT_UNITS else f"{number} {unit}"
+
+
+def shown_value(value: Any, unit: str | None) -> tuple[str, str]:
+    """The value rounded as clinicians read it, and exact, each with its unit."""
+    if not is_number(value):
+        return _fmt(value), _fmt(value)
+    rounded = _with_unit(_number_text(value, _DECIMALS.get(unit or "")), value, unit)
+    exact = _with_unit(
+        _signed(repr(float(value)) if isinstance(value, float) else str(value)), value, unit
+    )
+    return rounded, exact
+
+
+def _use(
+    leaf: Leaf,
+    value: Any,
+    found: Any,
+    state: Literal["used", "missing", "stale", "uncovered"],
+    result: bool | None,
+    tail: str,
+) -> FactUse:
+    spec = FACTS[leaf.fact]
+    shown, exact = shown_value(value, spec.unit)
+    detail = f" ({found.on.isoformat()}, {found.source}) — {tail}"
+    return FactUse(
+        leaf.fact,
+        spec.label,
+        value,
+        spec.unit,
+        found.on,
+        found.source,
+        state,
+        result,
+        f"{spec.label}: {shown}{detail}",
+        shown,
+        exact,
+        detail,
+    )
+
+
 def _eval_leaf(leaf: Leaf, facts: Facts, on: dt.date) -> FactUse:
+    use = _eval_recorded(leaf, facts, on)
+    if leaf.supporting and use.result is not True:
+        # Supporting evidence only: what is missing or does not hold adds nothing.
+        return dataclasses.replace(
+            use, result=False, text=f"{use.text} (supporting evidence only: adds nothing)"
+        )
+    return use
+
+
+def _eval_recorded(leaf: Leaf, facts: Facts, on: dt.date) -> FactUse:
     spec = FACTS[leaf.fact]
     found = facts.get(leaf.fact)
     cond = _fmt_threshold(leaf)
     if found is None:
         text = f"{spec.label}: not recorded ({spec.origin}) — unknown"
         return FactUse(leaf.fact, spec.label, None, spec.unit, None, None, "missing", None, text)
-    value, when, source = found.value, found.on, found.source
+    value, when = found.value, found.on
     if value is None and spec.kind != "date" and not spec.none_is_value:
-        text = f"{spec.label}: recorded as unknown ({when.isoformat()}, {source}) — unknown"
-        return FactUse(leaf.fact, spec.label, None, spec.unit, when, source, "missing", None, text)
-    unit = "" if spec.unit in _SILENT_UNITS else f" {spec.unit}"
-    seen = f"{spec.label}: {_fmt(value)}{unit} ({when.isoformat()}, {source})"
+        text = f"{spec.label}: recorded as unknown ({when.isoformat()}, {found.source}) — unknown"
+        return FactUse(
+            leaf.fact, spec.label, None, spec.unit, when, found.source, "missing", None, text
+        )
     if leaf.window_days is not None and (on - when).days > leaf.window_days:
-        text = (
-            f"{seen} — older than the {leaf.window_days}-day look-back window "
+        tail = (
+            f"older than the {leaf.window_days}-day look-back window "
             f"(before {(on - dt.timedelta(days=leaf.window_days)).isoformat()}) — unknown"
         )
-        return FactUse(leaf.fact, spec.label, value, spec.unit, when, source, "stale", None, text)
+        return _use(leaf, value, found, "stale", None, tail)
     result = _compare(leaf, value, on)
+    if result is False and leaf.up_to_screening and when < on:
+        # "No" as of an earlier day says nothing about the days since (issue 14).
+        tail = (
+            f"{cond}: does not hold as of {when.isoformat()}, but the "
+            f"{leaf.window_days}-day window up to the screening date {on.isoformat()} is "
+            f"not covered after {when.isoformat()} — unknown; assess again on the "
+            "screening date"
+        )
+        return _use(leaf, value, found, "uncovered", None, tail)
     if result is None:
-        text = f"{seen} — cannot be compared with '{cond}' — unknown"
+        tail = f"cannot be compared with '{cond}' — unknown"
     else:
-        text = f"{seen} — {cond}: {'holds' if result else 'does not hold'}"
-    return FactUse(leaf.fact, spec.label, value, spec.unit, when, source, "used", result, text)
+        tail = f"{cond}: {'holds' if result else 'does not hold'}"
+    return _use(leaf, value, found, "used", result, tail)
 
 
 def _eval(
@@ -219,6 +334,7 @@ def evaluate_criterion(criterion: Criterion, facts: Facts, on: dt.date) -> Crite
         status,
         evidence,
         tuple(every),
+        criterion.recheck_before_infusion,
     )
 
 

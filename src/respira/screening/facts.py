@@ -10,9 +10,11 @@ evidence can name them. A question answered "unknown" or never asked is absent
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from respira.diagnostics.service import ClinicalSnapshot
+from respira.diagnostics.service import SOURCE_RECORD_TYPES, ClinicalSnapshot
 from respira.kit.validation import age_years
 from respira.screening.catalogue import FACTS, DatedFact, Fact
 from respira.screening.models import TRI_FIELDS
@@ -92,7 +94,48 @@ def findings_facts(findings: Any | None) -> dict[str, DatedFact | None]:
         out["pregnancy_test_result"] = Fact(
             findings.pregnancy_test_result, findings.pregnancy_test_on, source
         )
+    # Smoking (issue 14): "never smoked" is a recorded absence of a quit date (and not
+    # a current smoker); a former smoker's quit date is the fact; otherwise unknown.
+    out["smoking_quit_on"] = None
+    if findings.ever_smoked == "no":
+        out["smoking_quit_on"] = Fact(None, on, source)
+        if findings.current_smoker == "unknown":  # never smoked: not smoking now
+            out["current_smoker"] = Fact(False, on, source)
+    elif findings.smoking_quit_on is not None:
+        out["smoking_quit_on"] = Fact(findings.smoking_quit_on, on, source)
     return out
+
+
+_DIAGNOSTIC_SOURCE = re.compile(rf"^visit \d+ / ({'|'.join(SOURCE_RECORD_TYPES)}) (\d+)$")
+
+
+def evidence_records(
+    gathered: Mapping[str, DatedFact | None], names: Iterable[str]
+) -> set[tuple[str, int]]:
+    """The records (type, id) that the facts ``names`` were read from: the diagnostic
+    records the snapshot cites and the findings (the patient record is not one)."""
+    out: set[tuple[str, int]] = set()
+    for name in names:
+        found = gathered.get(name)
+        ref = None if found is None else record_of_source(found.source)
+        if ref is not None:
+            out.add(ref)
+    return out
+
+
+_FINDINGS_SOURCE = re.compile(r"^screening findings (\d+), ")
+
+
+def record_of_source(source: str) -> tuple[str, int] | None:
+    """The record (type, id) a fact's source names, if it is a diagnostic record or
+    screening findings (see ``snapshot._source`` and ``findings_source``)."""
+    match = _DIAGNOSTIC_SOURCE.match(source)
+    if match:
+        return SOURCE_RECORD_TYPES[match.group(1)], int(match.group(2))
+    match = _FINDINGS_SOURCE.match(source)
+    if match:
+        return "screening_findings", int(match.group(1))
+    return None
 
 
 def collect(

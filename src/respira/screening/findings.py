@@ -60,6 +60,21 @@ def _check_findings(patient: patients_service.Patient, data: FindingsIn) -> None
                 errors[name] = "the patient's sex at birth is male"
         if data.pregnancy_test_result is not None:
             errors["pregnancy_test_result"] = "the patient's sex at birth is male"
+    if data.smoking_quit_on is not None:
+        if data.current_smoker == "yes":
+            errors["smoking_quit_on"] = (
+                "a current smoker has not stopped: clear the date or answer 'current smoker' no"
+            )
+        elif data.ever_smoked == "no":
+            errors["smoking_quit_on"] = (
+                "the patient never smoked: clear the date or answer 'ever smoked' yes"
+            )
+        elif data.smoking_quit_on > data.assessed_on:
+            errors["smoking_quit_on"] = "cannot be after the assessment date"
+        elif data.smoking_quit_on < patient.date_of_birth:
+            errors["smoking_quit_on"] = "is before the patient's date of birth"
+    if data.ever_smoked == "no" and data.current_smoker == "yes":
+        errors["ever_smoked"] = "a current smoker has smoked: answer yes"
     if data.alternative_diagnosis == "yes" and not data.alternative_diagnosis_detail:
         errors["alternative_diagnosis_detail"] = "name the alternative diagnosis"
     if data.excipient_allergy == "yes" and not data.excipient_allergy_detail:

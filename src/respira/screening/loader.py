@@ -9,6 +9,23 @@ group of rules. Nothing in the text is executed: loading checks every fact name,
 operator, unit, value type and window against ``respira.screening.catalogue``, naming
 the criterion in each error, and ``load`` reports every problem at once.
 
+Two leaf options serve look-backs (issue 14):
+
+- ``up_to_screening = true``: the window must be covered up to the screening date. A
+  recorded answer that the condition is absent ("no infection", "not pregnant") counts
+  only when it was recorded on the screening date itself; recorded earlier, the days
+  since are not covered and the leaf is unknown. An answer that the condition was
+  present within the window still counts (it is evidence for the condition).
+- ``supporting = true``: a leaf that can only add evidence for the condition (a
+  diagnostic date of the last severe exacerbation within 4 weeks). When its fact is
+  missing, stale or does not hold, it counts as false rather than unknown, so it must
+  sit in an ``any`` group beside at least one ordinary rule, which keeps the group
+  unknown when nothing is known.
+
+A criterion may say ``recheck_before_infusion = true``: its facts change from day to
+day, and the treatment step asks for them again on the infusion day before the first
+administration (``docs/decisions/2026-12-06-screening-corrections.md``).
+
 Exclusions are always required (unknown data in an exclusion must be reviewed; see
 reference/clinical.md §8.2). This module is pure (no database, no I/O beyond parsing
 the text it is given).
@@ -49,6 +66,8 @@ class Leaf:
     value: Any
     unit: str | None = None
     window_days: int | None = None
+    up_to_screening: bool = False
+    supporting: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,7 @@ class Criterion:
     source: str
     required: bool
     rule: Rule
+    recheck_before_infusion: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,8 +124,16 @@ class CriteriaError(ValueError):
 # --- loading and checking ------------------------------------------------------------
 
 _TOP_KEYS = {"version", "title", "description", "criterion"}
-_CRITERION_KEYS = {"id", "kind", "description", "source", "required", "rule"}
-_LEAF_KEYS = {"fact", "op", "value", "unit", "window_days"}
+_CRITERION_KEYS = {
+    "id",
+    "kind",
+    "description",
+    "source",
+    "required",
+    "rule",
+    "recheck_before_infusion",
+}
+_LEAF_KEYS = {"fact", "op", "value", "unit", "window_days", "up_to_screening", "supporting"}
 
 
 def load(text: str) -> CriteriaSet:
@@ -123,7 +151,7 @@ def load(text: str) -> CriteriaSet:
     if not isinstance(version, str) or not VERSION_RE.fullmatch(version):
         problems.append(
             "'version' must be a string of 3 to 64 letters, digits, dots, dashes or "
-            'underscores, such as "respira-default-2026.11"'
+            'underscores, such as "respira-default-2026.12"'
         )
         version = ""
     title = data.get("title", "")
@@ -188,14 +216,27 @@ def _criterion(item: Any, index: int, seen: set[str], problems: list[str]) -> Cr
             f"{where}: an exclusion is always required (unknown data in an exclusion must be "
             'reviewed); use kind = "suitability" with required = false for an advisory check'
         )
+    recheck = item.get("recheck_before_infusion", False)
+    if not isinstance(recheck, bool):
+        problems.append(f"{where}: 'recheck_before_infusion' must be true or false")
     if "rule" not in item:
         problems.append(f"{where}: 'rule' is missing")
         return None
     rule = _rule(item["rule"], where, problems, depth=1)
+    if isinstance(rule, Leaf) and rule.supporting:
+        problems.append(f"{where}: {_SUPPORTING_ALONE}")
     if rule is None or len(problems) > before:
         return None
     assert isinstance(description, str) and isinstance(source, str) and isinstance(kind, str)
-    return Criterion(cid, kind, description.strip(), source.strip(), bool(required), rule)
+    return Criterion(
+        cid, kind, description.strip(), source.strip(), bool(required), rule, bool(recheck)
+    )
+
+
+_SUPPORTING_ALONE = (
+    "a 'supporting' rule only adds evidence; put it in an 'any' group beside at least one "
+    "rule that is not supporting"
+)
 
 
 def _rule(node: Any, where: str, problems: list[str], depth: int) -> Rule | None:
@@ -220,6 +261,10 @@ def _rule(node: Any, where: str, problems: list[str], depth: int) -> Rule | None
             return None
         checked = [_rule(p, where, problems, depth + 1) for p in parts]
         if any(p is None for p in checked):
+            return None
+        supporting = [isinstance(p, Leaf) and p.supporting for p in checked]
+        if any(supporting) and (mode == "all" or all(supporting)):
+            problems.append(f"{where}: {_SUPPORTING_ALONE}")
             return None
         return Group("any" if mode == "any" else "all", tuple(p for p in checked if p is not None))
     return _leaf(node, where, problems)
@@ -276,13 +321,31 @@ def _leaf(node: dict[str, Any], where: str, problems: list[str]) -> Leaf | None:
         problems.append(
             f"{where}: 'window_days' must be a whole number of days, 1–{MAX_WINDOW_DAYS}"
         )
+    flags = {}
+    for flag in ("up_to_screening", "supporting"):
+        flags[flag] = node.get(flag, False)
+        if not isinstance(flags[flag], bool):
+            problems.append(f"{where}: '{flag}' must be true or false")
+    if flags["up_to_screening"] is True and window is None:
+        problems.append(
+            f"{where}: the rule on fact '{name}' says 'up_to_screening' and needs the "
+            "window it covers ('window_days')"
+        )
     if "value" not in node:
         problems.append(f"{where}: the rule on fact '{name}' needs a 'value'")
         return None
     value = _check_value(node["value"], spec, op, where, problems)
     if len(problems) > before:
         return None
-    return Leaf(spec.name, str(op), value, unit, window)
+    return Leaf(
+        spec.name,
+        str(op),
+        value,
+        unit,
+        window,
+        up_to_screening=bool(flags["up_to_screening"]),
+        supporting=bool(flags["supporting"]),
+    )
 
 
 def _check_value(value: Any, spec: FactSpec, op: str, where: str, problems: list[str]) -> Any:

@@ -37,6 +37,7 @@ TRI_FIELDS = (
     "active_tuberculosis",
     "other_active_infection",
     "respiratory_infection_4w",
+    "exacerbation_or_scs_4w",
     "unstable_cardiac_disease",
     "dialysis",
     "hepatic_impairment",
@@ -49,6 +50,8 @@ TRI_FIELDS = (
     "excipient_allergy",
     "thrombosis_risk",
     "current_smoker",
+    "ever_smoked",
+    "vaping",
     "airflow_variability_documented",
     "stable_general_health",
     "informed_consent",
@@ -136,6 +139,13 @@ class ScreeningFindings(Base):
     excipient_allergy_detail: Mapped[str | None] = mapped_column(sa.String(500))
     thrombosis_risk: Mapped[str] = _tri_state()
     current_smoker: Mapped[str] = _tri_state()
+    # Added by migration 0023 (issue 14): smoking as the cited sources put it (quit
+    # date, never smoked, vaping) and the screening-day question on a recent severe
+    # exacerbation or systemic corticosteroid course. Older rows read "unknown".
+    ever_smoked: Mapped[str] = _tri_state()
+    smoking_quit_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    vaping: Mapped[str] = _tri_state()
+    exacerbation_or_scs_4w: Mapped[str] = _tri_state()
     airflow_variability_documented: Mapped[str] = _tri_state()
     stable_general_health: Mapped[str] = _tri_state()
     informed_consent: Mapped[str] = _tri_state()
@@ -167,6 +177,18 @@ class ScreeningFindings(Base):
         ),
         sa.Index("ix_screening_findings_patient_newest", "patient_id", "assessed_on", "id"),
     )
+
+
+# The kinds of record a screening cites as evidence (``ScreeningEvidence.record_type``):
+# the diagnostic records (their audit entity types) and the screening findings.
+EVIDENCE_TYPES = (
+    "spirometry_session",
+    "questionnaire_response",
+    "marker_panel",
+    "treatment_history",
+    "imaging_study",
+    "screening_findings",
+)
 
 
 class Screening(Base):
@@ -215,4 +237,23 @@ class Screening(Base):
             name="approval_needs_eligible",
         ),
         sa.Index("ix_screenings_patient_newest", "patient_id", "id"),
+    )
+
+
+class ScreeningEvidence(Base):
+    """A record a screening read its facts from (written with the screening, never
+    changed): when such a record is later retracted or superseded, the screening is
+    shown as resting on changed evidence (``respira.screening.evidence``)."""
+
+    __tablename__ = "screening_evidence"
+
+    screening_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("screenings.id", ondelete="CASCADE"), primary_key=True
+    )
+    record_type: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    record_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("record_type", EVIDENCE_TYPES), name="record_type"),
+        sa.Index("ix_screening_evidence_record", "record_type", "record_id"),
     )

@@ -12,12 +12,15 @@ from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.marks import N_
+from respira.kit.validation import today_utc
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
-from respira.kit.web.templating import patient_banner
+from respira.kit.web.templating import patient_banner, request_lang
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
+from respira.screening import criteria_editor as editor
 from respira.screening import engine, service
 from respira.screening.schemas import CriteriaSetIn, FindingsIn, NoteIn, ScreeningOut, SignIn
 
@@ -32,9 +35,9 @@ CRITERIA_ADMIN_POST = posts(PageAccess(*service.CRITERIA_ADMIN_ROLES))
 
 
 KIND_TITLES = {
-    "exclusion": "Exclusion criteria",
-    "inclusion": "Inclusion criteria",
-    "suitability": "Suitability",
+    "exclusion": N_("Exclusion criteria"),
+    "inclusion": N_("Inclusion criteria"),
+    "suitability": N_("Suitability"),
 }
 DECISION_TEXT = {
     "eligible": "Eligible",
@@ -51,6 +54,17 @@ FINDINGS_GROUPS: list[tuple[str, list[tuple[str, str, str | None]]]] = [
             ("active_tuberculosis", "Active tuberculosis", None),
             ("other_active_infection", "Other active bacterial, viral or fungal infection", None),
             ("respiratory_infection_4w", "Respiratory infection in the last 4 weeks", None),
+        ],
+    ),
+    (
+        "Asthma in the last 4 weeks",
+        [
+            (
+                "exacerbation_or_scs_4w",
+                "Severe exacerbation or systemic corticosteroid course in the last 4 weeks",
+                "any course of oral or injected corticosteroids, for asthma or another reason; "
+                "asked on the screening date, and again on the infusion day",
+            ),
         ],
     ),
     (
@@ -107,7 +121,14 @@ FINDINGS_GROUPS: list[tuple[str, list[tuple[str, str, str | None]]]] = [
                 "Thrombosis risk factor",
                 "prior VTE, thrombophilia, anticoagulation",
             ),
+        ],
+    ),
+    (
+        "Smoking",
+        [
             ("current_smoker", "Current smoker", "pack-years are kept in the patient record"),
+            ("ever_smoked", "Ever smoked", "“no” means never smoked (no quit date)"),
+            ("vaping", "Currently vaping (e-cigarettes)", None),
         ],
     ),
     (
@@ -250,6 +271,7 @@ def _screening_page(
             "meanings": service.MEANINGS,
             "can_sign": is_physician and not screening.signed and newest,
             "can_note": is_physician and not screening.signed and newest,
+            "can_rescreen": call.actor.role in service.CLINICAL_ROLES and newest,
             "sign_errors": sign_errors or {},
             "sign_form": sign_form or {},
             "note_errors": note_errors or {},
@@ -314,6 +336,12 @@ def update_note(screening_id: int, post: Post = CLINICAL_POST) -> Response:
 # --- criteria sets ------------------------------------------------------------------------
 
 
+CRITERIA_FLASH = {
+    "activated": N_("Criteria set activated."),
+    "created": N_("Criteria set stored."),
+}
+
+
 @router.get("/screening/criteria")
 def criteria_sets(call: Call = CRITERIA_READ) -> Response:
     sets = service.list_criteria_sets(call.session, call.actor)
@@ -325,13 +353,17 @@ def criteria_sets(call: Call = CRITERIA_READ) -> Response:
             "shipped": shipped,
             "shipped_installed": any(s.version == shipped for s in sets),
             "can_admin": call.actor.role in service.CRITERIA_ADMIN_ROLES,
-            "flash": call.flash({"activated": "Criteria set activated."}),
+            "flash": call.flash(CRITERIA_FLASH),
         },
     )
 
 
 def _criteria_form(
-    call: Call, form: dict[str, Any], based_on: Any | None, refused: Refused | None = None
+    call: Call,
+    form: dict[str, Any],
+    based_on: Any | None,
+    refused: Refused | None = None,
+    preview: editor.Preview | None = None,
 ) -> Response:
     toml_error = refused.errors.get("toml") if refused else None
     return call.render_form(
@@ -342,6 +374,8 @@ def _criteria_form(
             "based_on": based_on,
             "facts": engine.FACTS,
             "operators": engine.OPERATORS,
+            "preview": preview,
+            "decision_words": editor.DECISION_WORDS,
         },
         refused,
     )
@@ -359,6 +393,15 @@ def new_criteria_set(
     return _criteria_form(call, form, based_on)
 
 
+def _based_on(call: Call, based_text: str) -> Any | None:
+    if not based_text.isdigit():
+        return None
+    try:
+        return service.get_criteria_set(call.session, call.actor, int(based_text))
+    except NotFound:
+        return None
+
+
 @router.post("/screening/criteria")
 def create_criteria_set(post: Post = CRITERIA_ADMIN_POST) -> Response:
     based_text = post.data.get("based_on_id", "").strip()
@@ -367,12 +410,15 @@ def create_criteria_set(post: Post = CRITERIA_ADMIN_POST) -> Response:
         "based_on_id": based_text,
         "activate": post.data.get("activate", ""),
     }
-    based_on = None
-    if based_text.isdigit():
-        try:
-            based_on = service.get_criteria_set(post.session, post.actor, int(based_text))
-        except NotFound:
-            based_on = None
+    based_on = _based_on(post, based_text)
+    if post.data.get("action") == "preview":
+        # The effect of the text on the current patients; nothing is stored.
+        checked = post.attempt(lambda: service.parse_criteria(form["toml"].replace("\r\n", "\n")))
+        if isinstance(checked, Refused):
+            return _criteria_form(post, form, based_on, checked)
+        return _criteria_form(
+            post, form, based_on, preview=editor.preview(post.session, checked, today_utc())
+        )
     outcome = post.submit(
         CriteriaSetIn,
         {
@@ -391,15 +437,187 @@ def create_criteria_set(post: Post = CRITERIA_ADMIN_POST) -> Response:
     )
 
 
+# --- the structured editor of a criteria set (criteria_editor.html) ---------------------
+
+
+@router.get("/screening/criteria/edit")
+def edit_criteria_set(
+    from_id: int | None = Query(default=None, alias="from", ge=1), call: Call = CRITERIA_ADMIN
+) -> Response:
+    text, based_on_id = service.copy_text(call.session, call.actor, from_id)
+    draft = service.parse_criteria(text)
+    state = {
+        "version": draft.version,
+        "title": draft.title,
+        "description": draft.description,
+        "based_on_id": str(based_on_id or ""),
+        "activate": "",
+    }
+    return _editor(call, draft, state)
+
+
+@router.post("/screening/criteria/edit")
+def criteria_editor_step(post: Post = CRITERIA_ADMIN_POST) -> Response:
+    """One step of the structured editor: open, apply or remove a criterion, add a
+    condition row, preview the effect, open the draft as TOML, or store it. The draft
+    travels in the form (``draft``: its TOML text, checked again at every step)."""
+    state = {k: post.data.get(k, "").strip() for k in editor.STATE_FIELDS}
+    try:
+        draft = service.parse_criteria(post.data.get("draft", "").replace("\r\n", "\n"))
+    except InvalidInput:
+        return post.render("screening/criteria_editor.html", {"lost": True}, 422)
+    action, _, arg = post.data.get("action", "").partition(":")
+    index = int(arg) if arg.isdigit() else None
+    if action == "edit" and index is not None and index < len(draft.criteria):
+        return _criterion_page(
+            post, draft, state, index, editor.criterion_form(draft.criteria[index])
+        )
+    if action == "add":
+        return _criterion_page(post, draft, state, len(draft.criteria), editor.criterion_form(None))
+    editing = post.data.get("editing", "")
+    if action in ("add_row", "apply") and editing.isdigit():
+        return _apply(post, draft, state, int(editing), add_row=action == "add_row")
+    if action == "remove" and index is not None and index < len(draft.criteria):
+        if len(draft.criteria) == 1:
+            one = editor.problem("__all__", N_("A set needs at least one criterion."))
+            return _editor(post, draft, state, errors={"__all__": one}, status_code=422)
+        return _editor(
+            post,
+            editor.with_criterion(draft, index, None),
+            state,
+            notice=N_("Criterion removed from the draft."),
+        )
+    if action == "preview":
+        return _editor(post, draft, state, preview=editor.preview(post.session, draft, today_utc()))
+    if action in ("expert", "save"):
+        header = editor.header_problems(state["version"], state["title"], state["description"])
+        if header:
+            return _editor(post, draft, state, errors=header, status_code=422)
+        text = editor.to_toml(editor.with_header(draft, state))
+        if action == "expert":
+            form = {
+                "toml": text,
+                "based_on_id": state["based_on_id"],
+                "activate": state["activate"],
+            }
+            return _criteria_form(post, form, _based_on(post, state["based_on_id"]))
+        return _save(post, draft, state, text)
+    return _editor(post, draft, state)
+
+
+def _save(post: Post, draft: engine.CriteriaSet, state: dict[str, str], text: str) -> Response:
+    outcome = post.submit(
+        CriteriaSetIn,
+        {
+            "toml": text,
+            "based_on_id": state["based_on_id"] or None,
+            "activate": state["activate"] == "yes",
+        },
+        service.create_criteria_set,
+        refusals=(InvalidInput, Conflict),
+        message_field={Conflict: "version"},
+    )
+    return post.answer(
+        outcome,
+        lambda refused: _editor(
+            post, draft, state, errors=refused.errors, status_code=refused.status_code
+        ),
+        lambda created: f"/screening/criteria/{created.id}?created=1",
+    )
+
+
+def _apply(
+    post: Post, draft: engine.CriteriaSet, state: dict[str, str], index: int, *, add_row: bool
+) -> Response:
+    form = {k: v for k, v in post.data.items() if k.startswith(("c_", "r"))}
+    if add_row:
+        form["c_rows"] = str(min(editor.MAX_ROWS, editor.row_count(form) + 1))
+        return _criterion_page(post, draft, state, index, form)
+    existing = draft.criteria[index] if index < len(draft.criteria) else None
+    criterion, errors = editor.criterion_from_form(
+        form,
+        taken_ids=[c.id for i, c in enumerate(draft.criteria) if i != index],
+        kept_rule=existing.rule if existing else None,
+        gettext=editor.gettext_of(request_lang(post.request)),
+    )
+    if criterion is None:
+        return _criterion_page(post, draft, state, index, form, errors=errors, status_code=422)
+    return _editor(
+        post,
+        editor.with_criterion(draft, index, criterion),
+        state,
+        notice=N_("The criterion is changed in the draft; store the set to keep it."),
+    )
+
+
+def _editor(
+    call: Call,
+    draft: engine.CriteriaSet,
+    state: dict[str, str],
+    *,
+    errors: dict[str, str] | None = None,
+    preview: editor.Preview | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return call.render(
+        "screening/criteria_editor.html",
+        {
+            "state": state,
+            "draft": editor.to_toml(draft),
+            "rules": editor.readable_set(draft, request_lang(call.request)),
+            "errors": errors or {},
+            "preview": preview,
+            "decision_words": editor.DECISION_WORDS,
+            "notice": notice,
+            "editing": None,
+        },
+        status_code,
+    )
+
+
+def _criterion_page(
+    call: Call,
+    draft: engine.CriteriaSet,
+    state: dict[str, str],
+    index: int,
+    form: dict[str, str],
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    existing = draft.criteria[index] if index < len(draft.criteria) else None
+    lang = request_lang(call.request)
+    return call.render(
+        "screening/criteria_editor.html",
+        {
+            "state": state,
+            "draft": editor.to_toml(draft),
+            "editing": index,
+            "is_new": existing is None,
+            "kept": editor.readable(existing, lang) if existing and form.get("c_fixed") else None,
+            "form": form,
+            "rows": editor.row_count(form),
+            "errors": errors or {},
+            "choices": editor.form_choices(lang),
+        },
+        status_code,
+    )
+
+
 @router.get("/screening/criteria/{set_id}")
 def criteria_set_page(set_id: int, call: Call = CRITERIA_READ) -> Response:
+    found = service.get_criteria_set(call.session, call.actor, set_id)
     return call.render(
         "screening/criteria_set.html",
         {
-            "set": service.get_criteria_set(call.session, call.actor, set_id),
+            "set": found,
             "kinds": KIND_TITLES,
+            "rules": editor.readable_set(
+                service.parse_criteria(found.toml), request_lang(call.request)
+            ),
             "can_admin": call.actor.role in service.CRITERIA_ADMIN_ROLES,
-            "flash": call.flash({"created": "Criteria set stored."}),
+            "flash": call.flash(CRITERIA_FLASH),
         },
     )
 

@@ -19,3 +19,5 @@ CRITERIA_ADMIN_ROLES = frozenset({Role.ADMIN})
 # Coordinators see where a patient stands on the road (the decision and whether it is
 # signed) on the patient's page, never the criteria or evidence.
 STATUS_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.COORDINATOR, Role.PATIENT})
+# Staff who see the worklist of signed screenings resting on changed evidence.
+WORKLIST_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN})

@@ -49,7 +49,7 @@ Detail = Annotated[str, AfterValidator(_detail)]
 Notes = Annotated[str, AfterValidator(_notes)]
 
 
-class FindingsIn(BaseModel):
+class FindingsIn(v.InputModel):
     """The physician's screening findings. Every yes/no question defaults to
     ``unknown`` ("not assessed"), which a rule reads as unknown, never as "no"."""
 
@@ -62,6 +62,7 @@ class FindingsIn(BaseModel):
     tb_screening_result: Literal["negative", "positive", "indeterminate"] | None = None
     tb_screening_on: PastDate | None = None
     respiratory_infection_4w: Tri = "unknown"
+    exacerbation_or_scs_4w: Tri = "unknown"
     heart_failure_nyha: Literal["none", "I", "II", "III", "IV"] | None = None
     unstable_cardiac_disease: Tri = "unknown"
     egfr_ml_min_1_73m2: Egfr | None = None
@@ -81,6 +82,9 @@ class FindingsIn(BaseModel):
     excipient_allergy_detail: Detail | None = None
     thrombosis_risk: Tri = "unknown"
     current_smoker: Tri = "unknown"
+    ever_smoked: Tri = "unknown"
+    smoking_quit_on: PastDate | None = None
+    vaping: Tri = "unknown"
     airflow_variability_documented: Tri = "unknown"
     stable_general_health: Tri = "unknown"
     informed_consent: Tri = "unknown"
@@ -95,6 +99,7 @@ class FindingsIn(BaseModel):
         "egfr_measured_on",
         "pregnancy_test_result",
         "pregnancy_test_on",
+        "smoking_quit_on",
         "alternative_diagnosis_detail",
         "excipient_allergy_detail",
         "notes",
@@ -150,9 +155,10 @@ class FindingsOut(FindingsIn):
     tb_screening_on: dt.date | None
     egfr_measured_on: dt.date | None
     pregnancy_test_on: dt.date | None
+    smoking_quit_on: dt.date | None
 
 
-class CriteriaSetIn(BaseModel):
+class CriteriaSetIn(v.InputModel):
     model_config = ConfigDict(extra="forbid")
 
     toml: str = Field(min_length=1, max_length=MAX_TOML_CHARS)
@@ -166,6 +172,7 @@ class CriterionDef(BaseModel):
     description: str
     source: str
     required: bool
+    recheck_before_infusion: bool = False
     rule: dict[str, Any]
 
 
@@ -197,9 +204,14 @@ class FactUseOut(BaseModel):
     unit: str | None
     on: dt.date | None
     source: str | None
-    state: Literal["used", "missing", "stale"]
+    state: Literal["used", "missing", "stale", "uncovered"]
     result: bool | None
     text: str
+    # The value rounded as clinicians read it and exact, each with its unit, and the
+    # rest of ``text`` (screenings evaluated before issue 14 have none of them).
+    shown: str | None = None
+    exact: str | None = None
+    detail: str | None = None
 
 
 class CriterionResultOut(BaseModel):
@@ -208,12 +220,28 @@ class CriterionResultOut(BaseModel):
     description: str
     source: str
     required: bool
+    recheck_before_infusion: bool = False
     status: Status
     evidence: str
     facts: list[FactUseOut]
 
 
-class ScreeningIn(BaseModel):
+class ChangedEvidenceOut(BaseModel):
+    """A record the screening read that was retracted or superseded since."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    record_type: str
+    record_id: int
+    label: str
+    change: Literal["retracted", "superseded"]
+    changed_at: dt.datetime | None
+    changed_by: str | None
+    reason: str | None
+    superseded_by_id: int | None
+
+
+class ScreeningIn(v.InputModel):
     """Run a screening; the optional note is kept as the audit trail's reason."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -245,9 +273,16 @@ class ScreeningOut(BaseModel):
     content_hash: str | None
     signature_valid: bool | None
     version: int
+    # The criteria the treatment step asks again on the infusion day, before the first
+    # administration (time-critical exclusions: infection, pregnancy, exacerbation).
+    recheck_before_first_infusion: list[str]
+    # Whether a record the screening read was retracted or superseded since, and which
+    # (a patient is not shown retracted records).
+    evidence_changed: bool
+    changed_evidence: list[ChangedEvidenceOut]
 
 
-class SignIn(BaseModel):
+class SignIn(v.InputModel):
     model_config = ConfigDict(extra="forbid")
 
     password: str = Field(max_length=1024)
@@ -269,7 +304,7 @@ class SignIn(BaseModel):
         return value
 
 
-class NoteIn(BaseModel):
+class NoteIn(v.InputModel):
     """The reviewing physician's note on an unsigned screening (signed with it)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

@@ -45,6 +45,7 @@ from respira.screening.decisions import (
     screening_out,
     sign_screening,
     signed_content,
+    signed_with_changed_evidence,
     update_note,
 )
 from respira.screening.findings import (
@@ -61,6 +62,7 @@ from respira.screening.roles import (
     READ_ROLES,
     SIGN_ROLES,
     STATUS_ROLES,
+    WORKLIST_ROLES,
 )
 
 __all__ = [
@@ -76,6 +78,7 @@ __all__ = [
     "SIGN_ROLES",
     "STATUS_ROLES",
     "TRI_FIELDS",
+    "WORKLIST_ROLES",
     "activate_criteria_set",
     "active_criteria_set",
     "copy_text",
@@ -97,6 +100,7 @@ __all__ = [
     "shipped_default_version",
     "sign_screening",
     "signed_content",
+    "signed_with_changed_evidence",
     "suggest_version",
     "update_note",
 ]

@@ -49,7 +49,9 @@ PHENOTYPES = {
     "allergic-eosinophilic": N_("allergic and eosinophilic (mixed)"),
     "allergic": N_("allergic"),
     "eosinophilic": N_("eosinophilic"),
-    "type-2-high-unclassified": N_("type-2-high, not classified further"),
+    "type-2-high-unclassified": N_(
+        "type-2 inflammation may be present (a type-2 signal, neither allergic nor eosinophilic)"
+    ),
     "type-2-low": N_("type-2-low"),
     "indeterminate": N_("indeterminate (markers missing)"),
 }
@@ -57,7 +59,7 @@ PATTERNS = {
     "normal": N_("normal"),
     "obstruction": N_("obstruction"),
     "possible_restriction": N_("possible restriction"),
-    "mixed": N_("mixed obstruction and possible restriction"),
+    "mixed": N_("possible mixed pattern — confirm with lung volumes"),
     "prism": N_("preserved ratio impaired spirometry (PRISm)"),
 }
 SEVERITIES = {"mild": N_("mild"), "moderate": N_("moderate"), "severe": N_("severe")}

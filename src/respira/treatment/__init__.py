@@ -11,4 +11,5 @@ STEP = Step(
     package=__name__,
     sections=(Section(60, "treatment/_section.html", "pages:patient_section"),),
     nav=(Nav(N_("Ward"), "/ward", CARE_TEAM_ROLES, 55),),
+    worklists=("worklist:items",),
 )

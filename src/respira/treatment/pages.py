@@ -6,6 +6,7 @@ administration's page, admission, discharge and supporting-session buttons, and 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -18,13 +19,17 @@ from sqlalchemy.orm import Session
 from respira.kit.actors import Actor
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, DomainError, InvalidInput, NotFound
+from respira.kit.marks import N_
+from respira.kit.texts import Gettext
 from respira.kit.validation import today_utc
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused, parse
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
-from respira.kit.web.templating import patient_banner
+from respira.kit.web.templating import gettext_for, patient_banner
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
+from respira.products.schemas import CHAIN_EVENT_TEXT
+from respira.protocols.schemas import MODALITY_LABELS
 from respira.treatment import service
 from respira.treatment.schemas import (
     PHASES,
@@ -45,6 +50,22 @@ M = TypeVar("M", bound=BaseModel)
 WARD = uses(PageAccess(*service.WARD_ROLES))
 WARD_POST = posts(PageAccess(*service.WARD_ROLES))
 
+# The words the pages show for stored codes, marked for translation (the templates show
+# them with ``_()`` in the reader's language).
+PHASE_TEXT = {"before": N_("before"), "during": N_("during"), "after": N_("after")}
+VITALS_LEGEND = {
+    "before": N_("Vital signs before"),
+    "during": N_("Vital signs during"),
+    "after": N_("Vital signs after"),
+}
+# What the ward board's items say (``respira.treatment.ward`` writes them in English
+# for the API): the same text in the reader's language.
+_ITEM_LABEL = {
+    "infusion": (re.compile(r"IV infusion, day (\d+)"), N_("IV infusion, day %(day)s")),
+    "nebulisation": (re.compile(r"Nebulisation, day (\d+)"), N_("Nebulisation, day %(day)s")),
+}
+_GIVEN = re.compile(r"given (\d\d:\d\d) UTC by (.+)")
+
 
 def _day(value: str | None) -> dt.date:
     try:
@@ -57,6 +78,30 @@ def _now_local_input() -> str:
     return utcnow().strftime("%Y-%m-%dT%H:%M")
 
 
+def _item_label(item: Any, gettext: Gettext) -> str:
+    """A ward board item's label in the reader's language."""
+    if item.kind == "supporting" and item.modality:
+        return gettext(MODALITY_LABELS.get(item.modality, item.label))
+    pattern, msgid = _ITEM_LABEL.get(item.kind, (None, ""))
+    found = pattern.fullmatch(item.label) if pattern else None
+    return gettext(msgid) % {"day": found.group(1)} if found else str(item.label)
+
+
+def _item_detail(item: Any, gettext: Gettext) -> str:
+    """A ward board item's detail (given when and by whom, done, skipped and why) in the
+    reader's language."""
+    detail = str(item.detail or "")
+    given = _GIVEN.fullmatch(detail)
+    if given:
+        text = gettext(N_("given %(time)s UTC by %(name)s"))
+        return text % {"time": given.group(1), "name": given.group(2)}
+    if detail == "done":
+        return gettext(N_("done"))
+    if detail.startswith("skipped: "):
+        return gettext(N_("skipped: %(reason)s")) % {"reason": detail.removeprefix("skipped: ")}
+    return detail
+
+
 # --- the ward board -------------------------------------------------------------------
 
 
@@ -64,6 +109,7 @@ def _now_local_input() -> str:
 def ward_page(call: Call = uses(PageAccess(*service.BOARD_ROLES))) -> Response:
     query = call.request.query_params
     day = _day(query.get("day"))
+    gettext = gettext_for(call.request)
     return call.render(
         "treatment/ward.html",
         {
@@ -75,6 +121,8 @@ def ward_page(call: Call = uses(PageAccess(*service.BOARD_ROLES))) -> Response:
             "now_input": _now_local_input(),
             "flash": query.get("done"),
             "error": query.get("error"),
+            "item_label": lambda item: _item_label(item, gettext),
+            "item_detail": lambda item: _item_detail(item, gettext),
         },
     )
 
@@ -114,7 +162,7 @@ def _on_the_ward(
 @router.post("/patients/{patient_id}/admissions")
 def admit(patient_id: int, post: Post = WARD_POST) -> Response:
     fields = ("course_id", "admitted_at")
-    return _on_the_ward(post, AdmissionIn, fields, service.admit, patient_id, done="Admitted.")
+    return _on_the_ward(post, AdmissionIn, fields, service.admit, patient_id, done=N_("Admitted."))
 
 
 @router.post("/admissions/{admission_id}/discharge")
@@ -125,7 +173,7 @@ def discharge(admission_id: int, post: Post = WARD_POST) -> Response:
         ("note",),
         service.discharge,
         admission_id,
-        done="Discharged.",
+        done=N_("Discharged."),
         name_fields=False,
     )
 
@@ -138,7 +186,7 @@ def supporting_session(post: Post = WARD_POST) -> Response:
         SupportingSessionIn,
         fields,
         service.record_supporting_session,
-        done="Session recorded.",
+        done=N_("Session recorded."),
     )
 
 
@@ -207,6 +255,7 @@ def _admin_form(
             "vital_labels": VITAL_LABELS,
             "reactions": REACTIONS,
             "routes": list(ROUTE_LABELS.items()),
+            "vitals_legend": VITALS_LEGEND,
         },
         refused,
     )
@@ -307,7 +356,8 @@ def administration_page(
             "a": record,
             "vital_labels": VITAL_LABELS,
             "route_labels": ROUTE_LABELS,
-            "flash": call.flash({"recorded": "Administration recorded."}),
+            "phase_text": PHASE_TEXT,
+            "flash": call.flash({"recorded": N_("Administration recorded.")}),
         },
     )
 
@@ -337,4 +387,7 @@ def chain_of_identity(
     one timeline each, read from the products step's ledger."""
     patient = patients_service.get_patient(call.session, call.actor, patient_id)
     chains = service.patient_chains(call.session, call.actor, patient_id)
-    return call.render("treatment/chain.html", {**patient_banner(patient), "chains": chains})
+    return call.render(
+        "treatment/chain.html",
+        {**patient_banner(patient), "chains": chains, "words": {"event": CHAIN_EVENT_TEXT}},
+    )

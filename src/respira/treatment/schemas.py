@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from respira.kit.marks import N_
 from respira.kit.validation import ClinicalIn as _In
 from respira.kit.validation import UTCDatetime as AwareDatetime
 from respira.kit.validation import blank_to_none
@@ -24,22 +25,22 @@ Route = Literal["iv", "nebulised"]
 Phase = Literal["before", "during", "after"]
 Reaction = Literal["fever", "chills", "headache", "nausea", "fatigue", "infusion-site irritation"]
 REACTIONS: tuple[str, ...] = (
-    "fever",
-    "chills",
-    "headache",
-    "nausea",
-    "fatigue",
-    "infusion-site irritation",
+    N_("fever"),
+    N_("chills"),
+    N_("headache"),
+    N_("nausea"),
+    N_("fatigue"),
+    N_("infusion-site irritation"),
 )
-ROUTE_LABELS = {"iv": "intravenous infusion", "nebulised": "nebulised"}
+ROUTE_LABELS = {"iv": N_("intravenous infusion"), "nebulised": N_("nebulised")}
 PHASES: tuple[str, ...] = ("before", "during", "after")
 VITAL_LABELS: dict[str, tuple[str, str]] = {
-    "temperature_c": ("Temperature", "°C"),
-    "heart_rate_bpm": ("Heart rate", "beats/min"),
-    "systolic_mmhg": ("Systolic pressure", "mmHg"),
-    "diastolic_mmhg": ("Diastolic pressure", "mmHg"),
-    "spo2_pct": ("SpO2", "%"),
-    "respiratory_rate_per_min": ("Respiratory rate", "breaths/min"),
+    "temperature_c": (N_("Temperature"), N_("°C")),
+    "heart_rate_bpm": (N_("Heart rate"), N_("beats/min")),
+    "systolic_mmhg": (N_("Systolic pressure"), N_("mmHg")),
+    "diastolic_mmhg": (N_("Diastolic pressure"), N_("mmHg")),
+    "spo2_pct": (N_("SpO2"), N_("%")),
+    "respiratory_rate_per_min": (N_("Respiratory rate"), N_("breaths/min")),
 }
 # A bedside check is good for this long before the administration that relies on it.
 CHECK_VALID_FOR = dt.timedelta(minutes=30)

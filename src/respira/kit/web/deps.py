@@ -6,8 +6,11 @@ Every route states its audience with exactly one of ``ApiAccess(roles)``,
 declarations from the application and walks every route with every role, so a route
 without a declaration fails the build.
 
-Order of checks: authentication (401), role (403), then, for a form post, the CSRF
-token (403). A patient's access to other patients is decided in the services (404).
+Order of checks: authentication (401), role (403), the route guard's refusal of the
+request (413 body too large, 404 id out of range, 422 NUL character; see
+``respira.kit.web.limits``, which never reads the body of a request to a protected route
+that carries no credential), then, for a form post, the CSRF token (403). A patient's
+access to other patients is decided in the services (404).
 """
 
 from __future__ import annotations
@@ -25,6 +28,17 @@ from respira.kit.db import Database
 from respira.kit.errors import Forbidden, NotAuthenticated
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Where the route guard (``respira.kit.web.limits``) leaves its refusal of a request (a
+# body too large, an id out of range, a NUL character), for the access declaration to
+# raise once it has authenticated the caller.
+REFUSAL = "respira.refusal"
+
+
+def raise_refusal(request: Request) -> None:
+    """Raise the route guard's refusal of this request, if it has one."""
+    refusal = request.scope.get(REFUSAL)
+    if refusal is not None:
+        raise refusal
 
 
 class Identity(Protocol):
@@ -95,6 +109,7 @@ class ApiAccess:
         if actor.role not in self.roles:
             raise Forbidden("your role may not use this route")
         request.state.actor = actor
+        raise_refusal(request)
         return actor
 
 
@@ -117,6 +132,7 @@ class PageAccess:
         request.state.csrf_seed = nonce
         if actor.role not in self.roles:
             raise Forbidden("your role may not open this page")
+        raise_refusal(request)
         if request.method not in SAFE_METHODS and not tokens.csrf_valid(
             nonce, await _form_csrf(request)
         ):
@@ -135,6 +151,7 @@ class Public:
         self.api = api
 
     async def __call__(self, request: Request) -> Actor:
+        raise_refusal(request)
         actor = Actor.public()
         if not self.api:
             with _read_connection(request) as session:

@@ -11,8 +11,24 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from respira.kit.errors import DomainError, InvalidInput, NotAuthenticated, RateLimited
-from respira.kit.web.forms import error_message
-from respira.kit.web.templating import render
+from respira.kit.marks import N_
+from respira.kit.web.forms import error_message, human_message
+from respira.kit.web.templating import gettext_for, problem_text, render, request_lang
+
+# The titles of the error pages, in the reader's language (``DomainError.title``).
+TITLES = (
+    N_("Bad request"),
+    N_("Sign-in required"),
+    N_("Not allowed"),
+    N_("Not found"),
+    N_("Conflict"),
+    N_("Precondition required"),
+    N_("Too many requests"),
+    N_("Invalid input"),
+    N_("Invalid request"),
+    N_("Method not allowed"),
+    N_("Error"),
+)
 
 # Machine interfaces answer JSON, never a page: the JSON API and FHIR.
 API_PREFIXES = ("/api/", "/fhir/", "/fhir")
@@ -31,7 +47,8 @@ def _page(
         context: dict[str, Any] = {"next": nxt, "error": None, "notice": message}
     else:
         template = "error.html"
-        context = {"status": status, "title": title, "message": message}
+        gettext = gettext_for(request)
+        context = {"status": status, "title": gettext(title), "message": gettext(message)}
     return render(request, template, context, status, headers)
 
 
@@ -64,7 +81,12 @@ async def validation_error(request: Request, exc: Exception) -> Response:
         )
     if _is_api(request):
         return JSONResponse({"detail": details}, status_code=422)
-    message = "; ".join(f"{d['field']}: {d['msg']}" for d in details)
+    # A page's bad query or path parameter, said for people: "page: enter a whole number".
+    lang = request_lang(request)
+    message = "; ".join(
+        f"{d['field']}: {problem_text(human_message(err, d['field']), lang)}"
+        for d, err in zip(details, exc.errors(), strict=True)
+    )
     return _page(request, 422, "Invalid request", message)
 
 

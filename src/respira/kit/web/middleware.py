@@ -1,6 +1,9 @@
-"""One pure-ASGI middleware for what every response needs: security headers, the
-visitor's anonymous CSRF cookie, an access log that carries no patient data, and the
-last catch for unexpected errors (answered 500, logged without their messages).
+"""One pure-ASGI middleware for what every request and response needs: the Host check
+(a request naming a host that is not Respira's gets 400, so that a forged Host header
+never ends up in a redirect or a link), security headers (Strict-Transport-Security
+unless the operator serves plain HTTP on this machine), the visitor's anonymous CSRF
+cookie, an access log that carries no patient data, and the last catch for unexpected
+errors (answered 500, logged without their messages).
 
 The access log names the route's template (``/api/v1/patients/{patient_id}``), never
 the concrete path or the query string, which could hold a name typed into a search.
@@ -58,34 +61,83 @@ def _log_unexpected(exc: BaseException, scope: dict[str, Any]) -> None:
     )
 
 
-async def _send_500(scope: dict[str, Any], send: Any) -> None:
+# The answers this middleware gives itself, by status: JSON for the machine interfaces,
+# a page otherwise.
+_FIXED_ANSWERS = {
+    400: (
+        b'{"detail":"this server does not answer to the host named in the request"}',
+        b"<!doctype html><title>Unknown host</title><h1>Unknown host</h1>"
+        b"<p>This server does not answer to the address you used. "
+        b"Please use the clinic's address.</p>",
+    ),
+    500: (
+        b'{"detail":"internal error; it has been logged without its data"}',
+        b"<!doctype html><title>Error</title><h1>Something went wrong</h1>"
+        b"<p>The error has been logged (without patient data). Please try again.</p>",
+    ),
+}
+
+
+async def _send_fixed(scope: dict[str, Any], send: Any, status: int) -> None:
+    json, html = _FIXED_ANSWERS[status]
     if scope["path"].startswith(API_PREFIXES):
-        body = b'{"detail":"internal error; it has been logged without its data"}'
-        kind = b"application/json"
+        body, kind = json, b"application/json"
     else:
-        body = (
-            b"<!doctype html><title>Error</title><h1>Something went wrong</h1>"
-            b"<p>The error has been logged (without patient data). Please try again.</p>"
-        )
-        kind = b"text/html; charset=utf-8"
+        body, kind = html, b"text/html; charset=utf-8"
     await send(
         {
             "type": "http.response.start",
-            "status": 500,
+            "status": status,
             "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": body})
 
 
+def _host_name(scope: dict[str, Any]) -> str:
+    """The host named by the request's Host header, lower case and without its port."""
+    host = ""
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value.decode("latin-1").strip().lower()
+            break
+    if host.startswith("["):  # an IPv6 address: [::1]:8000
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+def host_allowed(host: str, allowed: list[str]) -> bool:
+    for pattern in allowed:
+        if pattern == "*" or host == pattern:
+            return True
+        if pattern.startswith("*.") and host.endswith(pattern[1:]):
+            return True
+    return False
+
+
 class RespiraMiddleware:
-    def __init__(self, app: Any, *, cookie_secure: bool) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        cookie_secure: bool,
+        allowed_hosts: list[str] | None = None,
+        hsts_max_age_s: int = 0,
+    ) -> None:
         self.app = app
         self.cookie_secure = cookie_secure
+        self.allowed_hosts = allowed_hosts if allowed_hosts is not None else ["*"]
+        self.extra_headers = list(_SECURITY_HEADERS)
+        if cookie_secure and hsts_max_age_s > 0:
+            hsts = f"max-age={hsts_max_age_s}".encode()
+            self.extra_headers.append((b"strict-transport-security", hsts))
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if not host_allowed(_host_name(scope), self.allowed_hosts):
+            await _send_fixed(scope, send, 400)
             return
         path: str = scope["path"]
         is_static = path.startswith("/static/")
@@ -106,7 +158,7 @@ class RespiraMiddleware:
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
                 headers = list(message.get("headers", []))
-                headers.extend(_SECURITY_HEADERS)
+                headers.extend(self.extra_headers)
                 if not is_static:
                     headers.append((b"cache-control", b"no-store"))
                 if new_anon is not None:
@@ -127,7 +179,7 @@ class RespiraMiddleware:
         except Exception as exc:
             _log_unexpected(exc, scope)
             if status_holder[0] == 0:  # nothing sent yet: answer 500 ourselves
-                await _send_500(scope, send_wrapper)
+                await _send_fixed(scope, send_wrapper, 500)
         finally:
             if log.isEnabledFor(logging.INFO) and not is_static:
                 route = scope.get("route")

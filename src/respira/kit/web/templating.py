@@ -10,19 +10,31 @@ that a patient or visitor reads goes through ``_()`` so that Babel extracts it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    TemplateNotFound,
+    nodes,
+    pass_context,
+    select_autoescape,
+)
 from markupsafe import Markup
 
 from respira.kit import i18n, tokens, validation
 from respira.kit.actors import Actor
 from respira.kit.step import Nav
+from respira.kit.texts import Msg
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -57,6 +69,7 @@ def configure(
     the kit's own), their navigation entries and their banner providers (each called
     as ``fn(db, actor)`` for every page a signed-in user sees)."""
     env.loader = FileSystemLoader([str(TEMPLATE_DIR), *(str(d) for d in template_dirs)])
+    field_labels.cache_clear()
     _NAV[:] = sorted(nav, key=lambda item: (item.order, item.label))
     _BANNERS[:] = list(banners)
 
@@ -122,6 +135,166 @@ def _fmt_datetime(ctx: Any, value: Any) -> str:
     return i18n.fmt_datetime(value, request_lang(ctx["request"]))
 
 
+@pass_context
+def _fmt_number(ctx: Any, value: Any, digits: int | None = None) -> str:
+    return i18n.fmt_number(value, request_lang(ctx["request"]), digits)
+
+
+@pass_context
+def _country_name(ctx: Any, code: str | None) -> str:
+    """A country's name in the page's language (the code when CLDR has none)."""
+    return "" if not code else i18n.country_name(code, request_lang(ctx["request"]))
+
+
+@pass_context
+def _language_options(ctx: Any, current: str | None = None) -> list[tuple[str, str]]:
+    """The languages a person can prefer, named and sorted in the page's language."""
+    return i18n.language_choices(request_lang(ctx["request"]), current or None)
+
+
+@pass_context
+def _country_options(ctx: Any) -> list[tuple[str, str]]:
+    """The countries, named and sorted in the page's language."""
+    return i18n.country_choices(request_lang(ctx["request"]))
+
+
+@pass_context
+def _language_label(ctx: Any, code: str | None) -> str:
+    return "" if not code else i18n.language_label(code, request_lang(ctx["request"]))
+
+
+# --- errors on forms, in the reader's language and named by the page's labels -------
+
+# The language and the template of the page being rendered (``render``), so that a form's
+# ``FieldProblem`` shows itself in the reader's language wherever a template writes it.
+_RENDERING: ContextVar[tuple[str, str] | None] = ContextVar("respira_rendering", default=None)
+
+# The macros that draw a labelled input, called as ``macro(name, label, ...)``.
+_LABELLED = re.compile(r"^(field|select|textarea|checkbox|radios?|choice|\w+_select|\w+_field)$")
+_NAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
+_LABEL_TAG = re.compile(
+    r'<label[^>]*\bfor="f-([\w.\-]+)"[^>]*>\s*(?:\{\{\s*_\(\s*"([^"]+)"\s*\)\s*\}\}|([^<{]+?))\s*<',
+)
+
+
+def _constant_text(node: nodes.Node) -> str | None:
+    """A label written as a constant: ``"Height"`` or ``_("Height")``."""
+    if isinstance(node, nodes.Const) and isinstance(node.value, str):
+        return node.value
+    if (
+        isinstance(node, nodes.Call)
+        and isinstance(node.node, nodes.Name)
+        and node.node.name == "_"
+        and node.args
+        and isinstance(node.args[0], nodes.Const)
+        and isinstance(node.args[0].value, str)
+    ):
+        return node.args[0].value
+    return None
+
+
+def _template_sources(name: str, seen: set[str]) -> Iterator[tuple[str, nodes.Template]]:
+    """The template, and the templates it extends, includes and imports (by constant
+    name), each once, with their sources."""
+    if name in seen or env.loader is None:
+        return
+    seen.add(name)
+    try:
+        source, _filename, _uptodate = env.loader.get_source(env, name)
+    except TemplateNotFound:
+        return
+    tree = env.parse(source)
+    yield source, tree
+    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+        template = getattr(node, "template", None)
+        if isinstance(template, nodes.Const) and isinstance(template.value, str):
+            yield from _template_sources(template.value, seen)
+
+
+@lru_cache(maxsize=512)
+def field_labels(template: str) -> dict[str, str]:
+    """The labels of a page's fields, by field name, in English (as message ids), read
+    from the template and those it includes: the label given to a field macro
+    (``field("date_of_birth", _("Date of birth"), ...)``) or written in a ``<label
+    for="f-name">``. The box above a refused form names each field by it."""
+    labels: dict[str, str] = {}
+    for source, tree in _template_sources(template, set()):
+        for call in tree.find_all(nodes.Call):
+            if not (isinstance(call.node, nodes.Name) and _LABELLED.match(call.node.name)):
+                continue
+            if len(call.args) < 2:
+                continue
+            name = _constant_text(call.args[0])
+            label = _constant_text(call.args[1])
+            if name and label and _NAME.match(name):
+                labels.setdefault(name, label)
+        for m in _LABEL_TAG.finditer(source):
+            text = (m.group(2) or m.group(3) or "").strip()
+            if text:
+                labels.setdefault(m.group(1), text)
+    return labels
+
+
+def problem_text(problem: str, lang: str) -> str:
+    """An error message in ``lang``: a ``Msg`` (``FieldProblem``) translated with its
+    numbers written in the language's way; other text through the catalogue as it is."""
+    gettext = i18n.translations(lang).gettext
+    if isinstance(problem, Msg):
+        text: str = gettext(problem.msgid)
+        if not problem.params:
+            return text
+        params = {
+            k: i18n.fmt_number(v, lang) if isinstance(v, int | float) else v
+            for k, v in problem.params.items()
+        }
+        return text % params
+    return str(gettext(str(problem)))
+
+
+def current_problem_text(problem: str) -> str:
+    """``problem_text`` in the language of the page being rendered (English elsewhere)."""
+    rendering = _RENDERING.get()
+    return problem_text(problem, rendering[0] if rendering else i18n.SOURCE_LANGUAGE)
+
+
+def labelled_problem(field_name: str, problem: str, lang: str, template: str | None) -> str:
+    """An error as the box above a form lists it: the field's label on the page, then
+    the message ("Date of birth: enter a full date, for example 1980-03-14."); a field
+    the page does not label is named by its name in words."""
+    text = problem_text(problem, lang)
+    if field_name == "__all__":
+        return text
+    labels = field_labels(template) if template else {}
+    found = labels.get(field_name) or labels.get(field_name.split(".")[0])
+    label = i18n.translations(lang).gettext(found) if found else field_name.replace("_", " ")
+    label = label.rstrip(" :")
+    if lang != "de" and text[:1].isupper() and not text[1:2].isupper():
+        text = text[:1].lower() + text[1:]  # German keeps the capital of a sentence
+    return f"{label[:1].upper()}{label[1:]}: {text}"
+
+
+@pass_context
+def _field_error(ctx: Any, field_name: str, problem: str) -> str:
+    rendering = _RENDERING.get()
+    template = rendering[1] if rendering else None
+    return labelled_problem(field_name, problem, request_lang(ctx["request"]), template)
+
+
+@pass_context
+def _error_text(ctx: Any, problem: str) -> str:
+    return problem_text(problem, request_lang(ctx["request"]))
+
+
+@contextmanager
+def rendering(lang: str, template: str) -> Iterator[None]:
+    """While a page renders: its language and template, for ``FieldProblem``."""
+    token = _RENDERING.set((lang, template))
+    try:
+        yield
+    finally:
+        _RENDERING.reset(token)
+
+
 def _build_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
@@ -135,7 +308,22 @@ def _build_env() -> Environment:
         csrf_field=_csrf_field,
         fmt_date=_fmt_date,
         fmt_datetime=_fmt_datetime,
+        fmt_number=_fmt_number,
         language_name=i18n.language_name,
+        language_choices=_language_options,
+        country_choices=_country_options,
+        field_error=_field_error,
+        error_text=_error_text,
+    )
+    # The same formatters as filters: ``{{ row.created_at|fmt_datetime }}``. They and
+    # ``_()`` read one language, the request's (``request_lang``), so that a page's text
+    # and its dates and numbers never differ in language.
+    env.filters.update(
+        fmt_date=_fmt_date,
+        fmt_datetime=_fmt_datetime,
+        fmt_number=_fmt_number,
+        language_label=_language_label,
+        country_name=_country_name,
     )
     return env
 
@@ -171,7 +359,8 @@ def render(
         "path": request.url.path,
         **(context or {}),
     }
-    html = env.get_template(template).render(ctx)
+    with rendering(lang, template):
+        html = env.get_template(template).render(ctx)
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     response.headers["content-language"] = lang
     return response

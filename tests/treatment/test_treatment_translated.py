@@ -1,0 +1,36 @@
+"""The stay's pages in German and Russian: the ward board (with the items the course has
+due) and the bedside check in the reader's language."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.translated import page_in
+
+EXPECTED = {
+    "de": {
+        "ward": ["Stationsübersicht", "Nicht aufgenommen", "Noch nicht", "IV-Infusion, Tag 1"],
+        "check": ["Prüfung am Krankenbett", "Code des Patientenarmbands", "DIN der Einheit"],
+        "no_go": ["Diese Einheit nicht verabreichen.", "Gründe:"],
+    },
+    "ru": {
+        "ward": ["Доска отделения", "Не госпитализирован", "Ещё нет", "в/в инфузия, день 1"],
+        "check": ["Проверка у постели пациента", "Код браслета пациента", "DIN единицы"],
+        "no_go": ["Не вводите эту единицу.", "Причины:"],
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["de", "ru"])
+def test_ward_board_and_bedside_check_in_the_readers_language(page_as, ready, lang):
+    nurse = page_as("nurse")
+    ward = page_in(nurse, "/ward", lang, [ready.mrn, *EXPECTED[lang]["ward"]])
+    assert "Not admitted" not in ward.text and "IV infusion, day 1" not in ward.text
+    page_in(nurse, "/ward/bedside-check", lang, EXPECTED[lang]["check"])
+    answer = nurse.post_form(
+        f"/ward/bedside-check?lang={lang}",
+        {"patient_code": ready.mrn, "din": ready.spare_din},
+        csrf_from="/ward/bedside-check",
+    )
+    assert "NO-GO" in answer.text
+    assert all(text in answer.text for text in EXPECTED[lang]["no_go"]), answer.text
