@@ -15,7 +15,8 @@ from respira.app.steps import STEPS
 SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = SRC / "respira"
 STEP_NAMES = {name.rsplit(".", 1)[1] for name in STEPS}
-PUBLIC_FACE = {"service", "schemas"}
+# ``web``: the helpers a step's routes share with other steps' routes.
+PUBLIC_FACE = {"service", "schemas", "web"}
 ROUTE_MODULES = {"pages", "api", "routes", "page_router"}
 
 

@@ -456,6 +456,10 @@ def test_nurse_and_laboratory_see_their_boards_counted(db, clinic, page_as, api_
     assert found["Lots with quality control to complete"].count == 1
     assert found["Lots on quarantine hold"].count == 0
     assert all(item.href == "/lab" for item in found.values())
+    lab_home = page_as("lab").get("/")
+    assert lab_home.status_code == 200 and "Lots ready for release" in lab_home.text
+    nurse_home = page_as("nurse").get("/")
+    assert f'href="/ward?day={today.isoformat()}"' in nurse_home.text
     # Each role sees its own items only.
     assert "Ward work due today and not recorded yet" not in found
     assert "Lots ready for release" not in items_of(db, nurse)

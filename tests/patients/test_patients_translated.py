@@ -11,7 +11,12 @@ EXPECTED = {
     "de": {
         "list": ["Suche nach Name oder Patientennummer", "1 Patient.", "Geboren", "Deutschland"],
         "detail": ["Alter", "Geschlecht bei Geburt", "Packungsjahre", "Angaben bearbeiten"],
-        "form": ["Patient registrieren", "Identität", "Körpermaße und Rauchen", "Zentimeter, 40–250"],
+        "form": [
+            "Patient registrieren",
+            "Identität",
+            "Körpermaße und Rauchen",
+            "Zentimeter, 40–250",
+        ],
     },
     "ru": {
         "list": ["Поиск по имени или номеру карты", "Пациентов: 1.", "Дата рождения", "Германия"],

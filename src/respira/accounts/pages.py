@@ -14,8 +14,8 @@ from respira.kit.db import Database, utcnow
 from respira.kit.errors import InvalidInput, NotAuthenticated, RateLimited
 from respira.kit.marks import N_
 from respira.kit.web.deps import PageAccess, Public
-from respira.kit.web.http import remember_language
 from respira.kit.web.forms import Refused
+from respira.kit.web.http import remember_language
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
 from respira.kit.web.templating import gettext_for
 
@@ -74,15 +74,8 @@ def login(post: Post = posts(Public(form=True))) -> Response:
     except RateLimited as exc:
         return again(exc.message, 429, exc.retry_after_s)
     response = see_other(nxt)
-    settings = get_settings()
-    response.set_cookie(
-        tokens.SESSION_COOKIE,
-        tokens.make_session_cookie(signed_in.user_id, signed_in.session_epoch),
-        max_age=settings.session_max_age_s,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-        path="/",
+    _set_session_cookie(
+        response, tokens.make_session_cookie(signed_in.user_id, signed_in.session_epoch)
     )
     with db.session() as read:
         preferred = service.patient_language(read, signed_in.actor)
@@ -92,11 +85,58 @@ def login(post: Post = posts(Public(form=True))) -> Response:
     return response
 
 
+def _set_session_cookie(response: Response, cookie: str) -> None:
+    settings = get_settings()
+    response.set_cookie(
+        tokens.SESSION_COOKIE,
+        cookie,
+        max_age=settings.session_max_age_s,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+
+
 @router.post("/logout")
 def logout(call: Call = uses(PageAccess(*Role))) -> Response:
     service.sign_out(call.session, call.actor)
     response = see_other("/login")
     response.delete_cookie(tokens.SESSION_COOKIE, path="/")
+    return response
+
+
+# --- everyone: their own password -------------------------------------------------
+
+PASSWORD_FLASH = {"changed": N_("Your password is changed. Your other sessions have ended.")}
+
+
+def _password_page(call: Call, refused: Refused | None = None) -> Response:
+    context = {"flash": call.flash(PASSWORD_FLASH), "form": {}}
+    return call.render_form("accounts/password.html", context, refused)
+
+
+@router.get("/account/password")
+def password_form(call: Call = uses(PageAccess(*Role))) -> Response:
+    return _password_page(call)
+
+
+@router.post("/account/password")
+def change_password(post: Post = posts(PageAccess(*Role))) -> Response:
+    data = post.data
+    outcome = post.attempt(
+        lambda: service.change_own_password(
+            post.session,
+            post.actor,
+            current=data.get("current", ""),
+            password=data.get("password", ""),
+            repeat=data.get("repeat", ""),
+        )
+    )
+    if isinstance(outcome, Refused):
+        return _password_page(post, outcome)
+    response = see_other("/account/password?changed=1")
+    _set_session_cookie(response, outcome)
     return response
 
 
@@ -166,7 +206,9 @@ def create_account(post: Post = posts(ADMIN)) -> Response:
             raise InvalidInput(errors) from None
 
     outcome = post.attempt(create)
-    return post.answer(outcome, lambda refused: _users(post, form, refused), "/admin/users?created=1")
+    return post.answer(
+        outcome, lambda refused: _users(post, form, refused), "/admin/users?created=1"
+    )
 
 
 def _account(

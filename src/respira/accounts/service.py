@@ -499,6 +499,31 @@ def set_own_password(session: Session, actor: Actor, password: str) -> str:
     return tokens.make_session_cookie(user.id, user.session_epoch)
 
 
+CURRENT_PASSWORD_WRONG = N_(
+    "this is not your current password (after 5 wrong entries in a row the account is "
+    "locked for 15 minutes)"
+)
+PASSWORDS_DIFFER = N_("the two new passwords are not the same; type the same password twice")
+
+
+def change_own_password(
+    session: Session, actor: Actor, *, current: str, password: str, repeat: str
+) -> str:
+    """A signed-in person changes their password, giving the current one first: a wrong
+    current password counts toward the account's lockout as a wrong sign-in does
+    (``reverify_password``). Answers the new session cookie of this session; every other
+    session and token of the account ends. Commits."""
+    if actor.user_id is None:
+        raise NotAuthenticated("please sign in")
+    if password != repeat:
+        raise InvalidInput({"repeat": PASSWORDS_DIFFER})
+    if reverify_password(session, actor.user_id, current) is None:
+        raise InvalidInput({"current": CURRENT_PASSWORD_WRONG})
+    cookie = set_own_password(session, actor, password)
+    session.commit()
+    return cookie
+
+
 def sign_out(session: Session, actor: Actor) -> None:
     """End every session and token of the account (the epoch moves on), audited."""
     user = session.get(User, actor.user_id) if actor.user_id is not None else None

@@ -52,7 +52,8 @@ def _anchors(path: Path) -> audit.AnchorFile:
     return found
 
 
-def _alert(note: str, **params: object) -> WorkRow:
+def _alert(note: str, **params: str) -> WorkRow:
+    """A problem; record numbers are given as text (an identifier, never "1,010")."""
     return WorkRow(text="", href=HREF, note=note, params=params, urgency="overdue")
 
 
@@ -61,7 +62,7 @@ def alerts(session: Session, now: dt.datetime) -> tuple[list[WorkRow], list[Work
     seq, _head_hash, first = audit.head(session)
     anchors = _anchors(audit.anchor_path())
     problems = [
-        _alert(N_("anchor file line %(line)s was not made with the audit key"), line=number)
+        _alert(N_("anchor file line %(line)s was not made with the audit key"), line=str(number))
         for number, _why in anchors.bad_lines
     ]
     if first is None:
@@ -74,7 +75,7 @@ def alerts(session: Session, now: dt.datetime) -> tuple[list[WorkRow], list[Work
             text="",
             href=HREF,
             note=N_("Newest audit record: number %(seq)s, %(at)s"),
-            params={"seq": seq, "at": newest_at},
+            params={"seq": str(seq), "at": newest_at},
         )
     ]
     latest = anchors.latest(first)
@@ -94,7 +95,7 @@ def alerts(session: Session, now: dt.datetime) -> tuple[list[WorkRow], list[Work
             text="",
             href=HREF,
             note=N_("Newest anchor: record number %(seq)s, %(at)s"),
-            params={"seq": latest.seq, "at": anchored_at},
+            params={"seq": str(latest.seq), "at": anchored_at},
         )
     )
     if seq < latest.seq:
@@ -104,8 +105,8 @@ def alerts(session: Session, now: dt.datetime) -> tuple[list[WorkRow], list[Work
                     "The chain ends at record %(seq)s but was anchored at record %(anchored)s: "
                     "records were removed"
                 ),
-                seq=seq,
-                anchored=latest.seq,
+                seq=str(seq),
+                anchored=str(latest.seq),
             )
         )
         return problems, status
@@ -114,7 +115,10 @@ def alerts(session: Session, now: dt.datetime) -> tuple[list[WorkRow], list[Work
     )
     if at_anchor != latest.hash:
         problems.append(
-            _alert(N_("Record %(seq)s no longer has the hash it was anchored with"), seq=latest.seq)
+            _alert(
+                N_("Record %(seq)s no longer has the hash it was anchored with"),
+                seq=str(latest.seq),
+            )
         )
     period = get_settings().audit_anchor_every_s
     if seq > latest.seq and (now - anchored_at).total_seconds() > STALE_PERIODS * period:

@@ -25,8 +25,8 @@ from respira.kit.web.deps import ApiAccess, Public
 from respira.kit.web.http import parse_if_match
 from respira.kit.web.routes import Call, uses
 from respira.kit.web.templating import request_lang
-from respira.patients.api import DUPLICATE_RESPONSES, duplicate_answer
 from respira.patients.service import ProbableDuplicate
+from respira.patients.web import DUPLICATE_RESPONSES, duplicate_answer
 
 router = APIRouter(prefix="/api/v1/consultation-requests", tags=["intake"])
 TRIAGE = uses(ApiAccess(*service.TRIAGE_ROLES))

@@ -50,9 +50,9 @@ from respira.kit.web.deps import PageAccess, Public
 from respira.kit.web.forms import Refused, parse
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
 from respira.kit.web.templating import gettext_for, render, request_lang
-from respira.patients.pages import duplicate_refusal, stated_distinct
 from respira.patients.schemas import PatientIn, PatientOut
 from respira.patients.service import ProbableDuplicate
+from respira.patients.web import duplicate_refusal, stated_distinct
 
 TRIAGE = service.TRIAGE_ROLES
 TRIAGE_PAGE = uses(PageAccess(*TRIAGE))

@@ -39,7 +39,6 @@ from respira.kit import audit, events, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
-from respira.patients import matching
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientIn, PatientOut
 from respira.patients.service import Patient
@@ -246,16 +245,16 @@ def contact_duplicates(
     request's (``"request"``) or a registered patient's (``"patient"``): phones compared
     in E.164 form (a national number with the request's country), emails without case.
     Two queries for the page, whatever its length."""
-    emails = {e for r in requests if (e := matching.email_key(r.email))}
+    emails = {e for r in requests if (e := patients_service.email_key(r.email))}
     phones: set[str] = set()
     for r in requests:
-        phones |= matching.phone_forms(r.phone, r.country)
+        phones |= patients_service.phone_forms(r.phone, r.country)
     if not emails and not phones:
         return {}
 
     def keys(email: str | None, phone: str | None, country: str | None) -> set[str]:
-        found = {f"@{e}"} if (e := matching.email_key(email)) else set()
-        return found | ({f"#{p}"} if (p := matching.e164(phone, country)) else set())
+        found = {f"@{e}"} if (e := patients_service.email_key(email)) else set()
+        return found | ({f"#{p}"} if (p := patients_service.e164(phone, country)) else set())
 
     def contact_match(email_col: Any, phone_col: Any) -> Any:
         return or_(

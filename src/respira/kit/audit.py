@@ -41,7 +41,7 @@ import hmac
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    insert,
     inspect,
     select,
     text,
@@ -251,6 +252,84 @@ def record(
     session.add(rec)
     session.flush()
     return rec
+
+
+def record_created_rows(
+    session: Session,
+    actor: Actor,
+    table_name: str,
+    ids: Sequence[int],
+    *,
+    entity_type: str,
+    reason: str,
+    batch_size: int = 5_000,
+) -> int:
+    """Append one "create" record for each row of a row-hashed table (``table_name``,
+    one of ``row_hashed_models``) with these ids, inserted in
+    bulk in the session's transaction without the ORM (a synthetic registry's patients):
+    each record holds the row as stored and its row hash, so that the trail knows them
+    as ``record`` would have and ``verify_rows`` checks them. One hold of the chain's
+    head for all of them; returns how many records were appended."""
+    if not ids:
+        return 0
+    session.flush()
+    _lock_head(session)
+    head = session.execute(
+        select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (head[0], head[1]) if head else (0, GENESIS_HASH)
+    model = row_hashed_models()[table_name]
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    pk, columns = _pk(table), hashed_columns(model)
+    key, at = audit_key(), utcnow()
+    stamp = _timestamp(at)
+    appended = 0
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), batch_size):
+        chunk = ordered[start : start + batch_size]
+        stored = session.execute(
+            select(pk.label("__pk"), *(table.c[n] for n in columns))
+            .where(pk.in_(chunk))
+            .order_by(pk)
+        ).mappings()
+        rows: list[dict[str, Any]] = []
+        for mapping in stored:
+            values = dict(mapping)
+            entity_id = str(values.pop("__pk"))
+            after_json = json.dumps(
+                values, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                default=_row_default,
+            )  # fmt: skip
+            seq += 1
+            row_hash = row_digest(values)
+            content = _content(actor, entity_type, entity_id, "create", None, after_json, reason)
+            digest = _record_hash(
+                key, _record_payload(seq, stamp, content, table.name, row_hash, prev_hash)
+            )
+            rows.append(
+                {
+                    "seq": seq,
+                    "at": at,
+                    "actor_id": actor.user_id,
+                    "actor_role": actor.role,
+                    "actor_name": actor.name,
+                    "entity_type": entity_type,
+                    "entity_id": entity_id,
+                    "action": "create",
+                    "before": None,
+                    "after": after_json,
+                    "reason": reason,
+                    "row_table": table.name,
+                    "row_hash": row_hash,
+                    "prev_hash": prev_hash,
+                    "hash": digest,
+                }
+            )
+            prev_hash = digest
+        if rows:
+            session.execute(insert(AuditRecord), rows)
+            appended += len(rows)
+    return appended
 
 
 def diff(

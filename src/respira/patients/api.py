@@ -16,30 +16,16 @@ from respira.kit.web.routes import Call, uses
 from respira.patients import service
 from respira.patients.schemas import (
     DuplicateCandidateOut,
-    DuplicateConflict,
     PatientOut,
     PatientPage,
     PatientPatch,
     PatientRegistration,
 )
+from respira.patients.web import DUPLICATE_RESPONSES, duplicate_answer
 
 router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
 
 WRITE = uses(ApiAccess(*service.WRITE_ROLES))
-
-
-# A registration of a person who may already be registered answers this (409).
-DUPLICATE_RESPONSES: dict[int | str, dict[str, object]] = {
-    409: {
-        "model": DuplicateConflict,
-        "description": "The person may already be registered: the candidates, to send "
-        "again with `not_a_duplicate_of` (their ids) if they are other people.",
-    }
-}
-
-
-def duplicate_answer(exc: service.ProbableDuplicate) -> JSONResponse:
-    return JSONResponse(exc.body().model_dump(mode="json"), status_code=409)
 
 
 @router.post("", response_model=PatientOut, status_code=201, responses=DUPLICATE_RESPONSES)

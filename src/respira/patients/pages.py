@@ -23,6 +23,7 @@ from respira.kit.web.routes import Call, Post, posts, see_other, uses
 from respira.kit.web.templating import gettext_for, patient_banner
 from respira.patients import service
 from respira.patients.schemas import PatientIn, PatientOut, PatientPatch, PatientRegistration
+from respira.patients.web import duplicate_refusal, stated_distinct
 
 router = APIRouter(include_in_schema=False)
 STAFF_READ = CARE_TEAM_ROLES
@@ -62,30 +63,6 @@ def my_record(call: Call = uses(PageAccess(Role.PATIENT))) -> Response:
 @router.get("/patients/new")
 def new_patient_form(call: Call = WRITE) -> Response:
     return _form_page(call, {"preferred_language": "en"}, mode="create")
-
-
-def stated_distinct(data: dict[str, str]) -> list[int]:
-    """The candidates the user stated to be other people: the ids shown with the form
-    (``not_a_duplicate_of``), when the statement's box was ticked."""
-    if data.get("confirm_distinct") != "yes":
-        return []
-    ids = data.get("not_a_duplicate_of", "").split(",")
-    return [int(i) for i in ids if i.strip().isdigit()][:50]
-
-
-DUPLICATE_MESSAGE = N_(
-    "This person may already be registered. Check the patients listed; if none of them "
-    "is this person, tick the box to confirm and send the form again."
-)
-
-
-def duplicate_refusal(post: Post, exc: service.ProbableDuplicate) -> tuple[Refused, dict[str, Any]]:
-    """A probable duplicate on a form: the refusal (409) and what the form shows of
-    the candidates (``patients/_duplicates.html``)."""
-    post.session.rollback()
-    message = gettext_for(post.request)(DUPLICATE_MESSAGE)
-    errors = {"__all__": message, "not_a_duplicate_of": message}
-    return Refused(errors, 409, False), {"candidates": exc.candidates, "why": service.WHY}
 
 
 @router.post("/patients")

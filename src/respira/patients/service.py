@@ -27,6 +27,11 @@ from respira.kit.marks import N_
 from respira.kit.validation import fold
 from respira.patients import matching
 
+# Other steps compare contact details the registry's way (the triage's duplicate flags).
+from respira.patients.matching import e164 as e164
+from respira.patients.matching import email_key as email_key
+from respira.patients.matching import phone_forms as phone_forms
+
 # Patient is the row type other steps receive from get_visible / get_for_update / find.
 from respira.patients.models import SEARCH_TABLE
 from respira.patients.models import Patient as Patient

@@ -40,118 +40,138 @@ KIND_TITLES = {
     "suitability": N_("Suitability"),
 }
 DECISION_TEXT = {
-    "eligible": "Eligible",
-    "not_eligible": "Not eligible",
-    "needs_review": "Needs review",
+    "eligible": N_("Eligible"),
+    "not_eligible": N_("Not eligible"),
+    "needs_review": N_("Needs review"),
 }
 
 # Labels of the findings form, in its order, grouped as a physician examines.
 FINDINGS_GROUPS: list[tuple[str, list[tuple[str, str, str | None]]]] = [
     (
-        "Infection",
+        N_("Infection"),
         [
-            ("pneumonia", "Pneumonia", None),
-            ("active_tuberculosis", "Active tuberculosis", None),
-            ("other_active_infection", "Other active bacterial, viral or fungal infection", None),
-            ("respiratory_infection_4w", "Respiratory infection in the last 4 weeks", None),
+            ("pneumonia", N_("Pneumonia"), None),
+            ("active_tuberculosis", N_("Active tuberculosis"), None),
+            (
+                "other_active_infection",
+                N_("Other active bacterial, viral or fungal infection"),
+                None,
+            ),
+            ("respiratory_infection_4w", N_("Respiratory infection in the last 4 weeks"), None),
         ],
     ),
     (
-        "Asthma in the last 4 weeks",
+        N_("Asthma in the last 4 weeks"),
         [
             (
                 "exacerbation_or_scs_4w",
-                "Severe exacerbation or systemic corticosteroid course in the last 4 weeks",
-                "any course of oral or injected corticosteroids, for asthma or another reason; "
-                "asked on the screening date, and again on the infusion day",
+                N_("Severe exacerbation or systemic corticosteroid course in the last 4 weeks"),
+                N_(
+                    "any course of oral or injected corticosteroids, for asthma or another reason; "
+                    "asked on the screening date, and again on the infusion day"
+                ),
             ),
         ],
     ),
     (
-        "Heart, kidneys, liver",
+        N_("Heart, kidneys, liver"),
         [
             (
                 "unstable_cardiac_disease",
-                "Unstable cardiac disease",
-                "unstable angina or MI within 6 months, uncontrolled arrhythmia, "
-                "significant pulmonary hypertension",
+                N_("Unstable cardiac disease"),
+                N_(
+                    "unstable angina or MI within 6 months, uncontrolled arrhythmia, "
+                    "significant pulmonary hypertension"
+                ),
             ),
-            ("dialysis", "On dialysis", None),
+            ("dialysis", N_("On dialysis"), None),
             (
                 "hepatic_impairment",
-                "Hepatic impairment",
-                "Child-Pugh B–C, or ALT/AST >3× ULN, or bilirubin >2× ULN",
+                N_("Hepatic impairment"),
+                N_("Child-Pugh B–C, or ALT/AST >3× ULN, or bilirubin >2× ULN"),
             ),
         ],
     ),
     (
-        "Pregnancy",
+        N_("Pregnancy"),
         [
-            ("pregnant", "Pregnant", None),
-            ("lactating", "Lactating", None),
+            ("pregnant", N_("Pregnant"), None),
+            ("lactating", N_("Lactating"), None),
         ],
     ),
     (
-        "Other conditions and treatments",
+        N_("Other conditions and treatments"),
         [
             (
                 "malignancy_active_or_within_5y",
-                "Malignancy, active or within 5 years",
-                "except treated non-melanoma skin cancer or cervical carcinoma in situ",
+                N_("Malignancy, active or within 5 years"),
+                N_("except treated non-melanoma skin cancer or cervical carcinoma in situ"),
             ),
             (
                 "alternative_diagnosis",
-                "Alternative or confounding diagnosis",
-                "primary COPD, EGPA, ABPA, hypereosinophilic syndrome, vocal cord "
-                "dysfunction, bronchiectasis, cystic fibrosis, ILD",
+                N_("Alternative or confounding diagnosis"),
+                N_(
+                    "primary COPD, EGPA, ABPA, hypereosinophilic syndrome, vocal cord "
+                    "dysfunction, bronchiectasis, cystic fibrosis, ILD"
+                ),
             ),
             (
                 "immunosuppressant_30d",
-                "Systemic immunosuppressant in the last 30 days",
-                "other than corticosteroids; or within 5 half-lives",
+                N_("Systemic immunosuppressant in the last 30 days"),
+                N_("other than corticosteroids; or within 5 half-lives"),
             ),
-            ("investigational_product_30d", "Investigational product in the last 30 days", None),
+            (
+                "investigational_product_30d",
+                N_("Investigational product in the last 30 days"),
+                None,
+            ),
             (
                 "excipient_allergy",
-                "Allergy to a product excipient",
-                "DMSO, bovine or porcine proteins, dextran, heparin",
+                N_("Allergy to a product excipient"),
+                N_("DMSO, bovine or porcine proteins, dextran, heparin"),
             ),
             (
                 "thrombosis_risk",
-                "Thrombosis risk factor",
-                "prior VTE, thrombophilia, anticoagulation",
+                N_("Thrombosis risk factor"),
+                N_("prior VTE, thrombophilia, anticoagulation"),
             ),
         ],
     ),
     (
-        "Smoking",
+        N_("Smoking"),
         [
-            ("current_smoker", "Current smoker", "pack-years are kept in the patient record"),
-            ("ever_smoked", "Ever smoked", "“no” means never smoked (no quit date)"),
-            ("vaping", "Currently vaping (e-cigarettes)", None),
+            (
+                "current_smoker",
+                N_("Current smoker"),
+                N_("pack-years are kept in the patient record"),
+            ),
+            ("ever_smoked", N_("Ever smoked"), N_("“no” means never smoked (no quit date)")),
+            ("vaping", N_("Currently vaping (e-cigarettes)"), None),
         ],
     ),
     (
-        "Asthma and general health",
+        N_("Asthma and general health"),
         [
             (
                 "airflow_variability_documented",
-                "Variable airflow limitation documented otherwise",
-                "positive bronchial challenge, or ≥2 documented FEV1/PEF variability "
-                "episodes (a bronchodilator response comes from diagnostics)",
+                N_("Variable airflow limitation documented otherwise"),
+                N_(
+                    "positive bronchial challenge, or ≥2 documented FEV1/PEF variability "
+                    "episodes (a bronchodilator response comes from diagnostics)"
+                ),
             ),
             (
                 "stable_general_health",
-                "Stable general health apart from asthma",
-                "your clinical judgement",
+                N_("Stable general health apart from asthma"),
+                N_("your clinical judgement"),
             ),
         ],
     ),
     (
-        "Consent",
+        N_("Consent"),
         [
-            ("informed_consent", "Written informed consent given", None),
-            ("decision_capacity", "Capacity to consent", None),
+            ("informed_consent", N_("Written informed consent given"), None),
+            ("decision_capacity", N_("Capacity to consent"), None),
         ],
     ),
 ]
@@ -242,8 +262,8 @@ def _grouped(screening: ScreeningOut) -> list[tuple[str, str, list[Any]]]:
 
 
 SCREENING_FLASH = {
-    "signed": "Signature stored. This decision can no longer change.",
-    "noted": "Note saved.",
+    "signed": N_("Signature stored. This decision can no longer change."),
+    "noted": N_("Note saved."),
 }
 
 
