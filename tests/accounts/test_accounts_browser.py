@@ -184,3 +184,19 @@ def test_wrong_current_passwords_lock_the_account_like_wrong_sign_ins(page_as, d
     assert locked_until is not None
     # even the right current password is refused while the account is locked
     assert _change(coordinator, coordinator.account.password, NEW_PASSWORD).status_code == 422
+
+
+def test_the_command_line_unlocks_with_the_same_use_case(make_account, db):
+    from tests.kit.test_audit import run_cli
+
+    acc = make_account("lab")
+    with db.transaction() as s:
+        until = utcnow() + dt.timedelta(minutes=15)
+        s.execute(update(User).where(User.id == acc.id).values(locked_until=until))
+    assert run_cli(db, "users", "unlock", acc.email).returncode != 0  # a reason is required
+    r = run_cli(db, "users", "unlock", acc.email, "--reason", "identified by phone")
+    assert r.returncode == 0, r.stderr
+    with db.session() as s:
+        assert s.scalar(select(User.locked_until).where(User.id == acc.id)) is None
+    [unlock] = [h for h in _history(db, acc.id) if h.action == "unlock"]
+    assert unlock.reason == "identified by phone" and unlock.actor_role == "system"

@@ -191,3 +191,17 @@ def test_labels_are_read_from_the_page_and_the_templates_it_includes(app):
     )
     visit = templating.field_labels("diagnostics/visit.html")
     assert visit["fev1_pre_l"].startswith("FEV1")
+
+
+def test_the_spirometry_form_names_fev1_not_fev1_pre_l(page_as, make_patient):
+    """The issue's example: the box above the visit's spirometry form said "fev1 pre l: …"."""
+    physician = page_as("physician")
+    pid = make_patient()
+    day = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    visit = physician.post_form(f"/patients/{pid}/visits", {"visit_date": day})
+    visit_url = str(visit.url.path)
+    form = {"equations": "gli-global", "height_cm": "168", "fev1_pre_l": "two", "fvc_pre_l": "3.2"}
+    r = physician.post_form(f"{visit_url}/spirometry", form, csrf_from=visit_url)
+    assert r.status_code == 422
+    assert "fev1 pre l" not in r.text.lower()
+    assert any(line.startswith("FEV1") for line in _summary(r.text)), _summary(r.text)

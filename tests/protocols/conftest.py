@@ -63,6 +63,7 @@ def screened(
             s = doc.post(
                 f"/api/v1/screenings/{r.json()['id']}/sign",
                 json={"password": doc.account.password, "meaning": meaning},  # type: ignore[attr-defined]
+                headers={"If-Match": r.headers["etag"]},
             )
             assert s.status_code == 200, s.text
         return pid

@@ -63,7 +63,16 @@ def evaluate(client: Any, pid: int, expected: int = 201) -> dict[str, Any]:
 
 def sign(client: Any, sid: int, meaning: str, password: str | None = None) -> Any:
     pw = client.account.password if password is None else password
-    return client.post(f"/api/v1/screenings/{sid}/sign", json={"password": pw, "meaning": meaning})
+    return client.post(
+        f"/api/v1/screenings/{sid}/sign",
+        json={"password": pw, "meaning": meaning},
+        headers={"If-Match": read_etag(client, sid)},
+    )
+
+
+def read_etag(client: Any, sid: int) -> str:
+    """The version a physician read (the signature binds to it)."""
+    return str(client.get(f"/api/v1/screenings/{sid}").headers["etag"])
 
 
 def audit_actions(db: Any, entity_type: str, entity_id: Any) -> list[str]:
@@ -298,7 +307,11 @@ def test_missing_or_empty_password_or_meaning_answers_422_not_403(db, doc, candi
     out = evaluate(doc, candidate())
     if body.get("password") == "PW":
         body = {**body, "password": doc.account.password}
-    r = doc.post(f"/api/v1/screenings/{out['id']}/sign", json=body)
+    r = doc.post(
+        f"/api/v1/screenings/{out['id']}/sign",
+        json=body,
+        headers={"If-Match": read_etag(doc, out["id"])},
+    )
     assert r.status_code == 422, r.text
     assert failed_logins(db, doc.account.id) == 0
     assert doc.get(f"/api/v1/screenings/{out['id']}").json()["signed"] is False
@@ -465,3 +478,24 @@ def test_an_admin_reads_screenings_but_neither_runs_nor_signs_them(api_as, doc, 
     admin = api_as("admin")
     assert admin.get(f"/api/v1/screenings/{out['id']}").status_code == 200
     assert admin.post(f"/api/v1/patients/{pid}/screenings").status_code == 403
+
+
+def test_a_signature_binds_to_the_version_read_428_without_if_match_409_when_stale(
+    db, doc, candidate
+):
+    out = evaluate(doc, candidate())
+    body = {"password": doc.account.password, "meaning": APPROVE}
+    r = doc.post(f"/api/v1/screenings/{out['id']}/sign", json=body)
+    assert r.status_code == 428, r.text
+    assert "If-Match" in r.json()["detail"]
+    read = read_etag(doc, out["id"])
+    noted = doc.patch(
+        f"/api/v1/screenings/{out['id']}",
+        json={"physician_note": "seen by a colleague"},
+        headers={"If-Match": read},
+    )
+    assert noted.status_code == 200, noted.text
+    r = doc.post(f"/api/v1/screenings/{out['id']}/sign", json=body, headers={"If-Match": read})
+    assert r.status_code == 409, r.text
+    assert doc.get(f"/api/v1/screenings/{out['id']}").json()["signed"] is False
+    assert failed_logins(db, doc.account.id) == 0

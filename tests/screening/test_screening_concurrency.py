@@ -47,7 +47,12 @@ def test_two_physicians_signing_at_once_give_one_signature_and_one_conflict(
         def job() -> Any:
             with db.transaction() as session:
                 return service.sign_screening(
-                    session, account.actor, out["id"], password=account.password, meaning=meaning
+                    session,
+                    account.actor,
+                    out["id"],
+                    password=account.password,
+                    meaning=meaning,
+                    expected_version=out["version"],
                 )
 
         return job

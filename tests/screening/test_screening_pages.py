@@ -27,6 +27,8 @@ def run(physician: Any, pid: int) -> tuple[int, Any]:
 
 
 def sign_form(physician: Any, sid: int, **data: str) -> Any:
+    shown = re.search(r'name="version" value="(\d+)"', physician.get(f"/screenings/{sid}").text)
+    data = {"version": shown.group(1) if shown else "", **data}
     return physician.post_form(
         f"/screenings/{sid}/sign", data, csrf_from=f"/screenings/{sid}", follow_redirects=False
     )

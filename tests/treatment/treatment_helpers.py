@@ -96,7 +96,12 @@ class Clinic:
             out = screening.evaluate_screening(s, doc.actor, pid)
         with self.db.transaction() as s:
             screening.sign_screening(
-                s, doc.actor, out.id, password=doc.password, meaning=screening.APPROVED
+                s,
+                doc.actor,
+                out.id,
+                password=doc.password,
+                meaning=screening.APPROVED,
+                expected_version=out.version,
             )
         return pid
 

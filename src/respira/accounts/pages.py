@@ -3,6 +3,8 @@ activate again and unlock (the same use cases and audit as ``respira users``).""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
@@ -112,7 +114,7 @@ PASSWORD_FLASH = {"changed": N_("Your password is changed. Your other sessions h
 
 
 def _password_page(call: Call, refused: Refused | None = None) -> Response:
-    context = {"flash": call.flash(PASSWORD_FLASH), "form": {}}
+    context: dict[str, Any] = {"flash": call.flash(PASSWORD_FLASH), "form": {}}
     return call.render_form("accounts/password.html", context, refused)
 
 

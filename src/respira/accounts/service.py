@@ -207,10 +207,11 @@ def unlock(session: Session, actor: Actor, email: str, reason: str) -> UserView:
 
 def patient_by_record_number(session: Session, record_number: str) -> int | None:
     """The patient a new patient account is for, by the record number staff see."""
-    from respira.patients.models import Patient
+    from respira.patients import service as patients_service  # as in create_user
 
+    patient = patients_service.Patient
     return session.scalar(
-        select(Patient.id).where(Patient.medical_record_number == record_number.strip())
+        select(patient.id).where(patient.medical_record_number == record_number.strip())
     )
 
 

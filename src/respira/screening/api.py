@@ -84,10 +84,21 @@ def read_screening(screening_id: int, call: Call = READ) -> ScreeningOut:
 
 @router.post("/screenings/{screening_id}/sign", response_model=ScreeningOut)
 def sign(
-    screening_id: int, body: SignIn, call: Call = uses(ApiAccess(*service.SIGN_ROLES))
+    screening_id: int,
+    body: SignIn,
+    if_match: str | None = Header(default=None),
+    call: Call = uses(ApiAccess(*service.SIGN_ROLES)),
 ) -> ScreeningOut:
+    """Sign the screening as read: ``If-Match`` with its ETag is required (428 without
+    it, 409 when the screening changed since it was read)."""
+    version = None if if_match is None else parse_if_match(if_match, read_from=_READ)
     return service.sign_screening(
-        call.session, call.actor, screening_id, password=body.password, meaning=body.meaning
+        call.session,
+        call.actor,
+        screening_id,
+        password=body.password,
+        meaning=body.meaning,
+        expected_version=version,
     )
 
 

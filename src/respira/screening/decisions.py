@@ -314,15 +314,29 @@ def _refuse_superseded(session: Session, row: Screening) -> None:
 
 
 def sign_screening(
-    session: Session, actor: Actor, screening_id: int, *, password: str, meaning: str
+    session: Session,
+    actor: Actor,
+    screening_id: int,
+    *,
+    password: str,
+    meaning: str,
+    expected_version: int | None,
 ) -> ScreeningOut:
     """The physician's e-signature on the decision: password re-entry, meaning, and the
-    hash of the whole evaluated screening."""
+    hash of the whole evaluated screening. The signature binds to the version the
+    physician read (``If-Match`` on the API, the version shown with the page's form): a
+    screening changed since (a note added by someone else) answers 409 and is not
+    signed."""
     require_role(actor, SIGN_ROLES)
     row = _load_screening(session, actor, screening_id)
     if row.signature_id is not None:
         _refuse_change(session, actor, row, "sign")
     _refuse_superseded(session, row)
+    if expected_version is None:
+        raise PreconditionRequired(
+            "send If-Match with the version you read (the ETag of GET /api/v1/screenings/{id})"
+        )
+    records.check_version(row.version, expected_version, "screening")
     if meaning not in MEANINGS:
         raise InvalidInput({"meaning": f"must be one of: {', '.join(MEANINGS)}"})
     if meaning == APPROVED and row.decision != "eligible":

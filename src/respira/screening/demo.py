@@ -137,7 +137,14 @@ def seed_demo(
             continue
         # Whatever was planned, "approved eligibility" is signed only for an eligible one.
         meaning = service.APPROVED if out.decision == "eligible" else service.DECLINED
-        service.sign_screening(session, physician_actor, out.id, password=password, meaning=meaning)
+        service.sign_screening(
+            session,
+            physician_actor,
+            out.id,
+            password=password,
+            meaning=meaning,
+            expected_version=out.version,
+        )
     return stored
 
 

@@ -4,6 +4,7 @@ sets (list, view, edited copy, activate)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -314,7 +315,12 @@ def sign_screening(
     screening_id: int, post: Post = posts(PageAccess(*service.SIGN_ROLES))
 ) -> Response:
     kept = {"meaning": post.data.get("meaning", "")}
-    outcome = post.sign(SignIn, service.sign_screening, screening_id)
+    shown = post.data.get("version", "")
+    # The signature binds to the version the page showed (a stale page is refused, 409).
+    sign_as_shown = partial(
+        service.sign_screening, expected_version=int(shown) if shown.isdigit() else None
+    )
+    outcome = post.sign(SignIn, sign_as_shown, screening_id)
     return post.answer(
         outcome,
         lambda refused: _screening_page(

@@ -107,7 +107,12 @@ def _work_up_and_screen(ctx: DemoContext, physician: Any, password: str, pid: in
     if out.decision != "eligible":
         return False
     screening_service.sign_screening(
-        session, physician, out.id, password=password, meaning=screening_service.APPROVED
+        session,
+        physician,
+        out.id,
+        password=password,
+        meaning=screening_service.APPROVED,
+        expected_version=out.version,
     )
     return True
 
