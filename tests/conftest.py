@@ -183,9 +183,15 @@ def app(db: Database, settings: Settings) -> FastAPI:
     return create_app(settings, db=db)
 
 
+def base_url(app: FastAPI) -> str:
+    """Where the test clients reach the app: over HTTPS unless the settings serve plain
+    HTTP on this machine (a client keeps Secure cookies for HTTPS only)."""
+    return "https://testserver" if app.state.settings.cookie_secure else "http://testserver"
+
+
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as c:
+    with TestClient(app, base_url=base_url(app)) as c:
         yield c
 
 
@@ -289,7 +295,7 @@ def api_as(
 
     def make(role: str | Role, **kw: Any) -> TestClient:
         account = make_account(role, **kw)
-        c = TestClient(app)
+        c = TestClient(app, base_url=base_url(app))
         c.headers["Authorization"] = f"Bearer {api_token(c, account)}"
         c.account = account  # type: ignore[attr-defined]
         clients.append(c)
@@ -341,7 +347,7 @@ def page_as(
 
     def make(role: str | Role, **kw: Any) -> PageClient:
         account = make_account(role, **kw)
-        c = PageClient(app)
+        c = PageClient(app, base_url=base_url(app))
         sign_in(c, account)
         c.account = account
         clients.append(c)

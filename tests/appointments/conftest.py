@@ -21,6 +21,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 def clinic_in_berlin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("RESPIRA_CLINIC_TIMEZONE", "Europe/Berlin")
     monkeypatch.setenv("RESPIRA_PUBLIC_BASE_URL", "https://respira.clinic.example.org")
+    # a clinic served over HTTPS (its links in mail): Secure cookies, no plain HTTP
+    monkeypatch.setenv("RESPIRA_INSECURE_HTTP_LOCALHOST", "false")
     get_settings.cache_clear()
     yield
     monkeypatch.undo()

@@ -18,6 +18,8 @@ from tests.treatment.conftest import clinic, snapshots  # noqa: F401 (fixtures)
 def clinic_in_berlin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("RESPIRA_CLINIC_TIMEZONE", "Europe/Berlin")
     monkeypatch.setenv("RESPIRA_PUBLIC_BASE_URL", "https://respira.clinic.example.org")
+    # a clinic served over HTTPS (its links in mail): Secure cookies, no plain HTTP
+    monkeypatch.setenv("RESPIRA_INSECURE_HTTP_LOCALHOST", "false")
     monkeypatch.setenv("RESPIRA_CLINIC_NAME", "Klinik Lindenhof")
     monkeypatch.setenv("RESPIRA_CLINIC_ADDRESS", "Lindenstraße 4\n10115 Berlin")
     monkeypatch.setenv("RESPIRA_CLINIC_PHONE", "+49 30 1234567")
