@@ -137,7 +137,7 @@ def test_consultation_to_signed_eligibility_decision(live_server, chromium, make
     # What the physician must see, interpreted, on the visit page.
     assert page.locator("#finding-pattern").inner_text().startswith("obstruction")
     assert page.locator("#finding-bdr").inner_text().startswith("positive")
-    assert page.locator("#finding-phenotype").inner_text() == "allergic-eosinophilic"
+    assert page.locator("#finding-phenotype").inner_text() == "allergic and eosinophilic"
     assert page.locator("#finding-control").inner_text() == "ACT 14: very poorly controlled"
     assert page.locator("svg.zscore-chart line.lln-line").count() == 1
 
