@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
@@ -128,7 +129,10 @@ def _asgi_post(app: Any, path: str, headers: list[tuple[bytes, bytes]]) -> tuple
         "client": ("127.0.0.1", 5000),
         "server": ("testserver", 80),
     }
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: a browser test's Playwright keeps an event loop running in
+    # this thread for the rest of the session.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return status, asked
 
 

@@ -279,7 +279,11 @@ def required_text(max_len: int) -> Any:
 
 
 def not_future(value: dt.date) -> dt.date:
-    if value > today_utc():
+    """A date that has not come yet, neither in UTC nor on the clinic's calendar (just
+    after midnight in Berlin it is already tomorrow there, still today in UTC)."""
+    from respira.kit.clinic_time import clinic_today
+
+    if value > max(today_utc(), clinic_today()):
         raise ValueError("cannot be in the future")
     return value
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from respira.kit.actors import Actor
 from respira.kit.step import DemoContext
+from respira.kit.validation import today_utc
 from respira.logistics import service
 from respira.logistics.schemas import (
     CancellationIn,
@@ -144,6 +145,7 @@ def seed(ctx: DemoContext) -> None:
     session = ctx.session
     coordinator, _ = ctx.accounts["coordinator"]
     today = service.clinic_today()
+    utc_today = today_utc()
     demo_patient = ctx.accounts.get("patient")
     own_id = demo_patient[0].patient_id if demo_patient else None
 
@@ -163,7 +165,11 @@ def seed(ctx: DemoContext) -> None:
         if any(w[0] == pid for w in wanted):
             continue
         courses = protocols_service.list_courses(session, coordinator, pid)
-        approved = [c for c in courses if c.status == "approved" and c.start_date >= today]
+        # The protocols demo dates its courses by the UTC calendar; just after midnight in
+        # the clinic its "today" is already tomorrow, so compare with the earlier of the two.
+        approved = [
+            c for c in courses if c.status == "approved" and c.start_date >= min(today, utc_today)
+        ]
         if approved:
             wanted.append((pid, approved[-1].id, None))
     if own_id is not None and not any(w[0] == own_id for w in wanted):
