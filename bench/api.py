@@ -20,6 +20,7 @@ import json
 import os
 import random
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -150,6 +151,7 @@ def seed(url: str, patients: int, audit_records: int) -> tuple[list[int], list[s
     # The audit trail: one create per patient, then updates, chained.
     started = time.perf_counter()
     prev = audit.GENESIS_HASH
+    key = audit.audit_key()  # keyed chains (migration 0022)
     batch: list[dict[str, Any]] = []
     engine = database.write_engine
     table = audit.AuditRecord.__table__
@@ -160,19 +162,10 @@ def seed(url: str, patients: int, audit_records: int) -> tuple[list[int], list[s
         action = "create" if seq <= len(ids) else "update"
         before = None if action == "create" else f'{{"weight_kg":{60 + seq % 40}.0}}'
         after = f'{{"weight_kg":{61 + seq % 40}.0}}'
+        content = (1, "coordinator", "Bench Coordinator", "patient", str(pid), action, before,
+                   after, None)  # fmt: skip
         h = audit._record_hash(
-            seq,
-            at,
-            1,
-            "coordinator",
-            "Bench Coordinator",
-            "patient",
-            str(pid),
-            action,
-            before,
-            after,
-            None,
-            prev,
+            key, audit._record_payload(seq, audit._timestamp(at), content, None, None, prev)
         )
         batch.append(
             {
@@ -222,9 +215,14 @@ def seed(url: str, patients: int, audit_records: int) -> tuple[list[int], list[s
     return ids, names
 
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(
+    url: str, port: int, workers: int, access_log: bool = True
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        # The benchmark switch of the access records (respira.audit_trail.access):
+        # off only to measure what recording every staff read costs.
+        "RESPIRA_ACCESS_LOG": "true" if access_log else "false",
         "RESPIRA_DATABASE_URL": url,
         "RESPIRA_LOG_LEVEL": "WARNING",
         "RESPIRA_SECRET_KEY": "bench-secret-" + "b" * 40,
@@ -363,6 +361,97 @@ def bench(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
+def _load_average() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its children now running (the
+    server and its workers; Linux ``/proc``). Less disturbed by a busy machine than
+    requests per second: what the server spent, not how long it waited for a core."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def access_ab(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The single-patient read with the access records on and off, interleaved (on, off,
+    on, off, ...; the order inside a pair alternates), one database, a fresh server per
+    run: on a shared machine whose speed drifts, a pair's ratio is measured under the
+    same load, and the median of the ratios is the figure."""
+    print(f"[{backend}] seeding …", flush=True)
+    url = make_database(backend, "access_ab")
+    ids, _names = seed(url, args.patients, args.audit_records)
+    rng = random.Random(7)
+    read_paths = [f"/api/v1/patients/{rng.choice(ids)}" for _ in range(5000)]
+    pairs: list[dict[str, Any]] = []
+    for i in range(args.ab):
+        runs: dict[str, Any] = {}
+        for on in (True, False) if i % 2 == 0 else (False, True):
+            port = free_port()
+            server = start_server(url, port, args.workers, access_log=on)
+            try:
+                before, cpu = _load_average(), _cpu_s(server.pid)
+                res = load(port, read_paths, token(port), args.requests, args.concurrency)
+                # Per request served: the loadgen's warm-up (62 per connection) included.
+                served = args.requests + 62 * args.concurrency
+                res["server_cpu_us_per_request"] = round((_cpu_s(server.pid) - cpu) / served * 1e6)
+                res["load_average"] = [before, _load_average()]
+                runs["on" if on else "off"] = res
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        ratio = runs["on"]["requests_per_s"] / runs["off"]["requests_per_s"]
+        cpu_ratio = (
+            runs["on"]["server_cpu_us_per_request"] / runs["off"]["server_cpu_us_per_request"]
+        )
+        pairs.append({**runs, "ratio": round(ratio, 3), "cpu_ratio": round(cpu_ratio, 3)})
+        print(
+            f"[{backend}] pair {i + 1}: on {runs['on']['requests_per_s']} req/s "
+            f"(p50 {runs['on']['p50_ms']} ms, {runs['on']['server_cpu_us_per_request']} µs "
+            f"CPU/request), off {runs['off']['requests_per_s']} req/s (p50 "
+            f"{runs['off']['p50_ms']} ms, {runs['off']['server_cpu_us_per_request']} µs), "
+            f"ratio {ratio:.3f}, CPU ratio {cpu_ratio:.3f}, load "
+            f"{runs['on']['load_average']} / {runs['off']['load_average']}",
+            flush=True,
+        )
+    ratios = sorted(p["ratio"] for p in pairs)
+    median = statistics.median(ratios)
+    cpu_ratios = sorted(p["cpu_ratio"] for p in pairs)
+    results = {
+        "backend": backend,
+        "workers": args.workers,
+        "patients": args.patients,
+        "audit_records": args.audit_records,
+        "requests": args.requests,
+        "date": dt.date.today().isoformat(),
+        "pairs": pairs,
+        "median_ratio": round(median, 3),
+        "ratio_range": [ratios[0], ratios[-1]],
+        "median_cpu_ratio": round(statistics.median(cpu_ratios), 3),
+        "cpu_ratio_range": [cpu_ratios[0], cpu_ratios[-1]],
+    }
+    print(
+        f"[{backend}] on/off requests/s: median ratio {median:.3f} "
+        f"(range {ratios[0]:.3f}–{ratios[-1]:.3f}, {len(ratios)} pairs); server CPU per "
+        f"request: median ratio {statistics.median(cpu_ratios):.3f} "
+        f"(range {cpu_ratios[0]:.3f}–{cpu_ratios[-1]:.3f})",
+        flush=True,
+    )
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"api-access-ab-{backend}.json").write_text(json.dumps(results, indent=2))
+    return results
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -379,10 +468,21 @@ def main() -> None:
         default="all",
         help="read: only the single-patient read (no verify, search or audit trail read)",
     )
+    ap.add_argument(
+        "--ab",
+        type=int,
+        default=0,
+        metavar="PAIRS",
+        help="instead: the single-patient read with the access records on and off "
+        "(RESPIRA_ACCESS_LOG), PAIRS interleaved pairs, one database",
+    )
     args = ap.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     for backend in backends:
-        bench(backend, args)
+        if args.ab:
+            access_ab(backend, args)
+        else:
+            bench(backend, args)
 
 
 if __name__ == "__main__":

@@ -12,11 +12,20 @@ patients, then requests per second and p50/p99 latency of
 
 from a second process on loopback with 32 concurrent keep-alive clients (bench/loadgen.py),
 against ``respira serve`` with the given number of workers. The target (issue 14) is a
-p99 under 50 ms for both on both databases. Results are printed and written to
-``bench/out/search-<backend>.json`` with the machine's load average.
+p99 under 50 ms for both on both databases.
+
+Before the load, what each request costs, which the load of a shared machine distorts
+far less than latency (``--cost N``, 2,000 by default; 0 leaves it out): the service
+calls in this process (CPU time per call, ``time.process_time``, and p50/p99 of one
+call after another), then one client against a server with one worker (the server's
+CPU time per request, and the single-patient read as the yardstick).
+
+Results are printed and written to ``bench/out/search-<backend>.json`` with the
+machine's load average.
 
     .venv/bin/python bench/search.py                    # SQLite, then PostgreSQL
     .venv/bin/python bench/search.py --backend sqlite --patients 100000 --requests 4000
+    .venv/bin/python bench/search.py --requests 0       # the costs only
 """
 
 from __future__ import annotations
@@ -33,14 +42,14 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api import (  # bench/api.py: the server and load helpers
-    OUT,
-    PASSWORD,
-    free_port,
+from api import OUT, PASSWORD, make_database, token  # bench/api.py: database and token
+from common import (  # bench/common.py: command line, server, load, CPU time
+    backends,
     load,
-    make_database,
-    start_server,
-    token,
+    load_parser,
+    percentiles_ms,
+    sequential_cost,
+    served,
 )
 
 # Given names (female, male) and family names (masculine form) of the clinic's
@@ -246,6 +255,67 @@ def duplicate_paths(rows: list[dict[str, Any]], n: int, rng: random.Random) -> l
     return paths
 
 
+def _query(path: str) -> dict[str, str]:
+    return {k: v[0] for k, v in urllib.parse.parse_qs(urllib.parse.urlsplit(path).query).items()}
+
+
+def in_process_cost(url: str, search: list[str], duplicates: list[str]) -> dict[str, Any]:
+    """The service calls of the two routes in this process, one after the other, each in
+    a session of its own (as a request has), their answers serialised as the route
+    serialises them: the CPU time per call (``time.process_time``, which the machine's
+    load distorts far less than latency) and the p50/p99 of the calls' wall time."""
+    from respira.kit.actors import Actor, Role
+    from respira.kit.db import Database
+    from respira.patients import service
+
+    database = Database(url)
+    actor = Actor(user_id=1, role=Role.COORDINATOR, name="bench")
+
+    def search_call(params: dict[str, str]) -> None:
+        with database.session() as s:
+            service.search_patients(
+                s, actor, params["q"], int(params["page"]), 20
+            ).model_dump_json()
+
+    def duplicate_call(params: dict[str, str]) -> None:
+        with database.session() as s:
+            found = service.find_duplicates(
+                s,
+                actor,
+                first_name=params["first_name"],
+                last_name=params["last_name"],
+                date_of_birth=dt.date.fromisoformat(params["date_of_birth"]),
+                email=params.get("email"),
+                phone=params.get("phone"),
+                country=params.get("country"),
+            )
+            for c in found:
+                c.out().model_dump_json()
+
+    results: dict[str, Any] = {}
+    for name, call, paths in [
+        ("patient_search", search_call, search),
+        ("duplicate_check", duplicate_call, duplicates),
+    ]:
+        calls = [_query(p) for p in paths]
+        for params in calls[:50]:  # warm-up: connections, statement caches
+            call(params)
+        walls = []
+        cpu_started = time.process_time()
+        for params in calls:
+            started = time.perf_counter()
+            call(params)
+            walls.append(time.perf_counter() - started)
+        cpu = time.process_time() - cpu_started
+        results[name] = {
+            "calls": len(calls),
+            "cpu_ms_per_call": round(cpu / len(calls) * 1000, 2),
+            **percentiles_ms(walls),
+        }
+    database.dispose()
+    return results
+
+
 def bench(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     print(f"[{backend}] seeding …", flush=True)
     url = make_database(backend, "bench_search")
@@ -259,46 +329,68 @@ def bench(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "date": dt.date.today().isoformat(),
         "target_p99_ms": 50,
     }
-    port = free_port()
-    server = start_server(url, port, args.workers)
-    try:
-        tok = token(port)
-        rng = random.Random(7)
-        for name, paths in [
-            ("patient_search", search_paths(rows, 4000, rng)),
-            ("duplicate_check", duplicate_paths(rows, 4000, rng)),
-        ]:
-            load_before = os.getloadavg()
-            res = load(port, paths, tok, args.requests, args.concurrency)
-            res["load_average_before"] = [round(x, 2) for x in load_before]
-            res["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-            results[name] = res
+    rng = random.Random(7)
+    paths = {
+        "patient_search": search_paths(rows, 4000, rng),
+        "duplicate_check": duplicate_paths(rows, 4000, rng),
+        "patient_read": [f"/api/v1/patients/{rng.randint(1, len(rows))}" for _ in range(4000)],
+    }
+    if args.cost:
+        n = args.cost
+        cost = in_process_cost(url, paths["patient_search"][:n], paths["duplicate_check"][:n])
+        for name, res in cost.items():
             print(
-                f"[{backend}] {name}: {res['requests_per_s']} req/s, p50 {res['p50_ms']} ms, "
-                f"p99 {res['p99_ms']} ms, statuses {res['statuses']}, load average "
-                f"{res['load_average_before'][0]} → {res['load_average_after'][0]}",
+                f"[{backend}] {name} in process: {res['cpu_ms_per_call']} ms CPU per call, "
+                f"p50 {res['p50_ms']} ms, p99 {res['p99_ms']} ms ({res['calls']} calls)",
                 flush=True,
             )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        # One worker and one client: the server's CPU time per request, the single
+        # patient read (GET /api/v1/patients/{id}) as the yardstick of what every
+        # request costs besides its own work.
+        with served(url, 1) as (port, pid):
+            tok = token(port)
+            for name, some in paths.items():
+                res = sequential_cost(port, pid, some[:n], tok, url)
+                cost[name] = {**cost.get(name, {}), "http_single_client": res}
+                print(
+                    f"[{backend}] {name} over HTTP, one client: "
+                    f"{res['server_cpu_ms_per_request']} ms server CPU per request"
+                    + (
+                        f" (+ {res['database_cpu_ms_per_request']} ms PostgreSQL), "
+                        if backend == "postgres"
+                        else ", "
+                    )
+                    + f"p50 {res['p50_ms']} ms, p99 {res['p99_ms']} ms",
+                    flush=True,
+                )
+        results["cost"] = cost
+    if args.requests:
+        with served(url, args.workers) as (port, _pid):
+            tok = token(port)
+            for name in ("patient_search", "duplicate_check"):
+                res = load(port, paths[name], tok, args.requests, args.concurrency)
+                results[name] = res
+                print(
+                    f"[{backend}] {name}: {res['requests_per_s']} req/s, p50 {res['p50_ms']} "
+                    f"ms, p99 {res['p99_ms']} ms, statuses {res['statuses']}, load average "
+                    f"{res['load_average_before'][0]} → {res['load_average_after'][0]}",
+                    flush=True,
+                )
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"search-{backend}.json").write_text(json.dumps(results, indent=2))
     return results
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ap = load_parser(__doc__, requests=8_000, patients=100_000)
+    ap.add_argument(
+        "--cost",
+        type=int,
+        default=2_000,
+        help="calls of each kind for the in-process and one-client CPU cost (0: none)",
     )
-    ap.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--requests", type=int, default=8_000)
-    ap.add_argument("--concurrency", type=int, default=32)
-    ap.add_argument("--patients", type=int, default=100_000)
     args = ap.parse_args()
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    for backend in backends:
+    for backend in backends(args):
         bench(backend, args)
 
 

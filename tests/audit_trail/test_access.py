@@ -177,3 +177,52 @@ def test_the_portal_page_answers_who_looked_at_my_record_and_only_mine(
     assert doctor.account.actor.name in html
     assert nurse.account.actor.name not in html
     assert page_as("physician").get("/my/record-access").status_code == 403
+
+
+def test_a_staff_read_of_a_patients_screenings_is_shown_to_the_patient_with_what_was_read(
+    clean_access_log, api_as, page_as, make_patient
+):
+    """Reads beyond the patient's own page and record (the kit's hook, for every route
+    whose path names the patient): what was read is kept and shown in words."""
+    db = clean_access_log
+    pid = make_patient()
+    doctor = api_as("physician")
+    assert doctor.get(f"/api/v1/patients/{pid}/screenings").status_code == 200
+    assert doctor.get("/api/v1/patients/999999/screenings").status_code == 404
+    me = page_as("patient", patient_id=pid)
+    assert me.get(f"/patients/{pid}").status_code == 200
+    assert _accesses(db, pid) == [(doctor.account.actor.name, "physician", "api:screenings")]
+    html = me.get("/my/record-access").text
+    assert "the API (a program): screenings" in html
+
+
+def test_lists_of_many_patients_are_not_reads_of_a_patients_record(
+    clean_access_log, api_as, page_as, make_patient
+):
+    db = clean_access_log
+    make_patient()
+    assert api_as("physician").get("/api/v1/patients?q=Greta").status_code == 200
+    assert page_as("coordinator").get("/patients").status_code == 200
+    access.flush(db)
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(AccessRecord)) == 0
+
+
+def test_the_benchmark_switch_turns_recording_off(
+    clean_access_log, api_as, make_patient, monkeypatch
+):
+    db = clean_access_log
+    pid = make_patient()
+    monkeypatch.setattr(access, "ENABLED", False)
+    assert api_as("nurse").get(f"/api/v1/patients/{pid}").status_code == 200
+    assert _accesses(db, pid) == []
+
+
+def test_place_text_names_the_channel_and_what_was_read():
+    from respira.audit_trail.describe import place_text
+
+    same = str
+    assert place_text("patient_page", same) == "the patient's page"
+    assert place_text("api:screening 12", same) == "the API (a program): Screening 12"
+    assert place_text("page:visits/new", same) == "a page: visits/new"
+    assert place_text("fhir:$everything", same) == "the FHIR interface (a program): $everything"

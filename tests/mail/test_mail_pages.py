@@ -73,6 +73,27 @@ def test_the_body_is_shown_only_on_request_and_the_reading_is_audited(db, page_a
         assert [r.actor_id for r in reads] == [admin.account.id]
 
 
+def test_the_body_of_a_message_carrying_a_one_time_link_is_never_shown(db, page_as, make_account):
+    """An admin reading the outbox must not be able to use someone's reset or sign-in
+    link: the message is listed, its body withheld (in the reader's language)."""
+    account = make_account("nurse")
+    link = "https://clinic.example/password-reset/tok-4f9a1c"
+    for kind in sorted(service.KEY_KINDS):
+        message_id = _enqueue(db, subject="A link", to=account.email, kind=kind, text=link)
+        admin = page_as("admin")
+        assert "A link" in admin.get("/admin/outbox").text
+        shown = admin.post_form(f"/admin/outbox/{message_id}/content", {})
+        assert shown.status_code == 200
+        assert "tok-4f9a1c" not in shown.text and "its text is not shown" in shown.text
+        german = admin.post_form(
+            f"/admin/outbox/{message_id}/content", {}, headers={"Accept-Language": "de"}
+        )
+        assert "tok-4f9a1c" not in german.text
+    ordinary = _enqueue(db, text="Your appointment is at 9:00")
+    shown = page_as("admin").post_form(f"/admin/outbox/{ordinary}/content", {})
+    assert "Your appointment is at 9:00" in shown.text
+
+
 def test_retry_now_puts_a_failed_message_back_in_line_and_is_audited(db, page_as):
     message_id = _enqueue(db)
     _fail(db, message_id)

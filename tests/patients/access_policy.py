@@ -25,6 +25,8 @@ POLICY: dict[tuple[str, str], Any] = {
     ("GET", "/me"): frozenset({PT}),
     ("GET", "/patients/new"): PATIENT_WRITE,
     ("POST", "/patients"): PATIENT_WRITE,
+    ("GET", "/patients/duplicates"): frozenset({A, CO}),
+    ("POST", "/patients/duplicates/not-a-duplicate"): frozenset({A, CO}),
     ("GET", "/patients/{patient_id}"): PATIENT_READ,
     ("GET", "/patients/{patient_id}/edit"): PATIENT_WRITE,
     ("POST", "/patients/{patient_id}/edit"): PATIENT_WRITE,

@@ -140,3 +140,24 @@ def test_word_coverage_of_a_misspelt_search():
     assert matching.word_coverage(["shmit"], "Anna Schmidt") > 0.9
     assert matching.word_coverage(["zzz"], "Anna Schmidt") < 0.5
     assert matching.word_coverage([], "Anna Schmidt") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Мария Петровна Иванова", "Maria Ivanova"),
+        ("Anna Schmidt", "Anna Schmitt"),
+        ("Anna Müller", "Jonas Mueller"),
+        ("Ivanova", "Maria Ivanova"),
+    ],
+)
+def test_a_stored_skeleton_gives_the_same_scores_as_the_name(a, b):
+    """The registry compares with each patient's stored skeleton (``name_key``): the
+    scores are those of the names themselves."""
+    assert matching.words_similarity(skeleton(a).split(), skeleton(b).split()) == (
+        name_similarity(a, b)
+    )
+    words = skeleton(a).split()
+    assert matching.word_coverage(words, b, skeleton(b)) == matching.word_coverage(words, b)
+    # The key is what is compared when given (the name is then not read).
+    assert matching.word_coverage(["shmit"], "", "anna shmidt") > 0.9

@@ -187,6 +187,30 @@ def test_duplicate_candidates_endpoint_answers_what_registration_would(api_as):
     )
 
 
+def test_a_patient_without_a_stored_skeleton_is_still_a_candidate(api_as, db):
+    """A row written around the service (a bulk load) may have no ``name_key``: the
+    duplicate check then compares the names themselves."""
+    c = api_as("coordinator")
+    original = c.post(API, json=_person(first_name="Юлия", last_name="Попова")).json()
+    with db.transaction() as s:
+        s.execute(
+            text("UPDATE patients SET name_key = NULL WHERE id = :id"), {"id": original["id"]}
+        )
+    found = c.get(
+        f"{API}/duplicate-candidates",
+        params={"first_name": "Julia", "last_name": "Popova", "date_of_birth": "1979-04-12"},
+    ).json()
+    assert [(x["id"], x["why"]) for x in found] == [
+        (original["id"], "same date of birth and a similar name")
+    ]
+    # Another birth date, another email and phone: not a candidate.
+    other = c.get(
+        f"{API}/duplicate-candidates",
+        params={"first_name": "Julia", "last_name": "Popova", "date_of_birth": "1979-04-13"},
+    )
+    assert other.json() == []
+
+
 def test_registration_page_shows_candidates_and_needs_the_statement(page_as, make_patient, db):
     pid = make_patient(first_name="Мария", last_name="Иванова", email=None, phone=None)
     c = page_as("coordinator")

@@ -43,3 +43,28 @@ def test_screening_page_and_section_in_the_readers_language(page_as, candidate, 
         physician, f"/patients/{pid}/screening/findings/new", lang, EXPECTED[lang]["findings"]
     )
     assert "Active tuberculosis" not in form.text
+
+
+REFUSED = {
+    "de": ["nennen Sie die alternative Diagnose", "geben Sie das Datum an (TB-Screening)"],
+    "ru": ["укажите альтернативный диагноз", "укажите дату (скрининг на туберкулёз)"],
+}
+
+
+@pytest.mark.parametrize("lang", ["de", "ru"])
+def test_the_findings_services_refusals_read_in_the_readers_language(page_as, make_patient, lang):
+    from respira.kit.validation import today_utc
+    from tests.screening.screening_helpers import good_findings_values
+
+    physician = page_as("physician")
+    pid = make_patient()
+    data = good_findings_values(
+        today_utc(), alternative_diagnosis="yes", tb_screening_on=None, egfr_ml_min_1_73m2="72"
+    )
+    data = {k: ("" if v is None else str(v)) for k, v in data.items()}
+    r = physician.post_form(
+        f"/patients/{pid}/screening/findings?lang={lang}", data, csrf_from=f"/patients/{pid}"
+    )
+    assert r.status_code == 422
+    assert all(text in r.text for text in REFUSED[lang]), r.text
+    assert "name the alternative diagnosis" not in r.text and "give the date of" not in r.text

@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+import pytest
+
 from respira.treatment import bedside
+from tests.translated import in_clinic_zone
 
 NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
 PATIENT = 7
@@ -132,3 +135,21 @@ def test_every_reason_that_applies_is_given_in_a_fixed_order():
         bedside.ALREADY_GIVEN,
     )
     assert len(v.reasons) == len(v.codes)
+
+
+@pytest.fixture
+def clinic_in_moscow(request: pytest.FixtureRequest) -> None:
+    in_clinic_zone(request, "Europe/Moscow")
+
+
+def test_the_post_thaw_reason_gives_the_clinics_time_and_names_its_zone(clinic_in_moscow):
+    v = judge(Facts(thaw_expires_at=NOW - dt.timedelta(hours=1)))  # 09:00 UTC
+    assert v.reasons == ("the post-thaw time ran out at 2026-12-02 12:00 MSK",)
+
+
+def test_a_lot_is_refused_once_its_expiry_day_has_passed_on_the_clinics_calendar(
+    clinic_in_moscow,
+):
+    late = dt.datetime(2026, 12, 2, 22, 30, tzinfo=dt.UTC)  # 01:30 on 3 December in Moscow
+    facts = Facts(lot_expiry=dt.date(2026, 12, 2), thaw_expires_at=late + dt.timedelta(hours=1))
+    assert judge(facts, now=late).codes == (bedside.EXPIRED,)

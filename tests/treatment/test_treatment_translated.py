@@ -3,9 +3,12 @@ due) and the bedside check in the reader's language."""
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 
-from tests.translated import page_in
+from tests.translated import in_clinic_zone, page_in
 
 EXPECTED = {
     "de": {
@@ -34,3 +37,24 @@ def test_ward_board_and_bedside_check_in_the_readers_language(page_as, ready, la
     )
     assert "NO-GO" in answer.text
     assert all(text in answer.text for text in EXPECTED[lang]["no_go"]), answer.text
+
+
+GIVEN = {"en": "given %s by %s", "de": "verabreicht %s von %s", "ru": "введено в %s, %s"}
+
+
+@pytest.mark.parametrize("lang", ["de", "ru"])
+def test_the_ward_board_writes_when_a_unit_was_given_in_the_clinics_time(
+    page_as, nurse_api, ready, clinic, request, lang
+):
+    from tests.treatment.test_treatment_api import administration, scan
+
+    in_clinic_zone(request, "Europe/Moscow")
+    assert scan(nurse_api, ready.mrn, ready.din).json()["ok"]
+    r = nurse_api.post("/api/v1/administrations", json=administration(ready, clinic.witness.email))
+    assert r.status_code == 201, r.text
+    started = dt.datetime.fromisoformat(r.json()["started_at"]).replace(tzinfo=dt.UTC)
+    moscow = f"{started.astimezone(ZoneInfo('Europe/Moscow')):%H:%M} MSK"
+    item = nurse_api.get("/api/v1/ward").json()["patients"][0]["due"][0]
+    assert item["day"] == 1 and item["given_by"] and item["given_at"]
+    assert item["detail"] == GIVEN["en"] % (moscow, item["given_by"])
+    page_in(page_as("nurse"), "/ward", lang, [GIVEN[lang] % (moscow, item["given_by"])])

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from respira.accounts import service
+from respira.accounts import reset, service, two_factor
 from respira.kit import i18n, ratelimit, tokens
 from respira.kit.actors import Role
 from respira.kit.config import get_settings
@@ -33,7 +33,11 @@ def safe_next(value: str | None) -> str:
 
 # Notices another step may ask the sign-in page to show (``/login?notice=link-used``):
 # a key in the address, never the text, so that a link cannot put words on the page.
-NOTICES = {"link-used": N_("This link has already been used or has expired. Please sign in.")}
+NOTICES = {
+    "link-used": N_("This link has already been used or has expired. Please sign in."),
+    "password-reset": N_("Your password is changed. Please sign in with the new password."),
+    "code-expired": N_("Signing in took too long. Please enter your email and password again."),
+}
 ENTER_BOTH = N_("Enter your email and your password.")
 
 
@@ -75,6 +79,9 @@ def login(post: Post = posts(Public(form=True))) -> Response:
         return again(exc.message, 401)
     except RateLimited as exc:
         return again(exc.message, 429, exc.retry_after_s)
+    step = two_factor.next_step(db, signed_in)
+    if step is not None:  # the code, or the set-up the role requires: no session yet
+        return _ask_second_factor(signed_in, step, nxt)
     response = see_other(nxt)
     _set_session_cookie(
         response, tokens.make_session_cookie(signed_in.user_id, signed_in.session_epoch)
@@ -84,6 +91,22 @@ def login(post: Post = posts(Public(form=True))) -> Response:
     if preferred and not post.request.cookies.get(tokens.LANG_COOKIE):
         # A patient's pages open in their language unless they chose one on this device.
         remember_language(response, i18n.negotiate(None, None, preferred))
+    return response
+
+
+def _ask_second_factor(signed_in: service.SignedIn, step: two_factor.Purpose, nxt: str) -> Response:
+    """After the right password: on to the code page (or the set-up page), with a
+    short-lived signed cookie that says whose password it was."""
+    response = see_other("/login/code" if step == "code" else "/login/two-factor")
+    response.set_cookie(
+        two_factor.PENDING_COOKIE,
+        two_factor.pending_cookie(signed_in, step, nxt),
+        max_age=two_factor.PENDING_MAX_AGE_S[step],
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().cookie_secure,
+        path="/login",
+    )
     return response
 
 
@@ -124,7 +147,7 @@ def password_form(call: Call = uses(PageAccess(*Role))) -> Response:
 
 
 @router.post("/account/password")
-def change_password(post: Post = posts(PageAccess(*Role))) -> Response:
+def change_password(post: Post = posts(PageAccess(*Role), signature="current")) -> Response:
     data = post.data
     outcome = post.attempt(
         lambda: service.change_own_password(
@@ -158,6 +181,14 @@ ACCOUNT_FLASH = {
     "deactivated": N_("The account is deactivated: it can no longer sign in."),
     "activated": N_("The account is active again."),
     "unlocked": N_("The account is unlocked."),
+    "two_factor_reset": N_(
+        "Two-factor sign-in is off for this account and its sessions have ended. If its "
+        "role requires it, the person sets it up again at their next sign-in."
+    ),
+    "reset_sent": N_(
+        "A link for choosing a new password was sent to the account's email address. "
+        "The password stays as it is until the link is used."
+    ),
 }
 RECORD_NUMBER_UNKNOWN = N_("no patient with this record number")
 
@@ -186,6 +217,8 @@ def create_account(post: Post = posts(ADMIN)) -> Response:
     form = {k: data.get(k, "") for k in ("email", "name", "role", "record_number")}
 
     def create() -> service.UserView:
+        # Hashed before the record-number lookup opens the transaction.
+        hashed = service.new_hash(post.session, data.get("password", ""))
         patient_id = None
         if form["record_number"].strip():
             patient_id = service.patient_by_record_number(post.session, form["record_number"])
@@ -200,6 +233,7 @@ def create_account(post: Post = posts(ADMIN)) -> Response:
                 role=form["role"],
                 password=data.get("password", ""),
                 patient_id=patient_id,
+                password_hash=hashed,
             )
         except InvalidInput as exc:  # the page asks for the record number, not the id
             errors = dict(exc.errors)
@@ -222,6 +256,7 @@ def _account(
         "form": form,
         "roles": ROLE_LABELS,
         "flash": call.flash(ACCOUNT_FLASH),
+        "two_factor": two_factor.status(call.session, user_id),
     }
     return call.render_form("accounts/account.html", context, refused)
 
@@ -232,14 +267,18 @@ def account_page(user_id: int, call: Call = uses(ADMIN)) -> Response:
 
 
 def _change(post: Post, user_id: int, change: str) -> Response:
-    """Deactivate, activate again or unlock one account, with the reason the audit
-    trail keeps."""
+    """Deactivate, activate again or unlock one account, or send it a password-reset
+    link, with the reason the audit trail keeps."""
     email = service.get_user(post.session, user_id).email
     reason = post.data.get("reason", "")[:500]
 
-    def run() -> service.UserView:
+    def run() -> object:
         if change == "unlocked":
             return service.unlock(post.session, post.actor, email, reason)
+        if change == "two_factor_reset":
+            return two_factor.reset(post.session, post.actor, user_id, reason)
+        if change == "reset_sent":
+            return reset.send_link(post.session, post.actor, email, reason)
         return service.set_active(post.session, post.actor, email, change == "activated", reason)
 
     return post.answer(
@@ -262,3 +301,16 @@ def activate_account(user_id: int, post: Post = posts(ADMIN)) -> Response:
 @router.post("/admin/users/{user_id}/unlock")
 def unlock_account(user_id: int, post: Post = posts(ADMIN)) -> Response:
     return _change(post, user_id, "unlocked")
+
+
+@router.post("/admin/users/{user_id}/reset-two-factor")
+def reset_two_factor(user_id: int, post: Post = posts(ADMIN)) -> Response:
+    """Turn off someone's two-factor sign-in (a lost phone), audited with the reason."""
+    return _change(post, user_id, "two_factor_reset")
+
+
+@router.post("/admin/users/{user_id}/reset-password")
+def send_reset_link(user_id: int, post: Post = posts(ADMIN)) -> Response:
+    """Email the person a link for choosing a new password (``respira.accounts.reset``,
+    the same as ``respira users reset-password``); the reason goes to the audit trail."""
+    return _change(post, user_id, "reset_sent")

@@ -18,11 +18,13 @@ field), and a password never."""
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Connection, bindparam, func, or_, select, update
+from sqlalchemy import Connection, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from respira.accounts.models import SignInFailure, User
@@ -78,6 +80,15 @@ def normalise_email(email: str) -> str:
         raise InvalidInput({"email": INVALID_EMAIL}) from exc
 
 
+def new_hash(session: Session, password: str) -> str | None:
+    """The hash of a new password, computed now if ``session`` has no transaction open
+    (so that the hash never holds SQLite's write lock), else None: the use case hashes
+    it where it stores it. A password too long to be accepted is not hashed."""
+    if session.in_transaction() or len(password) > MAX_PASSWORD_LENGTH:
+        return None
+    return hash_password(password)
+
+
 def create_user(
     session: Session,
     actor: Actor,
@@ -87,8 +98,12 @@ def create_user(
     role: str,
     password: str,
     patient_id: int | None = None,
+    password_hash: str | None = None,
 ) -> UserView:
+    """Create an account, audited. ``password_hash`` is the password's hash when the
+    caller computed it before its transaction opened (``new_hash``)."""
     require_role(actor, {Role.ADMIN})
+    hashed = password_hash or new_hash(session, password)
     errors: dict[str, str] = {}
     try:
         email = normalise_email(email)
@@ -122,7 +137,7 @@ def create_user(
         email=email,
         name=name.strip(),
         role=role,
-        password_hash=hash_password(password),
+        password_hash=hashed or hash_password(password),
         patient_id=patient_id,
     )
     session.add(user)
@@ -177,6 +192,11 @@ def _by_email(session: Session, email: str) -> User:
     if user is None:
         raise InvalidInput({"email": N_("no account with this email")})
     return user
+
+
+def get_user_by_email(session: Session, email: str) -> UserView:
+    """The account with this email (for the command line); ``InvalidInput`` if none."""
+    return _view(_by_email(session, email))
 
 
 def unlock(session: Session, actor: Actor, email: str, reason: str) -> UserView:
@@ -234,6 +254,9 @@ class SignedIn:
     user_id: int
     session_epoch: int
     actor: Actor
+    # The password was right, but the account signs in with a second factor too
+    # (``respira.accounts.two_factor.complete_sign_in``): no cookie or token yet.
+    second_factor: bool = False
 
 
 def _unlocked(now: dt.datetime) -> Any:
@@ -312,6 +335,22 @@ _ACCOUNT_BY_EMAIL = select(User.id, User.password_hash, User.is_active, User.loc
 )
 
 
+def check_sign_in_throttle(session: Session, client: str, now: dt.datetime) -> None:
+    """Raise ``RateLimited`` when the client has used up its failed sign-ins (wrong
+    passwords and wrong two-factor codes alike)."""
+    s = get_settings()
+    ratelimit.check(
+        session,
+        SignInFailure,
+        scope=SIGN_IN_SCOPE,
+        key=client,
+        limit=s.login_rate_limit,
+        window_s=s.login_rate_window_s,
+        now=now,
+        message=SIGN_IN_THROTTLED,
+    )
+
+
 def authenticate(db: Database, email: str, password: str, *, client: str) -> SignedIn:
     """Check a sign-in from the client ``client`` (the keyed hash of its address) and
     write its outcome.
@@ -320,23 +359,13 @@ def authenticate(db: Database, email: str, password: str, *, client: str) -> Sig
     ``NotAuthenticated`` with one message for every kind of failure, so that the answer
     does not tell whether an account exists or is locked.
     """
-    s = get_settings()
     now = utcnow()
     try:
         address: str | None = normalise_email(email)
     except InvalidInput:
         address = None
     with db.session() as read:
-        ratelimit.check(
-            read,
-            SignInFailure,
-            scope=SIGN_IN_SCOPE,
-            key=client,
-            limit=s.login_rate_limit,
-            window_s=s.login_rate_window_s,
-            now=now,
-            message=SIGN_IN_THROTTLED,
-        )
+        check_sign_in_throttle(read, client, now)
         account = read.execute(_ACCOUNT_BY_EMAIL, {"email": address}).first() if address else None
     usable = (
         account is not None
@@ -359,34 +388,49 @@ def authenticate(db: Database, email: str, password: str, *, client: str) -> Sig
 
 def _sign_in(session: Session, account: Any, now: dt.datetime, client: str) -> SignedIn | None:
     """Sign the account in if it is still active and unlocked and its password is still
-    the one checked (all in the same statement), with one audit record."""
+    the one checked (all in the same statement), with one audit record. An account with
+    two-factor sign-in keeps its run of failures until its code is right too, so that
+    the right password between wrong codes does not start the count again."""
+    two_factor = User.totp_enabled_at.is_not(None)
     row = session.execute(
         update(User)
         .where(*_still_open(account.id, account.password_hash, now))
-        .values(failed_logins=0, locked_until=None, last_login_at=now)
-        .returning(User.session_epoch, User.role, User.name, User.patient_id)
+        .values(
+            failed_logins=case((two_factor, User.failed_logins), else_=0),
+            locked_until=None,
+            last_login_at=case((two_factor, User.last_login_at), else_=now),
+        )
+        .returning(User.session_epoch, User.role, User.name, User.patient_id, User.totp_enabled_at)
         .execution_options(synchronize_session=False)
     ).first()
     if row is None:
         return None
     actor = Actor(user_id=account.id, role=row.role, name=row.name, patient_id=row.patient_id)
+    second_factor = row.totp_enabled_at is not None
     audit.record(
         session,
         actor,
         entity_type="user",
         entity_id=account.id,
-        action="sign_in",
+        action="password_accepted" if second_factor else "sign_in",
         after={"client": client},
         row=session.get(User, account.id),
     )
-    return SignedIn(account.id, row.session_epoch, actor)
+    return SignedIn(account.id, row.session_epoch, actor, second_factor)
 
 
 def _sign_in_failed(
-    session: Session, account: Any, attempted: str, now: dt.datetime, client: str
+    session: Session,
+    account: Any,
+    attempted: str,
+    now: dt.datetime,
+    client: str,
+    *,
+    action: str = "sign_in_failed",
 ) -> None:
-    """Count a failed sign-in toward the client's throttle and, for an account, toward
-    its lockout; one audit record (two when the account locks)."""
+    """Count a failed sign-in (``action``: a wrong password, or a wrong two-factor
+    code) toward the client's throttle and, for an account, toward its lockout; one
+    audit record (two when the account locks)."""
     s = get_settings()
     ratelimit.count(
         session,
@@ -408,8 +452,53 @@ def _sign_in_failed(
         )
         return
     _count_failure(
-        session, account.id, now, Actor.public(), action="sign_in_failed", after={"client": client}
+        session, account.id, now, Actor.public(), action=action, after={"client": client}
     )
+
+
+@dataclass(frozen=True)
+class PasswordProof:
+    """The outcome of checking a password with no transaction open: which account, the
+    stored hash it was checked against, a keyed digest of the password given (never the
+    password) and whether it was right. It lives on one request's session only."""
+
+    user_id: int
+    password_hash: str
+    digest: bytes
+    right: bool
+
+
+# The key of the digests in proofs: new at every start, never stored.
+_PROOF_KEY = secrets.token_bytes(32)
+
+
+def _proof_digest(password: str) -> bytes:
+    return hmac.new(_PROOF_KEY, password.encode("utf-8", "surrogatepass"), "sha256").digest()
+
+
+def precheck_password(db: Database, user_id: int, password: str) -> PasswordProof | None:
+    """Check the password of the account ``user_id`` in a short read of its own and
+    hash with no transaction open (``respira.kit.audit.precheck_password`` calls this
+    before a signing route's transaction opens). Counts nothing: the signing use case
+    counts the outcome in its transaction (``reverify_password``)."""
+    with db.session() as read:
+        stored = read.scalar(select(User.password_hash).where(User.id == user_id))
+    if stored is None:
+        return None
+    right = len(password) <= MAX_PASSWORD_LENGTH and verify_password(stored, password)
+    return PasswordProof(user_id, stored, _proof_digest(password), right)
+
+
+def _proven(session: Session, user_id: int, password: str, stored: str) -> bool | None:
+    """The precheck's outcome for this password of this account, taken off the session
+    (used once), or None when there is none or the password has changed since."""
+    proofs: list[PasswordProof] = session.info.get(audit.PASSWORD_PROOFS, [])
+    digest = _proof_digest(password)
+    for proof in proofs:
+        if proof.user_id == user_id and hmac.compare_digest(proof.digest, digest):
+            proofs.remove(proof)
+            return proof.right if proof.password_hash == stored else None
+    return None
 
 
 def reverify_password(session: Session, user_id: int, password: str) -> User | None:
@@ -421,18 +510,21 @@ def reverify_password(session: Session, user_id: int, password: str) -> User | N
     transaction of its own (and may lock the account) and committed, and None is
     returned.
 
-    The hash itself is computed while the caller's transaction is open: every signing
-    use case reads the record it signs before it asks for the signature, so on SQLite
-    that transaction already holds the write lock. Only a signed-in user can reach this,
-    and at most ``login_max_failures`` wrong passwords per lockout period."""
+    The hash was computed before the transaction opened when the route declared the
+    password (``uses(access, signature=...)``; ``precheck_password``): then this only
+    reads the account and counts. Without a precheck (the CLI, the demo, a direct call)
+    the hash is computed here, inside the caller's transaction."""
     now = utcnow()
     account = session.execute(
         select(User.password_hash, User.is_active, User.locked_until).where(User.id == user_id)
     ).first()
     if account is None or not account.is_active:
         return None
-    right = not _is_locked(account.locked_until, now) and verify_password(
-        account.password_hash, password[:MAX_PASSWORD_LENGTH]
+    proven = _proven(session, user_id, password, account.password_hash)
+    right = not _is_locked(account.locked_until, now) and (
+        proven
+        if proven is not None
+        else verify_password(account.password_hash, password[:MAX_PASSWORD_LENGTH])
     )
     if right and len(password) <= MAX_PASSWORD_LENGTH:
         still = session.execute(
@@ -471,11 +563,14 @@ def start_session(session: Session, user_id: int) -> tuple[str, Actor] | None:
     return tokens.make_session_cookie(user.id, user.session_epoch), to_actor(user)
 
 
-def set_own_password(session: Session, actor: Actor, password: str) -> str:
+def set_own_password(
+    session: Session, actor: Actor, password: str, *, password_hash: str | None = None
+) -> str:
     """The signed-in person chooses a new password (a patient after the portal's
     invitation): checked as any new password, stored, audited without it. The session
     epoch moves on, so every other session and token of the account ends; answers a new
-    session cookie for this one. The caller commits."""
+    session cookie for this one. The caller commits. ``password_hash`` is the password's
+    hash when the caller computed it before its transaction opened (``new_hash``)."""
     if actor.user_id is None:
         raise NotAuthenticated("please sign in")
     user = session.get(User, actor.user_id, with_for_update=True)
@@ -484,7 +579,7 @@ def set_own_password(session: Session, actor: Actor, password: str) -> str:
     problem = password_problem(password, email=user.email, name=user.name)
     if problem:
         raise InvalidInput({"password": problem})
-    user.password_hash = hash_password(password)
+    user.password_hash = password_hash or hash_password(password)
     user.session_epoch += 1
     user.failed_logins = 0
     user.locked_until = None
@@ -518,9 +613,10 @@ def change_own_password(
         raise NotAuthenticated("please sign in")
     if password != repeat:
         raise InvalidInput({"repeat": PASSWORDS_DIFFER})
+    new = new_hash(session, password)
     if reverify_password(session, actor.user_id, current) is None:
         raise InvalidInput({"current": CURRENT_PASSWORD_WRONG})
-    cookie = set_own_password(session, actor, password)
+    cookie = set_own_password(session, actor, password, password_hash=new)
     session.commit()
     return cookie
 

@@ -235,6 +235,58 @@ def users_unlock(
     _set_active(email, True, reason, unlock=True)
 
 
+@users_app.command("reset-password")
+def users_reset_password(
+    email: str = typer.Argument(..., help="The account's email."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the audit trail)."),
+) -> None:
+    """Email the person a one-time link for choosing a new password (the same link as
+    "Forgot your password?"), through the outbox. The link is never printed: with no SMTP
+    server set, the email waits in the outbox until one is."""
+    from respira.accounts import reset
+    from respira.kit.actors import Actor
+    from respira.kit.errors import InvalidInput
+
+    database = _database()
+    with database.transaction() as session:
+        try:
+            sent = reset.send_link(session, Actor.system(), email, reason)
+        except InvalidInput as exc:
+            for field, message in exc.errors.items():
+                err.print(f"error: {field}: {message}")
+            raise typer.Exit(2) from None
+    minutes = get_settings().password_reset_ttl_s // 60
+    console.print(
+        f"A password-reset link for {sent.email} is in the outbox (message {sent.outbox_id}); "
+        f"it works once, for {minutes} minutes."
+    )
+
+
+@users_app.command("reset-two-factor")
+def users_reset_two_factor(
+    email: str = typer.Argument(..., help="The account's email."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the audit trail)."),
+) -> None:
+    """Turn off someone's two-factor sign-in (a lost phone and no recovery code left),
+    after identifying the person: the way back in when no administrator can sign in.
+    Their sessions end; where their role requires it, they set it up again at their
+    next sign-in. Audited with the reason."""
+    from respira.accounts import service, two_factor
+    from respira.kit.actors import Actor
+    from respira.kit.errors import InvalidInput
+
+    database = _database()
+    with database.transaction() as session:
+        try:
+            user = service.get_user_by_email(session, email)
+            two_factor.reset(session, Actor.system(), user.id, reason)
+        except InvalidInput as exc:
+            for field, message in exc.errors.items():
+                err.print(f"error: {field}: {message}")
+            raise typer.Exit(2) from None
+    console.print(f"Two-factor sign-in of {user.email} is off; their sessions have ended.")
+
+
 @users_app.command("list")
 def users_list() -> None:
     """List accounts with their role and status."""

@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db or Database(settings.database_url)
     loaded = steps.load()
     app.state.identity = loaded.provided("identity")
+    app.state.patient_reads = loaded.provided("patient_reads")  # see kit.web.reads
     app.state.patient_sections = loaded.sections()
     templating.configure(
         template_dirs=[APP_TEMPLATES, *loaded.template_dirs()],

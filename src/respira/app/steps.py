@@ -110,5 +110,6 @@ def load() -> Loaded:
             step.resolve(ref)
     loaded = Loaded(steps=steps, metadata=Base.metadata)
     audit.install_password_check(loaded.provided("password_check"))
+    audit.install_password_precheck(loaded.provided("password_precheck"))
     events.install(loaded.listeners())
     return loaded

@@ -17,4 +17,6 @@ STEP = Step(
     sections=(Section(95, "audit/_access_section.html", "routes:access_section"),),
     jobs=(Job("audit_trail.link_patients", "links:catch_up", every_s=10),),
     worklists=("worklist:items",),
+    # Every staff read of a patient's record, noted by the kit's hook (kit.web.reads).
+    provides={"patient_reads": "access:note_read"},
 )

@@ -45,6 +45,13 @@ PLACES: dict[str, str] = {
     "patient_page": N_("the patient's page"),
     "patient_api": N_("the API (a program)"),
 }
+# A place is otherwise "<channel>:<what was read>" (``respira.audit_trail.access``):
+# ``api:screening 12``, ``page:visits/new``, ``fhir:Observation 7-fev1``.
+CHANNELS: dict[str, str] = {
+    "page": N_("a page"),
+    "api": N_("the API (a program)"),
+    "fhir": N_("the FHIR interface (a program)"),
+}
 
 ACTIONS: dict[str, str] = {
     "create": N_("created"),
@@ -86,6 +93,11 @@ KINDS: dict[str, str] = {
     "appointment": N_("Appointment"),
     "message_thread": N_("Message thread"),
     "audit_trail": N_("Audit trail"),
+    "outcome_exit": N_("Registry exit"),
+    "quote": N_("Quote"),
+    "invoice": N_("Invoice"),
+    "stay": N_("Stay"),
+    "harvest": N_("Harvest"),
 }
 
 # Field labels: those of one kind of record first, then those every kind shares.
@@ -278,6 +290,26 @@ def headline(entity_type: str, fields: Mapping[str, Any], _: Gettext) -> str | N
     """What a record of this kind is, in a few words (its score, its decision)."""
     make = HEADLINES.get(entity_type)
     return make(fields, _) if make else None
+
+
+def place_parts(place: str) -> tuple[str, str, str]:
+    """Where a member of staff read a patient's record, and what: the English text of
+    the place and of the kind of record read (marked for translation; "" for none), and
+    the rest as it is (a record's id, or the path read)."""
+    if place in PLACES:
+        return PLACES[place], "", ""
+    channel, _, what = place.partition(":")
+    kind, _, rest = what.partition(" ")
+    if kind in KINDS:
+        return CHANNELS.get(channel, channel), KINDS[kind], rest
+    return CHANNELS.get(channel, channel), "", what
+
+
+def place_text(place: str, gettext: Gettext) -> str:
+    """``place_parts`` in words: "the API (a program): Screening 12"."""
+    where, kind, rest = place_parts(place)
+    what = f"{gettext(kind)} {rest}" if kind else rest
+    return f"{gettext(where)}: {what.strip()}" if what else gettext(where)
 
 
 def when_text(at: dt.datetime, lang: str) -> str:

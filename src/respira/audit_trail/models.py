@@ -24,7 +24,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from respira.kit.audit import AuditRecord
 from respira.kit.db import Base, UTCDateTime
 
-# Where a staff member read a patient's record.
+# Where a staff member read a patient's record: the patient's own page and API record;
+# any other read is "<page|api|fhir>:<what>" (``respira.audit_trail.access``).
 ACCESS_PLACES: tuple[str, ...] = ("patient_page", "patient_api")
 
 

@@ -288,6 +288,7 @@ def access_section(session: Session, actor: Actor, patient: Any) -> dict[str, An
         "is_admin": actor.role == Role.ADMIN,
         "roles": describe.ROLES,
         "places": describe.PLACES,
+        "place": describe.place_parts,
         "when": describe.when_text,
     }
 

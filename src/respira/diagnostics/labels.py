@@ -56,3 +56,54 @@ def phenotype_label(phenotype: str | None) -> str:
 
 def severity_label(severity: str | None) -> str:
     return "" if severity is None else SEVERITIES.get(severity, severity)
+
+
+# The visit page's words for the stored codes of a record (issue 14: no English value
+# words on a German or Russian page).
+SEXES: dict[str, str] = {"M": N_("male"), "F": N_("female")}
+HEIGHT_SOURCES: dict[str, str] = {
+    "measured": N_("measured at this test"),
+    "previous_session": N_("from an earlier test"),
+    "patient_record": N_("from the patient record"),
+}
+ALLERGY_METHODS: dict[str, str] = {"skin_prick": N_("skin-prick test"), "sige": N_("specific IgE")}
+RESPONDENTS: dict[str, str] = {
+    "self": N_("patient"),
+    "caregiver": N_("caregiver"),
+    "interviewer": N_("interviewer"),
+}
+MODES: dict[str, str] = {"paper": N_("paper"), "web": N_("web"), "interview": N_("interview")}
+#: The science's short item descriptions (``science.control.ITEM_LABELS``), marked here
+#: for translation; a test keeps the two lists equal.
+QUESTIONNAIRE_ITEMS: tuple[str, ...] = (
+    N_("FEV1 % predicted, pre-bronchodilator"),
+    N_("activity limitation"),
+    N_("any activity limitation"),
+    N_("any night waking"),
+    N_("caregiver: days with daytime symptoms"),
+    N_("caregiver: days with wheeze"),
+    N_("caregiver: nights with waking"),
+    N_("child: asthma today"),
+    N_("child: cough"),
+    N_("child: limitation in activity"),
+    N_("child: night waking"),
+    N_("daily reliever use"),
+    N_("daytime symptoms more than twice a week"),
+    N_("night or early-morning waking"),
+    N_("night waking"),
+    N_("own rating of control"),
+    N_("reliever needed more than twice a week"),
+    N_("reliever use"),
+    N_("shortness of breath"),
+    N_("symptoms on waking"),
+    N_("wheeze"),
+)
+#: The FeNO bands of the science (``science.phenotype.feno_band``): low, intermediate, high.
+FENO_BANDS: tuple[str, ...] = (N_("low"), N_("intermediate"), N_("high"))
+#: What the page says for a record's value words (the imaging modalities of the schema).
+MODALITIES: tuple[str, ...] = (
+    N_("Chest X-ray"),
+    N_("Chest CT"),
+    N_("HRCT"),
+    N_("Other imaging"),
+)

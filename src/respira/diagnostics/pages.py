@@ -31,6 +31,8 @@ from respira.diagnostics.schemas import (
 from respira.kit import records
 from respira.kit.actors import Actor
 from respira.kit.errors import InvalidInput
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused, parse
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
@@ -243,6 +245,10 @@ def _visit_page(
             "exact_fev1": exact_fev1,
             "height_default": height,
             "height_sources": HEIGHT_SOURCES,
+            "sex_names": labels.SEXES,
+            "allergy_methods": labels.ALLERGY_METHODS,
+            "respondents": labels.RESPONDENTS,
+            "modes": labels.MODES,
             **LABELS,
         },
         status_code,
@@ -250,11 +256,7 @@ def _visit_page(
 
 
 # How the visit page says where a session's height came from.
-HEIGHT_SOURCES = {
-    "measured": "measured at this test",
-    "previous_session": "from an earlier test",
-    "patient_record": "from the patient record",
-}
+HEIGHT_SOURCES = labels.HEIGHT_SOURCES
 
 
 def _fev1_pctpred(findings: dict[str, Any]) -> float | None:
@@ -309,9 +311,11 @@ def _markers_body(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]
         if not allergen and not result and not method:
             continue
         if not allergen:
-            errors[f"allergen_{i}"] = "name the allergen tested"
+            errors[f"allergen_{i}"] = N_("name the allergen tested")
         elif result not in ("positive", "negative"):
-            errors[f"allergen_result_{i}"] = f"choose positive or negative for {allergen}"
+            errors[f"allergen_result_{i}"] = Msg(
+                N_("choose positive or negative for %(allergen)s"), allergen=allergen
+            )
         else:
             sensitisations.append(
                 {"allergen": allergen, "positive": result == "positive", "method": method}
@@ -326,7 +330,7 @@ def _questionnaire_body(
     instrument = data.get("instrument", "")
     items = QUESTIONNAIRE_ITEMS.get(instrument)
     if items is None:
-        return {}, {"instrument": "choose a questionnaire"}
+        return {}, {"instrument": N_("choose a questionnaire")}
     answers: list[Any] = []
     errors: dict[str, str] = {}
     for n, item in enumerate(items, start=1):
@@ -337,18 +341,22 @@ def _questionnaire_body(
             # scores item 7 from the spirometry's exact value (95.4 % scores 0, 95 % 1).
             continue
         if not text:
-            errors[name] = f"answer item {n} ({item.label})"
+            errors[name] = Msg(N_("answer item %(n)s (%(item)s)"), n=n, item=Msg(item.label))
             continue
         if item.kind == "boolean":
             if text not in ("yes", "no"):
-                errors[name] = "choose yes or no"
+                errors[name] = N_("choose yes or no")
                 continue
             answers.append(text == "yes")
             continue
         try:
             number = float(text.replace(",", "."))
         except ValueError:
-            errors[name] = f"enter a number from {item.low:g} to {item.high:g}"
+            errors[name] = Msg(
+                N_("enter a number from %(low)s to %(high)s"),
+                low=f"{item.low:g}",
+                high=f"{item.high:g}",
+            )
             continue
         answers.append(int(number) if number.is_integer() else number)
     body = {

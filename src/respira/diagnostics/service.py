@@ -70,7 +70,9 @@ from respira.diagnostics.snapshot import (
 from respira.kit import audit, records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.marks import N_
 from respira.kit.rows import from_row
+from respira.kit.texts import Msg
 from respira.kit.validation import decimal_age
 from respira.patients import service as patients_service
 from respira.patients.service import Patient
@@ -110,6 +112,15 @@ SHORT_INSTRUMENT = control.SHORT_NAMES
 # Science field names → the names the caller knows (the patient record's).
 _SCIENCE_FIELDS = {"sex": "sex_at_birth", "age": "visit_date"}
 
+# A kind of record as a refusal names it ("no such spirometry record at this visit").
+KIND_WORDS: dict[str, str] = {
+    "spirometry": N_("spirometry"),
+    "markers": N_("markers"),
+    "imaging": N_("imaging"),
+    "questionnaires": N_("questionnaires"),
+    "history": N_("history"),
+}
+
 _KINDS: dict[str, tuple[type[Any], str, type[Any]]] = {
     "spirometry": (SpirometrySession, "spirometry_session", SpirometryOut),
     "markers": (MarkerPanel, "marker_panel", MarkersOut),
@@ -127,12 +138,12 @@ def _load_visit(
 ) -> DiagnosticVisit:
     visit = session.get(DiagnosticVisit, visit_id, with_for_update=for_write or None)
     if visit is None:
-        raise NotFound("no such visit")
+        raise NotFound(N_("no such visit"))
     if records.hidden_from(actor, visit.patient_id, visit.retracted):
-        raise NotFound("no such visit")
+        raise NotFound(N_("no such visit"))
     if for_write and visit.retracted_at is not None:
         raise Conflict(
-            "this visit was retracted as entered in error; record results at a new visit"
+            N_("this visit was retracted as entered in error; record results at a new visit")
         )
     return visit
 
@@ -144,10 +155,15 @@ def _patient_of(session: Session, visit: DiagnosticVisit) -> Patient:
 
 
 def _check_date(name: str, value: dt.date, patient: Patient, label: str) -> dict[str, str]:
+    """``label`` is a marked message id (``N_``), translated on the page."""
     if value < patient.date_of_birth:
         return {
-            name: f"{label} ({value.isoformat()}) is before the patient's date of birth "
-            f"({patient.date_of_birth.isoformat()})"
+            name: Msg(
+                N_("%(what)s (%(day)s) is before the patient's date of birth (%(birth)s)"),
+                what=Msg(label),
+                day=value.isoformat(),
+                birth=patient.date_of_birth.isoformat(),
+            )
         }
     return {}
 
@@ -189,7 +205,7 @@ def _raise_if(errors: dict[str, str]) -> None:
 def create_visit(session: Session, actor: Actor, patient_id: int, data: VisitIn) -> VisitOut:
     require_role(actor, WRITE_ROLES)
     patient = patients_service.get_for_update(session, actor, patient_id)
-    _raise_if(_check_date("visit_date", data.visit_date, patient, "The visit date"))
+    _raise_if(_check_date("visit_date", data.visit_date, patient, N_("The visit date")))
     visit = DiagnosticVisit(
         patient_id=patient.id, visit_date=data.visit_date, **records.stamp(actor)
     )
@@ -413,7 +429,7 @@ def record_spirometry(
     if height is None:
         default = _height_default(session, visit, patient)
         if default is None:
-            errors["height_cm"] = (
+            errors["height_cm"] = N_(
                 "enter the height measured at this test (cm): no earlier spirometry or "
                 "patient record gives one"
             )
@@ -492,7 +508,7 @@ def record_markers(session: Session, actor: Actor, visit_id: int, data: MarkersI
 def record_imaging(session: Session, actor: Actor, visit_id: int, data: ImagingIn) -> ImagingOut:
     visit, patient = _recording_at(session, actor, visit_id)
     errors = data.problems()
-    errors.update(_check_date("study_date", data.study_date, patient, "The study date"))
+    errors.update(_check_date("study_date", data.study_date, patient, N_("The study date")))
     _raise_if(errors)
     row = ImagingStudy(visit_id=visit.id, **data.model_dump(), **records.stamp(actor))
     return _store(session, actor, row, "imaging_study", ImagingOut)
@@ -513,30 +529,38 @@ def record_history(session: Session, actor: Actor, visit_id: int, data: HistoryI
     errors = data.problems()
     year_ago = _year_before(visit.visit_date)
     for name, value, label in (
-        ("last_exacerbation_date", data.last_exacerbation_date, "The last severe exacerbation"),
-        ("last_systemic_cs_date", data.last_systemic_cs_date, "The last systemic CS course"),
+        ("last_exacerbation_date", data.last_exacerbation_date, N_("The last severe exacerbation")),
+        ("last_systemic_cs_date", data.last_systemic_cs_date, N_("The last systemic CS course")),
     ):
         if value is None:
             continue
         if value > visit.visit_date:
-            errors[name] = (
-                f"{label} ({value.isoformat()}) is after the visit "
-                f"({visit.visit_date.isoformat()}); record it at a later visit"
+            errors[name] = Msg(
+                N_("%(what)s (%(day)s) is after the visit (%(visit)s); record it at a later visit"),
+                what=Msg(label),
+                day=value.isoformat(),
+                visit=visit.visit_date.isoformat(),
             )
         else:
             errors.update(_check_date(name, value, patient, label))
     last = data.last_exacerbation_date
     if last is not None and "last_exacerbation_date" not in errors:
         if data.severe_exacerbations_12m == 0 and last > year_ago:
-            errors["last_exacerbation_date"] = (
-                f"the last severe exacerbation ({last.isoformat()}) lies within the 12 months "
-                "before the visit, but 0 severe exacerbations in 12 months were recorded"
+            errors["last_exacerbation_date"] = Msg(
+                N_(
+                    "the last severe exacerbation (%(day)s) lies within the 12 months before "
+                    "the visit, but 0 severe exacerbations in 12 months were recorded"
+                ),
+                day=last.isoformat(),
             )
         elif data.severe_exacerbations_12m > 0 and last <= year_ago:
-            errors["last_exacerbation_date"] = (
-                f"{data.severe_exacerbations_12m} severe exacerbation(s) in the last 12 months "
-                f"were recorded, but the last one ({last.isoformat()}) is more than 12 months "
-                "before the visit"
+            errors["last_exacerbation_date"] = Msg(
+                N_(
+                    "%(count)s severe exacerbation(s) in the last 12 months were recorded, but "
+                    "the last one (%(day)s) is more than 12 months before the visit"
+                ),
+                count=data.severe_exacerbations_12m,
+                day=last.isoformat(),
             )
     _raise_if(errors)
     row = TreatmentHistory(visit_id=visit.id, **data.model_dump(), **records.stamp(actor))
@@ -576,8 +600,10 @@ def _acq7_fev1(session: Session, visit: DiagnosticVisit) -> float:
     if found is None:
         raise InvalidInput(
             {
-                "answers.6": "no spirometry with reference values is recorded at this visit: "
-                "enter the pre-bronchodilator FEV1 % predicted as the seventh answer"
+                "answers.6": N_(
+                    "no spirometry with reference values is recorded at this visit: "
+                    "enter the pre-bronchodilator FEV1 % predicted as the seventh answer"
+                )
             }
         )
     return found
@@ -590,11 +616,22 @@ def record_questionnaire(
     age = decimal_age(patient.date_of_birth, visit.visit_date)
     low, high = _INSTRUMENT_AGES.get(data.instrument, (None, None))
     if (low is not None and age < low) or (high is not None and age >= high):
-        span = f"{low:g}–{high - 1:g}" if high is not None else f"{low:g} and over"
+        span: str = (
+            f"{low:g}–{high - 1:g}"
+            if high is not None
+            else Msg(N_("%(low)s and over"), low=f"{low:g}")
+        )
         raise InvalidInput(
             {
-                "instrument": f"{data.instrument.upper()} is validated for ages {span}; "
-                f"the patient is {int(age)} on the visit date"
+                "instrument": Msg(
+                    N_(
+                        "%(instrument)s is validated for ages %(span)s; "
+                        "the patient is %(age)s on the visit date"
+                    ),
+                    instrument=data.instrument.upper(),
+                    span=span,
+                    age=int(age),
+                )
             }
         )
     answers = list(data.answers)
@@ -644,9 +681,9 @@ def retract_record(
     model, entity_type, out_schema = _KINDS[kind]
     row = session.get(model, record_id, with_for_update=True)
     if row is None or row.visit_id != visit.id:
-        raise NotFound(f"no such {kind} record at this visit")
+        raise NotFound(Msg(N_("no such %(kind)s record at this visit"), kind=Msg(KIND_WORDS[kind])))
     if row.retracted_at is not None:
-        raise Conflict("this record was already retracted")
+        raise Conflict(N_("this record was already retracted"))
     records.retract(session, actor, row, entity_type=entity_type, reason=data.reason)
     return out_schema.model_validate(row)
 

@@ -23,6 +23,7 @@ from respira.fhir import service
 from respira.fhir.outcome import Issue, Refusal
 from respira.kit.errors import DomainError
 from respira.kit.web.deps import ApiAccess, Public
+from respira.kit.web.reads import reads_patient
 from respira.kit.web.routes import Call, uses
 
 FHIR_JSON = "application/fhir+json"
@@ -80,11 +81,26 @@ def everything(patient_id: str, call: Call = uses(ApiAccess(*service.FHIR_ROLES)
     return FhirResponse(service.everything(call.session, call.actor, patient_id, self_url))
 
 
+def _patient_of(resource: dict[str, Any]) -> int | None:
+    """The patient a resource is about: the Patient itself, or its subject (patient)."""
+    if resource.get("resourceType") == "Patient":
+        reference = f"Patient/{resource.get('id', '')}"
+    else:
+        about = resource.get("subject") or resource.get("patient") or {}
+        reference = about.get("reference", "") if isinstance(about, dict) else ""
+    kind, _, row = reference.partition("/")
+    return int(row) if kind == "Patient" and row.isdigit() else None
+
+
 def _add_read_route(kind: str) -> None:
     """``GET /fhir/{kind}/{resource_id}``, for the roles that may read ``kind``."""
 
     def read(resource_id: str, call: Call = uses(ApiAccess(*service.TYPE_ROLES[kind]))) -> Response:
-        return FhirResponse(service.read(call.session, call.actor, kind, resource_id))
+        found = service.read(call.session, call.actor, kind, resource_id)
+        patient_id = _patient_of(found)
+        if patient_id is not None:  # noted as a read of the patient's record once answered
+            reads_patient(call.request, patient_id, f"{kind} {resource_id}")
+        return FhirResponse(found)
 
     read.__name__ = f"read_{kind.lower()}"
     router.add_api_route(

@@ -44,7 +44,7 @@ from respira.intake.schemas import (
 )
 from respira.kit import audit, i18n, validation
 from respira.kit.actors import Actor, Role
-from respira.kit.errors import Conflict, Forbidden, InvalidInput, RateLimited
+from respira.kit.errors import Forbidden, InvalidInput, RateLimited
 from respira.kit.marks import N_
 from respira.kit.web.deps import PageAccess, Public
 from respira.kit.web.forms import Refused, parse
@@ -262,7 +262,7 @@ def _queue_filter(
     elif status in STATUSES:
         statuses = (status,)
     else:
-        errors["status"] = "choose a status from the list"
+        errors["status"] = N_("choose a status from the list")
         statuses = service.OPEN_STATUSES
     code = lang = None
     if country:
@@ -441,10 +441,7 @@ def _convert_page(
 
 
 def _convertible(req: ConsultationRequestOut) -> None:
-    if req.status == "converted":
-        raise Conflict(f"this request was already converted into patient {req.patient_id}")
-    if not service.can_transition(req.status, "converted"):
-        raise Conflict(f"a {req.status} request cannot be converted into a patient")
+    service.require_convertible(req.status, req.patient_id)
 
 
 @router.get("/consultation-requests/{consultation_request_id}/convert")

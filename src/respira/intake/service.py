@@ -39,6 +39,8 @@ from respira.kit import audit, events, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientIn, PatientOut
 from respira.patients.service import Patient
@@ -49,6 +51,21 @@ ENTITY = "consultation_request"
 
 OPEN_STATUSES: tuple[str, ...] = ("new", "contacted", "scheduled")
 FINAL_STATUSES: tuple[str, ...] = ("converted", "declined")
+# A status as a refusal names it ("a declined request cannot ..."), for the pages to
+# translate (the API answers the English words).
+STATUS_WORDS: dict[str, str] = {
+    "new": N_("new"),
+    "contacted": N_("contacted"),
+    "scheduled": N_("scheduled"),
+    "converted": N_("converted"),
+    "declined": N_("declined"),
+}
+
+
+def _status(status: str) -> Msg:
+    return Msg(STATUS_WORDS.get(status, status))
+
+
 # Allowed status changes. "converted" is reached only by converting the request.
 TRANSITIONS: dict[str, frozenset[str]] = {
     "new": frozenset({"contacted", "scheduled", "declined", "converted"}),
@@ -171,7 +188,7 @@ def add_request(
 def _load(session: Session, request_id: int) -> ConsultationRequest:
     req = session.get(ConsultationRequest, request_id)
     if req is None:
-        raise NotFound("no such consultation request")
+        raise NotFound(N_("no such consultation request"))
     return req
 
 
@@ -335,17 +352,29 @@ def update_request(
         if new_status == "converted" and can_transition(req.status, "converted"):
             raise InvalidInput(
                 {
-                    "status": "a request becomes converted by converting it into a patient "
-                    "(POST /api/v1/consultation-requests/{id}/convert)"
+                    "status": N_(
+                        "a request becomes converted by converting it into a patient "
+                        "(POST /api/v1/consultation-requests/{id}/convert)"
+                    )
                 }
             )
         if not can_transition(req.status, new_status):
-            raise Conflict(
-                f"a {req.status} request cannot become {new_status}"
-                + (" (it is final)" if req.status in FINAL_STATUSES else "")
-            )
+            words = {"status": _status(req.status), "new_status": _status(new_status)}
+            if req.status in FINAL_STATUSES:
+                raise Conflict(
+                    Msg(
+                        N_("a %(status)s request cannot become %(new_status)s (it is final)"),
+                        **words,
+                    )
+                )
+            raise Conflict(Msg(N_("a %(status)s request cannot become %(new_status)s"), **words))
     elif new_status is not None and "decline_reason" in changes:
-        raise Conflict(f"the request is already {req.status}; the reason cannot be changed")
+        raise Conflict(
+            Msg(
+                N_("the request is already %(status)s; the reason cannot be changed"),
+                status=_status(req.status),
+            )
+        )
     if apply_change(session, actor, req, changes):
         session.commit()
     return ConsultationRequestOut.model_validate(req)
@@ -451,6 +480,24 @@ def patient_in_from_conversion(
         raise InvalidInput(errors) from exc
 
 
+def require_convertible(status: str, patient_id: int | None) -> None:
+    """A request in ``status`` may become a patient (409 otherwise)."""
+    if status == "converted":
+        raise Conflict(
+            Msg(
+                N_("the request was already converted into patient %(patient)s"),
+                patient=str(patient_id),
+            )
+        )
+    if not can_transition(status, "converted"):
+        raise Conflict(
+            Msg(
+                N_("a %(status)s request cannot be converted into a patient"),
+                status=_status(status),
+            )
+        )
+
+
 def convert_to_patient(
     session: Session,
     actor: Actor,
@@ -467,10 +514,7 @@ def convert_to_patient(
     candidates are other people (``not_a_duplicate_of``), as registration is."""
     require_role(actor, TRIAGE_ROLES)
     req = _load(session, request_id)
-    if req.status == "converted":
-        raise Conflict(f"the request was already converted into patient {req.patient_id}")
-    if not can_transition(req.status, "converted"):
-        raise Conflict(f"a {req.status} request cannot be converted into a patient")
+    require_convertible(req.status, req.patient_id)
     records.check_version(req.version, expected_version, "request")
     candidates = patients_service.check_duplicates(session, data, not_a_duplicate_of)
     patient = convert_in_transaction(session, actor, req, data, reason=reason)

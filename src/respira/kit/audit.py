@@ -64,7 +64,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from respira.kit.actors import Actor
 from respira.kit.config import get_settings
-from respira.kit.db import Base, UTCDateTime, utcnow
+from respira.kit.db import Base, Database, UTCDateTime, utcnow
 from respira.kit.errors import Forbidden, InvalidInput
 
 GENESIS_HASH = "0" * 64
@@ -929,6 +929,37 @@ def install_password_check(check: PasswordCheck) -> None:
     toward the account's lockout). Called by the application when it loads its steps."""
     global _password_check
     _password_check = check
+
+
+# The password of a signature is hashed before the signing transaction opens: a route
+# that takes one declares it (``uses(access, signature="password")``), the kit checks the
+# password in a short read of its own with no transaction open and leaves the outcome,
+# a ``PasswordProof``, on the request's session; the signing transaction's password
+# check then only counts it (see ``respira.accounts.service.reverify_password``).
+PasswordPrecheck = Callable[[Database, int, str], object]  # (database, user id, password)
+PASSWORD_PROOFS = "respira.password_proofs"  # noqa: S105 (a key of session.info)
+PASSWORD_PRECHECKED = "respira.password_prechecked"  # noqa: S105 (a key of session.info)
+_password_precheck: PasswordPrecheck | None = None
+
+
+def install_password_precheck(precheck: PasswordPrecheck) -> None:
+    """Install the function that checks a password with no transaction open and answers
+    a proof of the outcome (the accounts step's ``precheck_password``)."""
+    global _password_precheck
+    _password_precheck = precheck
+
+
+def precheck_password(db: Database, session: Session, user_id: int, password: str) -> None:
+    """Check ``password`` of the account ``user_id`` before ``session`` opens its
+    transaction, and leave the proof on the session for the signature's password check.
+    Marks the session as prechecked even when there is nothing to check, so that a
+    signed form can tell a route that forgot to declare its password."""
+    session.info[PASSWORD_PRECHECKED] = True
+    if _password_precheck is None or not password:
+        return
+    proof = _password_precheck(db, user_id, password)
+    if proof is not None:
+        session.info.setdefault(PASSWORD_PROOFS, []).append(proof)
 
 
 def esign(

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     # oldest failure leaves the window.
     login_rate_limit: int = Field(default=20, ge=1)
     login_rate_window_s: int = Field(default=300, ge=1)
+    # How long an emailed password-reset link works (it works once).
+    password_reset_ttl_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
 
     # Public forms: requests per client address per window.
     public_rate_limit: int = 5

@@ -62,7 +62,8 @@ def _message_page(
     refused: Refused | None = None,
 ) -> Response:
     message = service.get_summary(call.session, call.actor, message_id)
-    return _page(call, "mail/message.html", {"message": message, "content": content}, refused)
+    context = {"message": message, "content": content, "key_kinds": service.KEY_KINDS}
+    return _page(call, "mail/message.html", context, refused)
 
 
 @router.get("/admin/outbox/{message_id}")

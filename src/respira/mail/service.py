@@ -24,6 +24,7 @@ from respira.kit.actors import Actor, Role, require_role
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.marks import N_
 from respira.kit.rows import from_row
 from respira.kit.trail import Trail
 from respira.mail.models import STATES, OutboxMessage
@@ -213,13 +214,27 @@ def get_summary(session: Session, actor: Actor, message_id: int) -> OutboxSummar
     return OutboxSummary.of(_view(_row(session, message_id)))
 
 
+# Messages whose body is a key: a one-time link that signs its holder in (the portal's
+# invitation) or sets a password (a password reset). The admins' outbox shows that such a
+# message exists, to whom and in which state, but never its body: whoever reads the
+# outbox must not be able to use the link in someone else's place.
+KEY_KINDS = frozenset({"accounts.password_reset", "portal.invitation"})
+KEY_WITHHELD = N_(
+    "This message carries a one-time link for its recipient alone; its text is not shown."
+)
+
+
 def get_message(session: Session, actor: Actor, message_id: int) -> OutboxView:
     """One message with its body and attachments, for an admin; the read is audited
-    (not committed here), since a message may carry a patient's data."""
+    (not committed here), since a message may carry a patient's data. The body of a
+    message that carries a one-time link (``KEY_KINDS``) is withheld."""
     require_role(actor, ADMIN_ROLES)
     row = _row(session, message_id)
     TRAIL.record(session, actor, row.id, "read")
-    return _view(row)
+    view = _view(row)
+    if row.kind in KEY_KINDS:
+        return view.model_copy(update={"text": KEY_WITHHELD, "html": None})
+    return view
 
 
 def retry(session: Session, actor: Actor, message_id: int) -> OutboxView:

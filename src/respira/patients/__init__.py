@@ -12,4 +12,5 @@ STEP = Step(
         Nav(N_("Patients"), "/patients", CARE_TEAM_ROLES, 10),
         Nav(N_("My record"), "/me", frozenset({Role.PATIENT}), 10),
     ),
+    worklists=("worklist:items",),
 )

@@ -7,7 +7,6 @@ import datetime as dt
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from respira.audit_trail import service as audit_trail
 from respira.kit.actors import Actor
 from respira.kit.db import Database
 from respira.kit.web.deps import ApiAccess
@@ -42,27 +41,33 @@ def create(body: PatientRegistration, call: Call = WRITE) -> PatientOut | JSONRe
 
 
 @router.get("/duplicate-candidates", response_model=list[DuplicateCandidateOut])
-def duplicate_candidates(
+async def duplicate_candidates(
+    request: Request,
     first_name: str = Query(min_length=1, max_length=100),
     last_name: str = Query(min_length=1, max_length=100),
     date_of_birth: dt.date | None = Query(default=None),
     email: str | None = Query(default=None, max_length=254),
     phone: str | None = Query(default=None, max_length=32),
     country: str | None = Query(default=None, min_length=2, max_length=2),
-    call: Call = WRITE,
+    actor: Actor = Depends(ApiAccess(*service.WRITE_ROLES)),
 ) -> list[DuplicateCandidateOut]:
     """The registered patients who may be the person described (the check a
     registration runs), for a form to show before it is sent."""
-    found = service.find_duplicates(
-        call.session,
-        call.actor,
-        first_name=first_name,
-        last_name=last_name,
-        date_of_birth=date_of_birth,
-        email=email,
-        phone=phone,
-        country=country.upper() if country else None,
-    )
+    # One pre-built read of the few rows sharing a birth date, email or phone, on the
+    # event loop like the single-patient read: the hop to the thread pool cost more
+    # than the check (docs/decisions/2026-11-23-hot-reads-on-the-event-loop.md).
+    db: Database = request.app.state.db
+    with db.single_read() as conn:
+        found = service.find_duplicates(
+            conn,
+            actor,
+            first_name=first_name,
+            last_name=last_name,
+            date_of_birth=date_of_birth,
+            email=email,
+            phone=phone,
+            country=country.upper() if country else None,
+        )
     return [c.out() for c in found]
 
 
@@ -88,7 +93,7 @@ async def read(
     db: Database = request.app.state.db
     with db.single_read() as conn:
         out = service.get_patient(conn, actor, patient_id)
-    audit_trail.record_access(db, actor, patient_id, "patient_api")  # queued, never waits
+    # The read is noted by the kit's hook once answered (kit.web.reads): queued, never waits.
     response.headers["ETag"] = etag(out.version)
     return out
 

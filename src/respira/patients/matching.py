@@ -166,7 +166,13 @@ def name_similarity(a: str, b: str) -> float:
     adds a patronymic or a second given name ("Мария Петровна Иванова" and "Maria
     Ivanova" score 1.0). A single word is compared with every word of the other
     name: one shared word is not a match."""
-    wa, wb = skeleton(a).split(), skeleton(b).split()
+    return words_similarity(skeleton(a).split(), skeleton(b).split())
+
+
+def words_similarity(wa: list[str], wb: list[str]) -> float:
+    """``name_similarity`` of two names given as the words of their skeletons (a caller
+    that compares one name with many computes its skeleton once, and the registry keeps
+    each patient's as ``name_key``)."""
     if not wa or not wb:
         return 0.0
     shorter, longer = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
@@ -175,10 +181,13 @@ def name_similarity(a: str, b: str) -> float:
     return min(_coverage(wa, wb), _coverage(wb, wa))
 
 
-def word_coverage(words: list[str], name: str) -> float:
+def word_coverage(words: list[str], name: str, key: str | None = None) -> float:
     """How well every one of ``words`` (a skeleton's words, a search that found no name
-    containing them) is found in ``name`` (0-1): "shmit" in "Anna Schmidt" 0.94."""
-    return _coverage(words, skeleton(name).split()) if words else 0.0
+    containing them) is found in ``name`` (0-1): "shmit" in "Anna Schmidt" 0.94.
+    ``key``: the name's skeleton when the caller has it (a patient's ``name_key``)."""
+    if not words:
+        return 0.0
+    return _coverage(words, (skeleton(name) if key is None else key).split())
 
 
 def names_match(a: str, b: str, threshold: float = NAME_MATCH_THRESHOLD) -> bool:

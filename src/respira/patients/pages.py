@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from respira.audit_trail import service as audit_trail
 from respira.kit import validation
 from respira.kit.actors import CARE_TEAM_ROLES, Role
 from respira.kit.marks import N_
@@ -21,7 +20,7 @@ from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused, parse
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
 from respira.kit.web.templating import gettext_for, patient_banner
-from respira.patients import service
+from respira.patients import service, worklist
 from respira.patients.schemas import PatientIn, PatientOut, PatientPatch, PatientRegistration
 from respira.patients.web import duplicate_refusal, stated_distinct
 
@@ -82,10 +81,33 @@ def create_patient(post: Post = WRITE_POST) -> Response:
     return see_other(f"/patients/{out.id}?created=1")
 
 
+DUPLICATES_READ = uses(PageAccess(*worklist.ROLES))
+DUPLICATES_POST = posts(PageAccess(*worklist.ROLES))
+
+
+@router.get("/patients/duplicates")
+def duplicate_patients(call: Call = DUPLICATES_READ) -> Response:
+    """Pairs of registered patients that may be one person (the worklist's item), each
+    with both records and the statement that they are two people."""
+    pairs = worklist.duplicate_pairs(call.session, call.actor)
+    flash = call.flash({"dismissed": N_("The pair was marked as two different people.")})
+    return call.render(
+        "patients/duplicates.html", {"pairs": pairs, "why": service.WHY, "flash": flash}
+    )
+
+
+@router.post("/patients/duplicates/not-a-duplicate")
+def not_a_duplicate(post: Post = DUPLICATES_POST) -> Response:
+    ids = [post.data.get(k, "") for k in ("first", "second")]
+    if not all(i.isdigit() and len(i) <= 10 for i in ids):
+        return see_other("/patients/duplicates")
+    worklist.dismiss(post.session, post.actor, int(ids[0]), int(ids[1]))
+    return see_other("/patients/duplicates?dismissed=1")
+
+
 @router.get("/patients/{patient_id}")
 def patient_page(patient_id: int, call: Call = uses(PageAccess(*service.READ_ROLES))) -> Response:
     patient = service.get_patient(call.session, call.actor, patient_id)
-    audit_trail.record_access(call.request.app.state.db, call.actor, patient_id, "patient_page")
     sections = []
     for section, context in call.request.app.state.patient_sections:
         ctx = context(call.session, call.actor, patient)

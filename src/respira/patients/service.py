@@ -9,6 +9,7 @@ nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import secrets
 from collections.abc import Collection, Sequence
@@ -107,7 +108,7 @@ def get_visible(session: Session, actor: Actor, patient_id: int) -> Patient:
     records.require_patient_visible(actor, patient_id)
     patient = session.get(Patient, patient_id)
     if patient is None:
-        raise NotFound("no such patient")
+        raise NotFound(N_("no such patient"))
     return patient
 
 
@@ -119,7 +120,7 @@ def get_for_update(session: Session, actor: Actor, patient_id: int) -> Patient:
     records.require_patient_visible(actor, patient_id)
     patient = records.lock_row(session, Patient, patient_id)
     if patient is None:
-        raise NotFound("no such patient")
+        raise NotFound(N_("no such patient"))
     return patient
 
 
@@ -186,11 +187,12 @@ def get_patient(session: Session | Connection, actor: Actor, patient_id: int) ->
     records.require_patient_visible(actor, patient_id)
     row = session.execute(_PATIENT_BY_ID, {"pid": patient_id}).first()
     if row is None:
-        raise NotFound("no such patient")
+        raise NotFound(N_("no such patient"))
     return PatientOut.model_validate(row._mapping)
 
 
-_PATIENT_COLUMNS = [c for c in Patient.__table__.c if c.key not in ("search_key", "name_key")]
+_TABLE = Patient.__table__
+_PATIENT_COLUMNS = [c for c in _TABLE.c if c.key not in ("search_key", "name_key")]
 
 # The search index (migration 0025): on SQLite the FTS5 trigram table whose rowid is the
 # patient's id; on PostgreSQL trigram GIN indexes on the two key columns themselves.
@@ -204,42 +206,101 @@ MAX_TERMS = 4
 FUZZY_CANDIDATES = 200
 FUZZY_THRESHOLD = 0.8
 
+# How a word of a search is compared (the statements' shape; the words themselves are
+# bound parameters, so that each shape's statements are built and compiled once):
+_SHORT = "short"  # under three characters: LIKE on search_key
+_FTS_TERM = "fts"  # SQLite: one phrase of the FTS5 query (``match``)
+_KEY = "key"  # PostgreSQL: LIKE on search_key through its trigram index
+_KEY_OR_NAME = "key+name"  # PostgreSQL: on search_key or, as a skeleton, on name_key
+_PG_FUZZY_THRESHOLD = sa.text("SET LOCAL pg_trgm.word_similarity_threshold = 0.4")
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
+
+def _connection(session: Session | Connection) -> Connection:
+    """The connection of the session's transaction: Core statements run there without
+    the ORM's per-statement work (the rows are not ORM objects anyway)."""
+    return session.connection() if isinstance(session, Session) else session
 
 
 def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _term_conditions(dialect: str, terms: list[str]) -> list[Any]:
-    """Conditions that each term occurs in the patient's folded name and record number
-    (``search_key``) or, spelt as a skeleton, in the transliterated name (``name_key``):
-    "mueller" finds Müller, "Иванова" finds Ivanova. Served by the trigram index."""
-    conditions: list[Any] = []
-    indexed: list[str] = []
-    for term in terms:
+def _search_shape(dialect: str, terms: list[str]) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """Each term's kind and the statement's parameters: each term must occur in the
+    patient's folded name and record number (``search_key``) or, spelt as a skeleton,
+    in the transliterated name (``name_key``): "mueller" finds Müller, "Иванова" finds
+    Ivanova. Served by the trigram index."""
+    kinds: list[str] = []
+    params: dict[str, Any] = {}
+    phrases: list[str] = []
+    for i, term in enumerate(terms):
         spelt = matching.skeleton(term).replace(" ", "")
         skel = spelt if len(spelt) >= TRIGRAM else None
         if len(term) < TRIGRAM:
-            conditions.append(Patient.search_key.like(f"%{_escape_like(term)}%", escape="\\"))
+            kinds.append(_SHORT)
+            params[f"t{i}"] = f"%{_escape_like(term)}%"
         elif dialect == "sqlite":
+            kinds.append(_FTS_TERM)
             alternatives = [f"search_key : {_fts_phrase(term)}"]
             if skel:
                 alternatives.append(f"name_key : {_fts_phrase(skel)}")
-            indexed.append("(" + " OR ".join(alternatives) + ")")
+            phrases.append("(" + " OR ".join(alternatives) + ")")
         else:
-            like = Patient.search_key.like(f"%{_escape_like(term)}%", escape="\\")
-            conditions.append(
-                or_(like, Patient.name_key.like(f"%{_escape_like(skel)}%", escape="\\"))
-                if skel
-                else like
-            )
-    if indexed:
-        match = select(_FTS.c.rowid).where(_FTS.c[SEARCH_TABLE].op("MATCH")(" AND ".join(indexed)))
-        conditions.append(Patient.id.in_(match))
-    return conditions
+            kinds.append(_KEY_OR_NAME if skel else _KEY)
+            params[f"t{i}"] = f"%{_escape_like(term)}%"
+            if skel:
+                params[f"n{i}"] = f"%{_escape_like(skel)}%"
+    if phrases:
+        params["match"] = " AND ".join(phrases)
+    return tuple(kinds), params
+
+
+@functools.cache
+def _search_statements(kinds: tuple[str, ...], own_record: bool) -> tuple[Any, Any]:
+    """The statements of a search of this shape: the page's rows with the total, and
+    the count on its own (for a page past the last one)."""
+    c = _TABLE.c
+    conditions: list[Any] = [c.id == bindparam("own_id")] if own_record else []
+    for i, kind in enumerate(kinds):
+        if kind == _FTS_TERM:
+            continue
+        like: Any = c.search_key.like(bindparam(f"t{i}"), escape="\\")
+        if kind == _KEY_OR_NAME:
+            like = or_(like, c.name_key.like(bindparam(f"n{i}"), escape="\\"))
+        conditions.append(like)
+    if _FTS_TERM in kinds:
+        found = select(_FTS.c.rowid).where(_FTS.c[SEARCH_TABLE].op("MATCH")(bindparam("match")))
+        conditions.append(c.id.in_(found))
+    # The matches first, through the search index (materialised: else the planner may
+    # walk the name index in order and test every row of the registry against the
+    # words, to stop after a page that the count never lets it stop at); then the
+    # page's ids in order with the total (a window count), the sort carrying the id
+    # and the two names, not whole rows; then the page's rows, joined by id.
+    matched = (
+        select(c.id, c.last_name, c.first_name)
+        .where(*conditions)
+        .cte("matched")
+        .prefix_with("MATERIALIZED")
+    )
+    page = (
+        select(
+            matched.c.id,
+            matched.c.last_name,
+            matched.c.first_name,
+            func.count().over().label("total"),
+        )
+        .order_by(matched.c.last_name, matched.c.first_name, matched.c.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery("page")
+    )
+    rows = (
+        select(page.c.total, *_PATIENT_COLUMNS)
+        .join_from(page, _TABLE, c.id == page.c.id)
+        .order_by(page.c.last_name, page.c.first_name, page.c.id)
+    )
+    count = select(func.count(c.id)).where(*conditions)
+    return rows, count
 
 
 def _search_terms(q: str | None) -> list[str]:
@@ -251,42 +312,30 @@ def search_patients(
 ) -> PatientPage:
     """Patients whose name or record number contains every word of ``q`` (accents,
     case and Cyrillic/Latin spelling ignored), ordered by name, one page at a time,
-    found through the search index; the total comes from the same query (a window
+    found through the search index, with the total in the same statement (a window
     count). When no patient contains the words, the patients with the most similar
     names (``fuzzy``: a misspelt name), best first, on one page."""
     require_role(actor, READ_ROLES)
     page = max(page, 1)
     page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
-    visible = [Patient.id == actor.patient_id] if actor.role == Role.PATIENT else []
+    own_record = actor.role == Role.PATIENT
+    conn = _connection(session)
     terms = _search_terms(q)
-    conditions = visible + _term_conditions(_dialect(session), terms)
-    # The matches first, through the search index (materialised: else the planner may
-    # walk the name index in order and test every row of the registry against the
-    # words, to stop after a page that the count never lets it stop at); then the
-    # page's ids in order with the total (a window count), the sort carrying the id
-    # and the two names, not whole rows; then the page's rows by id.
-    matched = (
-        select(Patient.id, Patient.last_name, Patient.first_name)
-        .where(*conditions)
-        .cte("matched")
-        .prefix_with("MATERIALIZED")
-    )
-    ranked = session.execute(
-        select(matched.c.id, func.count().over().label("total"))
-        .order_by(matched.c.last_name, matched.c.first_name, matched.c.id)
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+    kinds, params = _search_shape(conn.dialect.name, terms)
+    if own_record:
+        params["own_id"] = actor.patient_id
+    rows_stmt, count_stmt = _search_statements(kinds, own_record)
+    rows = conn.execute(
+        rows_stmt, {**params, "limit": page_size, "offset": (page - 1) * page_size}
     ).all()
-    if ranked:
-        total = ranked[0].total
-        order = {r.id: i for i, r in enumerate(ranked)}
-        found = session.execute(select(*_PATIENT_COLUMNS).where(Patient.id.in_(order))).all()
-        rows = sorted(found, key=lambda r: order[r.id])
-    else:  # past the last page (or nothing matches): count on its own
-        rows = []
-        total = session.scalar(select(func.count(Patient.id)).where(*conditions)) or 0
+    if rows:
+        total = rows[0].total
+    elif page == 1:  # an empty first page: nothing matches
+        total = 0
+    else:  # past the last page: count on its own
+        total = conn.scalar(count_stmt, params) or 0
     if total == 0 and terms and page == 1:
-        similar = _similar_names(session, visible, " ".join(terms), page_size)
+        similar = _similar_names(conn, actor.patient_id if own_record else None, terms, page_size)
         if similar:
             return PatientPage(
                 items=similar, total=len(similar), page=1, page_size=page_size, pages=1,
@@ -301,35 +350,50 @@ def search_patients(
     )
 
 
-def _similar_names(session: Session, visible: list[Any], text: str, limit: int) -> list[PatientOut]:
-    """Patients whose name is like ``text`` though it does not contain it: the index
-    gives the rows that share the most trigrams with it, ranked here by similarity."""
-    # Words with a digit are parts of record numbers, which are not misspelt names.
-    words = [w for w in matching.skeleton(text).split() if not any(c.isdigit() for c in w)]
-    skel = " ".join(words)
-    grams = sorted({w[i : i + TRIGRAM] for w in words for i in range(len(w) - TRIGRAM + 1)})
-    if not grams:
-        return []
-    query = select(*_PATIENT_COLUMNS).where(*visible).limit(FUZZY_CANDIDATES)
-    if _dialect(session) == "sqlite":
-        any_gram = " OR ".join(_fts_phrase(g) for g in grams)
+@functools.cache
+def _similar_statement(dialect: str, own_record: bool) -> Any:
+    query = select(*_PATIENT_COLUMNS, _TABLE.c.name_key).limit(FUZZY_CANDIDATES)
+    if own_record:
+        query = query.where(_TABLE.c.id == bindparam("own_id"))
+    if dialect == "sqlite":
         ranked = (
             select(_FTS.c.rowid)
-            .where(_FTS.c[SEARCH_TABLE].op("MATCH")(f"name_key : ({any_gram})"))
+            .where(_FTS.c[SEARCH_TABLE].op("MATCH")(bindparam("match")))
             .order_by(_FTS.c.rank)
             .limit(FUZZY_CANDIDATES)
         )
-        query = query.where(Patient.id.in_(ranked))
+        return query.where(_TABLE.c.id.in_(ranked))
+    skel = bindparam("skel", type_=sa.String)
+    return query.where(skel.op("<%")(_TABLE.c.name_key)).order_by(
+        func.word_similarity(skel, _TABLE.c.name_key).desc()
+    )
+
+
+def _similar_names(
+    conn: Connection, own_id: int | None, terms: list[str], limit: int
+) -> list[PatientOut]:
+    """Patients whose name is like the words searched for though it does not contain
+    them: the index gives the rows that share the most trigrams with them, ranked here
+    by similarity (with each row's stored skeleton, ``name_key``)."""
+    # Words with a digit are parts of record numbers, which are not misspelt names.
+    words = [
+        w for w in matching.skeleton(" ".join(terms)).split() if not any(c.isdigit() for c in w)
+    ]
+    grams = sorted({w[i : i + TRIGRAM] for w in words for i in range(len(w) - TRIGRAM + 1)})
+    if not grams:
+        return []
+    dialect = conn.dialect.name
+    params: dict[str, Any] = {} if own_id is None else {"own_id": own_id}
+    if dialect == "sqlite":
+        params["match"] = "name_key : (" + " OR ".join(_fts_phrase(g) for g in grams) + ")"
     else:
         # pg_trgm's word similarity of a misspelt word of five or six letters with the
         # right one is 0.4-0.6 (its default threshold, 0.6, misses half of them).
-        session.execute(sa.text("SET LOCAL pg_trgm.word_similarity_threshold = 0.4"))
-        query = query.where(sa.literal(skel).op("<%")(Patient.name_key)).order_by(
-            func.word_similarity(skel, Patient.name_key).desc()
-        )
+        conn.execute(_PG_FUZZY_THRESHOLD)
+        params["skel"] = " ".join(words)
     scored = []
-    for row in session.execute(query):
-        score = matching.word_coverage(words, f"{row.first_name} {row.last_name}")
+    for row in conn.execute(_similar_statement(dialect, own_id is not None), params):
+        score = matching.word_coverage(words, f"{row.first_name} {row.last_name}", row.name_key)
         if score >= FUZZY_THRESHOLD:
             scored.append((-score, row.last_name, row.first_name, row.id, row))
     scored.sort(key=lambda item: item[:4])
@@ -390,6 +454,26 @@ class ProbableDuplicate(Conflict):
         return DuplicateConflict(detail=self.message, candidates=[c.out() for c in self.candidates])
 
 
+@functools.cache
+def _candidates_statement(exclude: bool) -> Any:
+    """The duplicate check's one statement (built once): the rows that share the birth
+    date, the email address or a form of the phone number, through their indexes."""
+    c = _TABLE.c
+    query = select(
+        c.id, c.medical_record_number, c.first_name, c.last_name, c.date_of_birth,
+        c.email, c.phone, c.country, c.name_key,
+    ).where(
+        or_(
+            c.date_of_birth == bindparam("date_of_birth"),
+            func.lower(c.email) == bindparam("email"),
+            c.phone.in_(bindparam("phones", expanding=True)),
+        )
+    )  # fmt: skip
+    if exclude:
+        query = query.where(c.id != bindparam("exclude_id"))
+    return query.order_by(c.id).limit(500)
+
+
 def duplicate_candidates(
     session: Session | Connection,
     *,
@@ -406,38 +490,33 @@ def duplicate_candidates(
     email address or phone number (compared in E.164 form). One query on the indexes
     of birth date, email and phone: the rows read are the few that share one of them,
     never the registry."""
-    alternatives: list[Any] = []
-    if date_of_birth is not None:
-        alternatives.append(Patient.date_of_birth == date_of_birth)
     wanted_email = matching.email_key(email)
-    if wanted_email:
-        alternatives.append(func.lower(Patient.email) == wanted_email)
     forms = matching.phone_forms(phone, country)
-    if forms:
-        alternatives.append(Patient.phone.in_(sorted(forms)))
-    if not alternatives:
+    if date_of_birth is None and not wanted_email and not forms:
         return []
-    query = select(
-        Patient.id,
-        Patient.medical_record_number,
-        Patient.first_name,
-        Patient.last_name,
-        Patient.date_of_birth,
-        Patient.email,
-        Patient.phone,
-        Patient.country,
-    ).where(or_(*alternatives))
-    if exclude_id is not None:
-        query = query.where(Patient.id != exclude_id)
+    # A criterion not given is bound to NULL (or an empty list), which no row equals.
+    rows = _connection(session).execute(
+        _candidates_statement(exclude_id is not None),
+        {
+            "date_of_birth": date_of_birth,
+            "email": wanted_email,
+            "phones": sorted(forms),
+            "exclude_id": exclude_id,
+        },
+    )
     wanted_phone = matching.e164(phone, country)
-    name = f"{first_name} {last_name}"
+    wanted_name = matching.skeleton(f"{first_name} {last_name}").split()
     found = []
-    for row in session.execute(query.order_by(Patient.id).limit(500)):
+    for row in rows:
         why = []
-        if row.date_of_birth == date_of_birth and matching.names_match(
-            name, f"{row.first_name} {row.last_name}"
-        ):
-            why.append("name_and_birth_date")
+        if row.date_of_birth == date_of_birth:
+            key = row.name_key
+            if key is None:  # a row written around the service (see Patient.name_key)
+                key = matching.name_key(row.first_name, row.last_name)
+            if matching.words_similarity(wanted_name, key.split()) >= (
+                matching.NAME_MATCH_THRESHOLD
+            ):
+                why.append("name_and_birth_date")
         if wanted_email and matching.email_key(row.email) == wanted_email:
             why.append("email")
         if wanted_phone and matching.e164(row.phone, row.country) == wanted_phone:
@@ -452,7 +531,9 @@ def duplicate_candidates(
     return found[:MAX_CANDIDATES]
 
 
-def find_duplicates(session: Session, actor: Actor, **person: Any) -> list[DuplicateCandidate]:
+def find_duplicates(
+    session: Session | Connection, actor: Actor, **person: Any
+) -> list[DuplicateCandidate]:
     """``duplicate_candidates`` for a user who registers patients."""
     require_role(actor, WRITE_ROLES)
     return duplicate_candidates(session, **person)

@@ -36,6 +36,7 @@ from respira.products.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["products"])
 
 LAB = uses(ApiAccess(*service.LAB_ROLES))
+LAB_SIGN = uses(ApiAccess(*service.LAB_ROLES), signature="password")
 READ = uses(ApiAccess(*service.READ_ROLES))
 CHAIN = uses(ApiAccess(*service.CHAIN_ROLES))
 
@@ -113,14 +114,14 @@ def record_qc(lot_id: int, body: QcIn, call: Call = LAB) -> QcResultOut:
 
 
 @router.post("/lots/{lot_id}/release", response_model=LotOut)
-def release_lot(lot_id: int, body: SignatureIn, call: Call = LAB) -> LotOut:
+def release_lot(lot_id: int, body: SignatureIn, call: Call = LAB_SIGN) -> LotOut:
     return service.release_lot(
         call.session, call.actor, lot_id, password=body.password, meaning=body.meaning
     )
 
 
 @router.post("/lots/{lot_id}/recall", response_model=LotOut)
-def recall_lot(lot_id: int, body: RecallIn, call: Call = LAB) -> LotOut:
+def recall_lot(lot_id: int, body: RecallIn, call: Call = LAB_SIGN) -> LotOut:
     return service.recall_lot(
         call.session, call.actor, lot_id, password=body.password, reason=body.reason
     )

@@ -15,7 +15,15 @@ from respira.kit.marks import N_
 from respira.kit.web.forms import Refused
 from respira.kit.web.routes import SIGNATURE_MESSAGES, Call, Post
 from respira.products import service
-from respira.products.page_router import LAB, LAB_POST, READ, WORDS, form_fields, router
+from respira.products.page_router import (
+    LAB,
+    LAB_POST,
+    LAB_SIGN_POST,
+    READ,
+    WORDS,
+    form_fields,
+    router,
+)
 from respira.products.schemas import (
     LotIn,
     PassageIn,
@@ -198,12 +206,12 @@ def _with_reason(post: Post, lot_id: int, name: str, use_case: LotUseCase, done:
 
 
 @router.post("/lab/lots/{lot_id}/release")
-def release_lot(lot_id: int, post: Post = LAB_POST) -> Response:
+def release_lot(lot_id: int, post: Post = LAB_SIGN_POST) -> Response:
     return _signed(post, lot_id, "release", SignatureIn, "meaning", service.release_lot, "released")
 
 
 @router.post("/lab/lots/{lot_id}/recall")
-def recall_lot(lot_id: int, post: Post = LAB_POST) -> Response:
+def recall_lot(lot_id: int, post: Post = LAB_SIGN_POST) -> Response:
     return _signed(post, lot_id, "recall", RecallIn, "reason", service.recall_lot, "recalled")
 
 

@@ -20,6 +20,8 @@ router = APIRouter(include_in_schema=False)
 # Who may open the laboratory's pages (``Call``) and post its forms (``Post``).
 LAB = uses(PageAccess(*service.LAB_ROLES))
 LAB_POST = posts(PageAccess(*service.LAB_ROLES))
+# A form signed with the password (release, recall): checked before the transaction.
+LAB_SIGN_POST = posts(PageAccess(*service.LAB_ROLES), signature="password")
 READ = uses(PageAccess(*service.READ_ROLES))
 
 # The words the laboratory's pages show for stored codes, marked for translation: the

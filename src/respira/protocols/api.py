@@ -13,6 +13,9 @@ from respira.protocols.schemas import ApproveIn, CourseIn, CourseOut, LimitsIn, 
 router = APIRouter(prefix="/api/v1", tags=["protocols"])
 
 WRITE = uses(ApiAccess(*service.WRITE_ROLES))
+# A course may carry a second physician's e-signed override of the limits.
+PLAN = uses(ApiAccess(*service.WRITE_ROLES), signature="override.password")
+SIGN = uses(ApiAccess(*service.WRITE_ROLES), signature="password")
 READ = uses(ApiAccess(*service.READ_ROLES))
 
 
@@ -22,7 +25,7 @@ def _created(call: Call, out: CourseOut) -> CourseOut:
 
 
 @router.post("/patients/{patient_id}/courses", response_model=CourseOut, status_code=201)
-def draft_course(patient_id: int, body: CourseIn, call: Call = WRITE) -> CourseOut:
+def draft_course(patient_id: int, body: CourseIn, call: Call = PLAN) -> CourseOut:
     return _created(call, service.draft_course(call.session, call.actor, patient_id, body))
 
 
@@ -37,14 +40,14 @@ def read_course(course_id: int, call: Call = READ) -> CourseOut:
 
 
 @router.post("/courses/{course_id}/approve", response_model=CourseOut)
-def approve_course(course_id: int, body: ApproveIn, call: Call = WRITE) -> CourseOut:
+def approve_course(course_id: int, body: ApproveIn, call: Call = SIGN) -> CourseOut:
     return service.approve_course(
         call.session, call.actor, course_id, password=body.password, meaning=body.meaning
     )
 
 
 @router.post("/courses/{course_id}/revise", response_model=CourseOut, status_code=201)
-def revise_course(course_id: int, body: CourseIn, call: Call = WRITE) -> CourseOut:
+def revise_course(course_id: int, body: CourseIn, call: Call = PLAN) -> CourseOut:
     return _created(call, service.revise_course(call.session, call.actor, course_id, body))
 
 

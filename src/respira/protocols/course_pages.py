@@ -31,6 +31,8 @@ from respira.protocols.schemas import MODALITY_LABELS, SOURCE_LABELS, ApproveIn,
 READ = uses(PageAccess(*service.READ_ROLES))
 WRITE = uses(PageAccess(*service.WRITE_ROLES))
 WRITE_POST = posts(PageAccess(*service.WRITE_ROLES))
+PLAN_POST = posts(PageAccess(*service.WRITE_ROLES), signature="override.password")
+SIGN_POST = posts(PageAccess(*service.WRITE_ROLES), signature="password")
 
 STATUS_TEXT = {"draft": N_("Draft"), "approved": N_("Approved"), "superseded": N_("Superseded")}
 STATUS_BADGE = {"draft": "unknown", "approved": "ok", "superseded": "bad"}
@@ -156,7 +158,7 @@ def new_course(
 
 
 @router.post("/patients/{patient_id}/courses")
-def create_course(patient_id: int, post: Post = WRITE_POST) -> Response:
+def create_course(patient_id: int, post: Post = PLAN_POST) -> Response:
     patient = patients_service.get_patient(post.session, post.actor, patient_id)
     first = None
     if post.data.get("repeat_of_id", "").isdigit():
@@ -185,7 +187,7 @@ def revise_form(course_id: int, call: Call = WRITE) -> Response:
 
 
 @router.post("/courses/{course_id}/revise")
-def revise_course(course_id: int, post: Post = WRITE_POST) -> Response:
+def revise_course(course_id: int, post: Post = PLAN_POST) -> Response:
     course, patient = _course_and_patient(post, course_id)
 
     def revise(body: CourseIn) -> CourseOut:
@@ -275,7 +277,7 @@ def course_page(course_id: int, call: Call = READ) -> Response:
 
 
 @router.post("/courses/{course_id}/approve")
-def approve_course(course_id: int, post: Post = WRITE_POST) -> Response:
+def approve_course(course_id: int, post: Post = SIGN_POST) -> Response:
     outcome = post.sign(ApproveIn, service.approve_course, course_id)
     return post.answer(
         outcome,

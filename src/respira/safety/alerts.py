@@ -10,7 +10,8 @@ What it says (decided: the minimum needed to act): that a serious adverse event 
 recorded and awaits review, the patient's record number, the report's due time, and the
 link to the event in Respira. No name, no term, no narrative: email leaves the clinic's
 systems, and the reader signs in to see the rest. Staff read English, German or Russian,
-so the message carries all three.
+so the message carries all three, each with the due time written in its language's way
+in the clinic's time zone (``RESPIRA_CLINIC_TIMEZONE``), the zone named.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from respira.kit.config import get_settings
+from respira.kit.i18n import fmt_datetime
 from respira.mail import service as mail_service
 from respira.safety.models import AdverseEvent
 from respira.safety.roles import FALLBACK_ALERT_ROLES
@@ -46,17 +48,18 @@ def event_link(event_id: int) -> str:
 def alert_text(mrn: str, event_id: int, due_at: dt.datetime | None) -> tuple[str, str]:
     """The subject and body of the alert (English, German, Russian)."""
     link = event_link(event_id)
-    due = due_at.strftime("%Y-%m-%d %H:%M UTC") if due_at else "-"
+    due = {lang: fmt_datetime(due_at, lang) if due_at else "-" for lang in ("en", "de", "ru")}
     subject = "Respira: serious adverse event awaits review / SUE wartet auf Prüfung / СНЯ"
     body = "\n\n".join(
         [
             "A serious adverse event was recorded and awaits a physician's review.\n"
-            f"Patient record number: {mrn}\nInitial report due: {due}\nOpen it in Respira: {link}",
+            f"Patient record number: {mrn}\nInitial report due: {due['en']}\n"
+            f"Open it in Respira: {link}",
             "Ein schwerwiegendes unerwünschtes Ereignis wurde erfasst und wartet auf die "
             f"Prüfung durch eine Ärztin oder einen Arzt.\nPatientennummer: {mrn}\n"
-            f"Erstbericht fällig: {due}\nIn Respira öffnen: {link}",
+            f"Erstbericht fällig: {due['de']}\nIn Respira öffnen: {link}",
             "Зарегистрировано серьёзное нежелательное явление; требуется оценка врача.\n"
-            f"Номер медицинской карты: {mrn}\nПервичный отчёт — срок: {due}\n"
+            f"Номер медицинской карты: {mrn}\nПервичный отчёт — срок: {due['ru']}\n"
             f"Открыть в Respira: {link}",
             "This message holds no clinical detail; sign in to read the event.",
         ]

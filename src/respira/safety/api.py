@@ -34,6 +34,7 @@ EVENT = "/adverse-events/{event_id}"
 RECORD = uses(ApiAccess(*service.RECORD_ROLES))
 READ = uses(ApiAccess(*service.READ_ROLES))
 SIGN = uses(ApiAccess(*service.SIGN_ROLES))
+SIGN_REPORT = uses(ApiAccess(*service.SIGN_ROLES), signature="password")
 OVERVIEW = uses(ApiAccess(*service.OVERVIEW_ROLES))
 ROSTER = uses(ApiAccess(*service.ROSTER_ROLES))
 
@@ -80,7 +81,7 @@ def acknowledge(event_id: int, call: Call = SIGN) -> AdverseEventOut:
 
 
 @router.post(EVENT + "/reports", response_model=ReportOut, status_code=201)
-def sign_report(event_id: int, body: ReportIn, call: Call = SIGN) -> ReportOut:
+def sign_report(event_id: int, body: ReportIn, call: Call = SIGN_REPORT) -> ReportOut:
     """The initial report (kind "initial") or a follow-up, e-signed with the password."""
     return service.sign_report(call.session, call.actor, event_id, body)
 
@@ -107,7 +108,9 @@ def lot_detail(lot_id: int, call: Call = uses(ApiAccess(*service.LOT_ROLES))) ->
 
 @router.post("/safety/lots/{lot_id}/hold", response_model=LotDetail)
 def hold_lot(
-    lot_id: int, body: LotHoldIn, call: Call = uses(ApiAccess(*service.LOT_HOLD_ROLES))
+    lot_id: int,
+    body: LotHoldIn,
+    call: Call = uses(ApiAccess(*service.LOT_HOLD_ROLES), signature="password"),
 ) -> LotDetail:
     return service.hold_lot(
         call.session, call.actor, lot_id, reason=body.reason, password=body.password

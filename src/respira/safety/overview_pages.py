@@ -73,7 +73,9 @@ def lot_page(lot_id: int, call: Call = uses(PageAccess(*service.LOT_ROLES))) -> 
 
 
 @router.post("/safety/lots/{lot_id}/hold")
-def hold_lot(lot_id: int, post: Post = posts(PageAccess(*service.LOT_HOLD_ROLES))) -> Response:
+def hold_lot(
+    lot_id: int, post: Post = posts(PageAccess(*service.LOT_HOLD_ROLES), signature="password")
+) -> Response:
     outcome = post.sign(LotHoldIn, service.hold_lot, lot_id, field="reason")
     form = {"reason": post.data.get("reason", "")}
     return post.answer(

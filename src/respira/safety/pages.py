@@ -40,6 +40,7 @@ RECORD = uses(PageAccess(*service.RECORD_ROLES))
 RECORD_POST = posts(PageAccess(*service.RECORD_ROLES))
 READ = uses(PageAccess(*service.READ_ROLES))
 SIGN_POST = posts(PageAccess(*service.SIGN_ROLES))
+REPORT_POST = posts(PageAccess(*service.SIGN_ROLES), signature="password")
 _EVENT_FORM_FIELDS = (
     "term",
     "grade",
@@ -226,7 +227,7 @@ def event_page(event_id: int, call: Call = READ) -> Response:
 
 
 @router.post("/adverse-events/{event_id}/reports")
-def sign_report(event_id: int, post: Post = SIGN_POST) -> Response:
+def sign_report(event_id: int, post: Post = REPORT_POST) -> Response:
     outcome = post.submit(
         ReportIn,
         {k: post.data.get(k, "") for k in ("kind", "text", "password")},

@@ -87,7 +87,7 @@ def sign(
     screening_id: int,
     body: SignIn,
     if_match: str | None = Header(default=None),
-    call: Call = uses(ApiAccess(*service.SIGN_ROLES)),
+    call: Call = uses(ApiAccess(*service.SIGN_ROLES), signature="password"),
 ) -> ScreeningOut:
     """Sign the screening as read: ``If-Match`` with its ETag is required (428 without
     it, 409 when the screening changed since it was read)."""

@@ -23,7 +23,9 @@ from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.marks import N_
 from respira.kit.rows import from_row
+from respira.kit.texts import Msg
 from respira.screening import engine
 from respira.screening.models import Screening, ScreeningCriteriaSet
 from respira.screening.roles import CRITERIA_ADMIN_ROLES, CRITERIA_READ_ROLES
@@ -36,6 +38,7 @@ from respira.screening.schemas import (
 
 SHIPPED_DEFAULT = "default.toml"
 INSTALLER = Actor.system("respira-screening")
+_NO_SUCH_SET = N_("no such criteria set")
 
 
 @functools.cache
@@ -210,7 +213,7 @@ def get_criteria_set(session: Session, actor: Actor, set_id: int) -> CriteriaSet
     require_role(actor, CRITERIA_READ_ROLES)
     row = session.get(ScreeningCriteriaSet, set_id)
     if row is None:
-        raise NotFound("no such criteria set")
+        raise NotFound(_NO_SUCH_SET)
     return _set_out(session, row)
 
 
@@ -238,7 +241,7 @@ def copy_text(session: Session, actor: Actor, set_id: int | None) -> tuple[str, 
     else:
         row = session.get(ScreeningCriteriaSet, set_id)
         if row is None:
-            raise NotFound("no such criteria set")
+            raise NotFound(_NO_SUCH_SET)
         text, based_on, version = row.toml_text, row.id, row.version
     fresh = suggest_version(session, version)
     pattern = re.compile(r'^version\s*=\s*"[^"\n]*"', re.MULTILINE)
@@ -253,13 +256,18 @@ def create_criteria_set(session: Session, actor: Actor, data: CriteriaSetIn) -> 
     parsed = parse_criteria(text)
     ensure_default(session)
     if data.based_on_id is not None and session.get(ScreeningCriteriaSet, data.based_on_id) is None:
-        raise InvalidInput({"based_on_id": "no such criteria set"})
+        raise InvalidInput({"based_on_id": _NO_SUCH_SET})
     if session.scalar(
         select(ScreeningCriteriaSet.id).where(ScreeningCriteriaSet.version == parsed.version)
     ):
         raise Conflict(
-            f"version {parsed.version!r} exists already; versions are kept for ever, so give "
-            "the changed set a new version"
+            Msg(
+                N_(
+                    "version %(version)s exists already; versions are kept for ever, so give "
+                    "the changed set a new version"
+                ),
+                version=repr(parsed.version),
+            )
         )
     row = _new_set(
         text,
@@ -318,7 +326,7 @@ def activate_criteria_set(session: Session, actor: Actor, set_id: int) -> Criter
     ensure_default(session)
     row = session.get(ScreeningCriteriaSet, set_id)
     if row is None:
-        raise NotFound("no such criteria set")
+        raise NotFound(_NO_SUCH_SET)
     _activate(session, actor, row)
     session.commit()
     return _set_out(session, row)
@@ -331,5 +339,5 @@ def active_criteria_set(session: Session) -> tuple[ScreeningCriteriaSet, engine.
         select(ScreeningCriteriaSet).where(ScreeningCriteriaSet.is_active.is_(True))
     ).first()
     if row is None:
-        raise Conflict("no criteria set is active; an admin must activate one")
+        raise Conflict(N_("no criteria set is active; an admin must activate one"))
     return row, _parsed(row.toml_text)

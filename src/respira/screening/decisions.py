@@ -23,8 +23,10 @@ from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound, PreconditionRequired
+from respira.kit.marks import N_
 from respira.kit.patient_rows import rows_of_patient
 from respira.kit.rows import from_row
+from respira.kit.texts import Msg
 from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 from respira.screening import engine, evidence, facts
@@ -41,12 +43,21 @@ from respira.screening.roles import (
 from respira.screening.schemas import ChangedEvidenceOut, NoteIn, ScreeningOut
 
 APPROVED, DECLINED = MEANINGS
+# A decision as a refusal names it ("this one is not eligible").
+_DECISION_WORDS = {
+    "eligible": N_("eligible"),
+    "not_eligible": N_("not eligible"),
+    "needs_review": N_("needs review"),
+}
+_SEND_IF_MATCH = N_(
+    "send If-Match with the version you read (the ETag of GET /api/v1/screenings/{id})"
+)
 
 
 def _load_screening(session: Session, actor: Actor, screening_id: int) -> Screening:
     row = session.get(Screening, screening_id)
     if row is None:
-        raise NotFound("no such screening")
+        raise NotFound(N_("no such screening"))
     records.require_patient_visible(actor, row.patient_id, "screening")
     return row
 
@@ -286,9 +297,14 @@ def signed_with_changed_evidence(session: Session, actor: Actor) -> list[Screeni
 
 def _refuse_change(session: Session, actor: Actor, row: Screening, attempted: str) -> None:
     """Answer 409 for a change to a signed screening, and keep the attempt on record."""
-    message = (
-        f"screening {row.id} was signed ({row.meaning!r} by {row.signed_by_name}); a signed "
-        "decision never changes — run a new screening to supersede it"
+    message = Msg(
+        N_(
+            "screening %(screening)s was signed (%(meaning)s by %(name)s); a signed decision "
+            "never changes — run a new screening to supersede it"
+        ),
+        screening=str(row.id),
+        meaning=repr(row.meaning),
+        name=row.signed_by_name,
     )
     session.rollback()
     audit.record(
@@ -308,8 +324,14 @@ def _refuse_superseded(session: Session, row: Screening) -> None:
     newer = _superseded_by(session, row.id)
     if newer is not None:
         raise Conflict(
-            f"screening {row.id} is superseded by screening {newer}; review and sign the "
-            "newest screening instead"
+            Msg(
+                N_(
+                    "screening %(screening)s is superseded by screening %(newer)s; review and "
+                    "sign the newest screening instead"
+                ),
+                screening=str(row.id),
+                newer=str(newer),
+            )
         )
 
 
@@ -333,19 +355,24 @@ def sign_screening(
         _refuse_change(session, actor, row, "sign")
     _refuse_superseded(session, row)
     if expected_version is None:
-        raise PreconditionRequired(
-            "send If-Match with the version you read (the ETag of GET /api/v1/screenings/{id})"
-        )
+        raise PreconditionRequired(_SEND_IF_MATCH)
     records.check_version(row.version, expected_version, "screening")
     if meaning not in MEANINGS:
-        raise InvalidInput({"meaning": f"must be one of: {', '.join(MEANINGS)}"})
+        raise InvalidInput(
+            {"meaning": Msg(N_("must be one of: %(meanings)s"), meanings=", ".join(MEANINGS))}
+        )
     if meaning == APPROVED and row.decision != "eligible":
         raise InvalidInput(
             {
-                "meaning": (
-                    f"'{APPROVED}' can be signed only for an eligible screening; this one is "
-                    f"{row.decision.replace('_', ' ')}. Complete the missing data and run the "
-                    f"screening again, or sign '{DECLINED}'"
+                "meaning": Msg(
+                    N_(
+                        "%(approved)s can be signed only for an eligible screening; this one is "
+                        "%(decision)s. Complete the missing data and run the screening again, "
+                        "or sign %(declined)s"
+                    ),
+                    approved=f"'{APPROVED}'",
+                    decision=Msg(_DECISION_WORDS.get(row.decision, row.decision)),
+                    declined=f"'{DECLINED}'",
                 )
             }
         )
@@ -398,9 +425,7 @@ def update_note(
         _refuse_change(session, actor, row, "edit note")
     _refuse_superseded(session, row)
     if expected_version is None:
-        raise PreconditionRequired(
-            "send If-Match with the version you read (the ETag of GET /api/v1/screenings/{id})"
-        )
+        raise PreconditionRequired(_SEND_IF_MATCH)
     records.check_version(row.version, expected_version, "screening")
     before = {"physician_note": row.physician_note}
     after = {"physician_note": data.physician_note}

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from respira.kit import records
 from respira.kit.actors import Actor, require_role
 from respira.kit.errors import InvalidInput
+from respira.kit.marks import N_
 from respira.kit.patient_rows import rows_of_patient
+from respira.kit.texts import Msg
 from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 from respira.screening.models import TRI_FIELDS, ScreeningFindings
@@ -37,48 +39,50 @@ def newest_findings(session: Session, patient_id: int) -> ScreeningFindings | No
 def _check_findings(patient: patients_service.Patient, data: FindingsIn) -> None:
     errors: dict[str, str] = {}
     if data.assessed_on < patient.date_of_birth:
-        errors["assessed_on"] = "is before the patient's date of birth"
+        errors["assessed_on"] = N_("is before the patient's date of birth")
     pairs = (
-        ("tb_screening_result", "tb_screening_on", "the TB screening"),
-        ("egfr_ml_min_1_73m2", "egfr_measured_on", "the eGFR"),
-        ("pregnancy_test_result", "pregnancy_test_on", "the pregnancy test"),
+        ("tb_screening_result", "tb_screening_on", Msg(N_("the TB screening"))),
+        ("egfr_ml_min_1_73m2", "egfr_measured_on", Msg(N_("the eGFR"))),
+        ("pregnancy_test_result", "pregnancy_test_on", Msg(N_("the pregnancy test"))),
     )
     for value_field, date_field, what in pairs:
         has_value = getattr(data, value_field) is not None
         has_date = getattr(data, date_field) is not None
         if has_value and not has_date:
-            errors[date_field] = f"give the date of {what}"
+            errors[date_field] = Msg(N_("give the date of %(what)s"), what=what)
         elif has_date and not has_value:
-            errors[value_field] = f"a date without a result: give {what}'s result or clear the date"
+            errors[value_field] = Msg(
+                N_("a date without a result: give %(what)s's result or clear the date"), what=what
+            )
         elif has_date and getattr(data, date_field) > data.assessed_on:
-            errors[date_field] = "cannot be after the assessment date"
+            errors[date_field] = N_("cannot be after the assessment date")
     if data.pregnancy_test_result == "positive" and data.pregnant != "yes":
-        errors["pregnant"] = "a positive pregnancy test means pregnant: answer yes"
+        errors["pregnant"] = N_("a positive pregnancy test means pregnant: answer yes")
     if patient.sex_at_birth == "male":
         for name in ("pregnant", "lactating"):
             if getattr(data, name) == "yes":
-                errors[name] = "the patient's sex at birth is male"
+                errors[name] = N_("the patient's sex at birth is male")
         if data.pregnancy_test_result is not None:
-            errors["pregnancy_test_result"] = "the patient's sex at birth is male"
+            errors["pregnancy_test_result"] = N_("the patient's sex at birth is male")
     if data.smoking_quit_on is not None:
         if data.current_smoker == "yes":
-            errors["smoking_quit_on"] = (
+            errors["smoking_quit_on"] = N_(
                 "a current smoker has not stopped: clear the date or answer 'current smoker' no"
             )
         elif data.ever_smoked == "no":
-            errors["smoking_quit_on"] = (
+            errors["smoking_quit_on"] = N_(
                 "the patient never smoked: clear the date or answer 'ever smoked' yes"
             )
         elif data.smoking_quit_on > data.assessed_on:
-            errors["smoking_quit_on"] = "cannot be after the assessment date"
+            errors["smoking_quit_on"] = N_("cannot be after the assessment date")
         elif data.smoking_quit_on < patient.date_of_birth:
-            errors["smoking_quit_on"] = "is before the patient's date of birth"
+            errors["smoking_quit_on"] = N_("is before the patient's date of birth")
     if data.ever_smoked == "no" and data.current_smoker == "yes":
-        errors["ever_smoked"] = "a current smoker has smoked: answer yes"
+        errors["ever_smoked"] = N_("a current smoker has smoked: answer yes")
     if data.alternative_diagnosis == "yes" and not data.alternative_diagnosis_detail:
-        errors["alternative_diagnosis_detail"] = "name the alternative diagnosis"
+        errors["alternative_diagnosis_detail"] = N_("name the alternative diagnosis")
     if data.excipient_allergy == "yes" and not data.excipient_allergy_detail:
-        errors["excipient_allergy_detail"] = "name the excipient (DMSO, bovine, porcine, ...)"
+        errors["excipient_allergy_detail"] = N_("name the excipient (DMSO, bovine, porcine, ...)")
     if errors:
         raise InvalidInput(errors)
 

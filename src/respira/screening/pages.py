@@ -312,7 +312,7 @@ def screening_page(screening_id: int, call: Call = READ) -> Response:
 
 @router.post("/screenings/{screening_id}/sign")
 def sign_screening(
-    screening_id: int, post: Post = posts(PageAccess(*service.SIGN_ROLES))
+    screening_id: int, post: Post = posts(PageAccess(*service.SIGN_ROLES), signature="password")
 ) -> Response:
     kept = {"meaning": post.data.get("meaning", "")}
     shown = post.data.get("version", "")

@@ -17,6 +17,7 @@ router = APIRouter(prefix="/api/v1", tags=["summaries"])
 
 READ = uses(ApiAccess(*service.READ_ROLES))
 WRITE = uses(ApiAccess(*service.WRITE_ROLES))
+SIGN = uses(ApiAccess(*service.WRITE_ROLES), signature="password")
 _READ_FROM = "GET /api/v1/summaries/{id} (its draft_revision)"
 
 
@@ -77,7 +78,7 @@ def edit(
 
 
 @router.post("/summaries/{summary_id}/sign", response_model=SummaryOut)
-def sign(summary_id: int, body: SignIn, call: Call = WRITE) -> SummaryOut:
+def sign(summary_id: int, body: SignIn, call: Call = SIGN) -> SummaryOut:
     return service.sign(
         call.session, call.actor, summary_id, password=body.password, meaning=body.meaning
     )

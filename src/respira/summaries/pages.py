@@ -31,6 +31,7 @@ router = APIRouter(include_in_schema=False)
 STAFF_READ_ROLES = service.READ_ROLES - {Role.PATIENT}
 STAFF = uses(PageAccess(*STAFF_READ_ROLES))
 WRITE_POST = posts(PageAccess(*service.WRITE_ROLES))
+SIGN_POST = posts(PageAccess(*service.WRITE_ROLES), signature="password")
 PATIENT = uses(PageAccess(Role.PATIENT))
 KIND_LABELS = service.KIND_TITLES
 DONE = {
@@ -156,7 +157,7 @@ def save_draft(summary_id: int, post: Post = WRITE_POST) -> Response:
 
 
 @router.post("/summaries/{summary_id}/sign")
-def sign(summary_id: int, post: Post = WRITE_POST) -> Response:
+def sign(summary_id: int, post: Post = SIGN_POST) -> Response:
     outcome = post.sign(SignIn, service.sign, summary_id)
     return post.answer(
         outcome,

@@ -16,6 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from respira.kit.clinic_time import clinic_day, clinic_zone
+from respira.kit.i18n import zone_label
 
 
 class UnitFactsLike(Protocol):
@@ -72,8 +76,12 @@ class Verdict:
     reasons: tuple[str, ...]
 
 
-def _fmt(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+def clinic_clock(at: dt.datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored moment as the ward reads it in text written by the code (a reason, a
+    detail): the clinic's local time (``RESPIRA_CLINIC_TIMEZONE``) with the zone named
+    ("2026-03-14 10:20 CET")."""
+    local = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(ZoneInfo(clinic_zone()))
+    return f"{local.strftime(pattern)} {zone_label(local)}"
 
 
 def verdict(
@@ -127,13 +135,14 @@ def verdict(
             found.append((NOT_RELEASED, f"the lot is not released (it is in {unit.lot_status})"))
         if unit.unit_status == "discarded" and unit.lot_status != "discarded":
             found.append((DISCARDED, "the unit was discarded"))
-        if unit.lot_expiry is not None and now.astimezone(dt.UTC).date() > unit.lot_expiry:
+        # The expiry on the label is a day of the clinic's calendar, not of UTC's.
+        if unit.lot_expiry is not None and clinic_day(now) > unit.lot_expiry:
             found.append((EXPIRED, f"the lot expired on {unit.lot_expiry.isoformat()}"))
         if unit.thaw_expires_at is not None and now >= unit.thaw_expires_at:
             found.append(
                 (
                     THAW_EXPIRED,
-                    f"the post-thaw time ran out at {_fmt(unit.thaw_expires_at)}",
+                    f"the post-thaw time ran out at {clinic_clock(unit.thaw_expires_at)}",
                 )
             )
         if unit.unit_status == "administered":

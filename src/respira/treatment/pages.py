@@ -6,7 +6,6 @@ administration's page, admission, discharge and supporting-session buttons, and 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -31,6 +30,7 @@ from respira.patients.schemas import PatientOut
 from respira.products.schemas import CHAIN_EVENT_TEXT
 from respira.protocols.schemas import MODALITY_LABELS
 from respira.treatment import service
+from respira.treatment.bedside import clinic_clock
 from respira.treatment.schemas import (
     PHASES,
     REACTIONS,
@@ -59,12 +59,11 @@ VITALS_LEGEND = {
     "after": N_("Vital signs after"),
 }
 # What the ward board's items say (``respira.treatment.ward`` writes them in English
-# for the API): the same text in the reader's language.
+# for the API), written from the items' structured fields in the reader's language.
 _ITEM_LABEL = {
-    "infusion": (re.compile(r"IV infusion, day (\d+)"), N_("IV infusion, day %(day)s")),
-    "nebulisation": (re.compile(r"Nebulisation, day (\d+)"), N_("Nebulisation, day %(day)s")),
+    "infusion": N_("IV infusion, day %(day)s"),
+    "nebulisation": N_("Nebulisation, day %(day)s"),
 }
-_GIVEN = re.compile(r"given (\d\d:\d\d) UTC by (.+)")
 
 
 def _day(value: str | None) -> dt.date:
@@ -82,24 +81,21 @@ def _item_label(item: Any, gettext: Gettext) -> str:
     """A ward board item's label in the reader's language."""
     if item.kind == "supporting" and item.modality:
         return gettext(MODALITY_LABELS.get(item.modality, item.label))
-    pattern, msgid = _ITEM_LABEL.get(item.kind, (None, ""))
-    found = pattern.fullmatch(item.label) if pattern else None
-    return gettext(msgid) % {"day": found.group(1)} if found else str(item.label)
+    msgid = _ITEM_LABEL.get(item.kind)
+    return gettext(msgid) % {"day": item.day} if msgid and item.day is not None else item.label
 
 
 def _item_detail(item: Any, gettext: Gettext) -> str:
     """A ward board item's detail (given when and by whom, done, skipped and why) in the
     reader's language."""
-    detail = str(item.detail or "")
-    given = _GIVEN.fullmatch(detail)
-    if given:
-        text = gettext(N_("given %(time)s UTC by %(name)s"))
-        return text % {"time": given.group(1), "name": given.group(2)}
-    if detail == "done":
+    if item.given_at is not None:
+        text = gettext(N_("given %(time)s by %(name)s"))  # the clinic's time, its zone named
+        return text % {"time": clinic_clock(item.given_at, "%H:%M"), "name": item.given_by}
+    if item.skip_reason is not None:
+        return gettext(N_("skipped: %(reason)s")) % {"reason": item.skip_reason}
+    if item.kind == "supporting" and item.done:
         return gettext(N_("done"))
-    if detail.startswith("skipped: "):
-        return gettext(N_("skipped: %(reason)s")) % {"reason": detail.removeprefix("skipped: ")}
-    return detail
+    return str(item.detail or "")
 
 
 # --- the ward board -------------------------------------------------------------------

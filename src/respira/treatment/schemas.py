@@ -262,15 +262,23 @@ class SupportingSessionOut(BaseModel):
 
 class DueItem(BaseModel):
     """Something the course has due on the day: an infusion (with its dose), a
-    nebulisation, or a supporting session; ``done`` once recorded."""
+    nebulisation, or a supporting session; ``done`` once recorded. ``label`` and
+    ``detail`` are English sentences; the structured fields say the same for a page to
+    write in its reader's language: the course ``day`` of an infusion or nebulisation,
+    when and by whom an infusion was ``given_at``/``given_by``, and a supporting
+    session's ``skip_reason`` (a session recorded as not done)."""
 
     kind: Literal["infusion", "nebulisation", "supporting"]
     label: str
     dose: str | None = None
     cells: float | None = None
     modality: str | None = None
+    day: int | None = None
     done: bool
     detail: str | None = None
+    given_at: dt.datetime | None = None
+    given_by: str | None = None
+    skip_reason: str | None = None
     record_id: int | None = None
 
 

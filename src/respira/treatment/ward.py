@@ -16,6 +16,7 @@ from respira.kit.actors import Actor, require_role
 from respira.kit.errors import InvalidInput
 from respira.patients import service as patients_service
 from respira.protocols import service as protocols_service
+from respira.treatment.bedside import clinic_clock
 from respira.treatment.models import Administration, Admission, SupportingSession
 from respira.treatment.roles import BOARD_ROLES, WARD_ROLES
 from respira.treatment.schemas import (
@@ -80,11 +81,14 @@ def _due(
                 label=f"IV infusion, day {inf.day}",
                 dose=f"{inf.dose_million_cells_per_kg:g} ×10⁶ cells/kg",
                 cells=float(inf.cells_total),
+                day=inf.day,
                 done=done is not None,
                 record_id=done.id if done else None,
-                detail=f"given {done.started_at:%H:%M} UTC by {done.recorded_by_name}"
+                detail=f"given {clinic_clock(done.started_at, '%H:%M')} by {done.recorded_by_name}"
                 if done
                 else None,
+                given_at=done.started_at if done else None,
+                given_by=done.recorded_by_name if done else None,
             )
         )
     for neb in course.nebulisations:
@@ -106,6 +110,7 @@ def _due(
                 label=f"Nebulisation, day {neb.day}",
                 dose=f"{neb.amount_million_cells:g} ×10⁶ cells",
                 cells=neb.amount_million_cells * 1e6,
+                day=neb.day,
                 done=done is not None,
                 record_id=done.id if done else None,
             )
@@ -123,6 +128,7 @@ def _due(
                 done=rec is not None,
                 record_id=rec.id if rec else None,
                 detail=None if rec is None else ("done" if rec.done else f"skipped: {rec.reason}"),
+                skip_reason=rec.reason if rec is not None and not rec.done else None,
             )
         )
     return due

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from respira.kit.errors import DomainError, InvalidInput, NotAuthenticated, RateLimited
 from respira.kit.marks import N_
 from respira.kit.web.forms import error_message, human_message
-from respira.kit.web.templating import gettext_for, problem_text, render, request_lang
+from respira.kit.web.templating import problem_text, render, request_lang
 
 # The titles of the error pages, in the reader's language (``DomainError.title``).
 TITLES = (
@@ -46,9 +46,15 @@ def _page(
         template = "accounts/login.html"
         context: dict[str, Any] = {"next": nxt, "error": None, "notice": message}
     else:
+        # A service's message (``N_`` or ``Msg``, see ``kit.texts``) in the reader's
+        # language; the JSON API answers the same message in English.
         template = "error.html"
-        gettext = gettext_for(request)
-        context = {"status": status, "title": gettext(title), "message": gettext(message)}
+        lang = request_lang(request)
+        context = {
+            "status": status,
+            "title": problem_text(title, lang),
+            "message": problem_text(message, lang),
+        }
     return render(request, template, context, status, headers)
 
 
@@ -67,7 +73,11 @@ async def domain_error(request: Request, exc: Exception) -> Response:
                 for f, m in exc.errors.items()
             ]
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
-    return _page(request, exc.status_code, exc.title, exc.message, headers)
+    message = exc.message
+    if isinstance(exc, InvalidInput):  # each field's message in the reader's language
+        lang = request_lang(request)
+        message = "; ".join(f"{f}: {problem_text(m, lang)}" for f, m in exc.errors.items())
+    return _page(request, exc.status_code, exc.title, message, headers)
 
 
 async def validation_error(request: Request, exc: Exception) -> Response:

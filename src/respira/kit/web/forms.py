@@ -266,14 +266,25 @@ def attempt(
     except refusals as exc:
         session.rollback()
         if isinstance(exc, InvalidInput):
-            errors = dict(exc.errors)
+            errors = {f: refusal_problem(f, m) for f, m in exc.errors.items()}
         else:
             field = next(
                 (f for kind, f in (message_field or {}).items() if isinstance(exc, kind)),
                 "__all__",
             )
-            errors = {field: exc.message}
+            errors = {field: refusal_problem(field, exc.message)}
         return Refused(errors, exc.status_code, isinstance(exc, Conflict))
+
+
+def refusal_problem(field: str, message: str) -> str:
+    """A service's refusal as a ``FieldProblem``: the page shows it in the reader's
+    language wherever it writes it (a message marked with ``N_``, or a ``Msg`` with its
+    values), while its ``str`` stays the English text that the JSON API answers."""
+    if isinstance(message, FieldProblem):
+        return message
+    if isinstance(message, Msg):
+        return FieldProblem(field, message.msgid, **message.params)
+    return FieldProblem(field, message)
 
 
 def submit(

@@ -19,6 +19,7 @@ from typing import Any
 
 from respira.kit import tokens
 from respira.kit.web.errors import API_PREFIXES
+from respira.kit.web.reads import note_read
 
 log = logging.getLogger("respira.access")
 
@@ -176,6 +177,8 @@ class RespiraMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
+            if not is_static:
+                note_read(scope, status_holder[0])  # a staff read of a patient's record
         except Exception as exc:
             _log_unexpected(exc, scope)
             if status_holder[0] == 0:  # nothing sent yet: answer 500 ourselves

@@ -140,7 +140,7 @@ def build(app: FastAPI) -> dict[str, Any]:
         }
     }
     components.setdefault("schemas", {}).update(SCHEMAS)
-    for route in _api_routes(app):
+    for route in api_routes(app):
         if not route.include_in_schema:
             continue
         item = document["paths"].get(route.path_format, {})
@@ -153,7 +153,7 @@ def build(app: FastAPI) -> dict[str, Any]:
     return _rename_module_names(document)
 
 
-def _api_routes(app: FastAPI) -> Iterator[Any]:
+def api_routes(app: FastAPI) -> Iterator[Any]:
     """The app's JSON routes, each as the app serves it (FastAPI keeps an included
     router's routes inside it and answers them with the include's context)."""
     contexts = getattr(routing, "iter_route_contexts", None)

@@ -26,15 +26,18 @@ still exactly one per route, read by the access matrix through the dependency.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from fastapi import Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from respira.kit import audit
 from respira.kit.actors import Actor
 from respira.kit.errors import Conflict, DomainError, Forbidden, InvalidInput, PreconditionRequired
 from respira.kit.web.deps import get_db
@@ -146,7 +149,14 @@ class Post(Call):
     ) -> T | Refused:
         """A form signed with the password and one more field (the signature's meaning,
         or a reason): ``use_case(session, actor, *ids, password=..., <field>=...)``. A
-        wrong password is refused next to the password field."""
+        wrong password is refused next to the password field. The route declares the
+        password field (``posts(access, signature="password")``), so that the password
+        is checked before the transaction opens."""
+        if not self.session.info.get(audit.PASSWORD_PRECHECKED):
+            raise RuntimeError(
+                "a signed form's route must declare its password field: "
+                'posts(access, signature="password")'
+            )
         return submit(
             self.session,
             schema,
@@ -175,9 +185,13 @@ class Post(Call):
         return see_other(done if isinstance(done, str) else done(outcome))
 
 
-def uses(access: Callable[..., Any]) -> Any:
+def uses(access: Callable[..., Any], *, signature: str | None = None) -> Any:
     """The dependency of a route that ``access`` declares (``ApiAccess(...)``,
-    ``PageAccess(...)`` or ``Public(...)``): a ``Call``."""
+    ``PageAccess(...)`` or ``Public(...)``): a ``Call``.
+
+    ``signature`` names the field of the JSON body that carries the signer's password
+    (an e-signature; a dotted path for a nested field, ``"override.password"``): it is
+    checked before the route's transaction opens (``precheck``)."""
 
     async def call(
         request: Request,
@@ -185,15 +199,48 @@ def uses(access: Callable[..., Any]) -> Any:
         session: Session = Depends(get_db),
         actor: Actor = Depends(access),
     ) -> Call:
+        if signature is not None:
+            await precheck(request, session, actor, _json_field(await request.body(), signature))
         return Call(request, response, session, actor)
 
+    call.signature_password = signature  # type: ignore[attr-defined]  # read by the tests
     return Depends(call)
 
 
-def posts(access: Callable[..., Any]) -> Any:
-    """The dependency of a form post that ``access`` declares: a ``Post``."""
+def posts(access: Callable[..., Any], *, signature: str | None = None) -> Any:
+    """The dependency of a form post that ``access`` declares: a ``Post``. ``signature``
+    names the form field with the signer's password, checked as ``uses`` does."""
 
     async def post(call: Call = uses(access), data: dict[str, str] = Depends(posted_form)) -> Post:
+        if signature is not None:
+            await precheck(call.request, call.session, call.actor, data.get(signature, ""))
         return Post(call.request, call.response, call.session, call.actor, data)
 
+    post.signature_password = signature  # type: ignore[attr-defined]
     return Depends(post)
+
+
+def _json_field(body: bytes, path: str) -> str:
+    """The text at ``path`` (dotted) of a JSON object body, or "" (the body's own
+    validation, later, says what is wrong with it)."""
+    if not body:
+        return ""
+    try:
+        value: Any = json.loads(body)
+    except ValueError:
+        return ""
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+async def precheck(request: Request, session: Session, actor: Actor, password: str) -> None:
+    """Check a signer's password before the request's transaction opens: the hash runs
+    on the password threads with no transaction (and so, on SQLite, no write lock) held,
+    and the signing transaction only counts the outcome (``respira.kit.audit.esign``).
+    Nothing is counted here: a wrong password is counted by the use case that asks for
+    the signature, inside its transaction."""
+    if actor.user_id is None:
+        return
+    db = request.app.state.db
+    await run_in_threadpool(audit.precheck_password, db, session, actor.user_id, password)

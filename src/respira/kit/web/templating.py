@@ -237,14 +237,19 @@ def field_labels(template: str) -> dict[str, str]:
 
 def problem_text(problem: str, lang: str) -> str:
     """An error message in ``lang``: a ``Msg`` (``FieldProblem``) translated with its
-    numbers written in the language's way; other text through the catalogue as it is."""
+    numbers written in the language's way and its ``Msg`` parameters (a status word)
+    translated too; other text through the catalogue as it is."""
     gettext = i18n.translations(lang).gettext
     if isinstance(problem, Msg):
         text: str = gettext(problem.msgid)
         if not problem.params:
             return text
         params = {
-            k: i18n.fmt_number(v, lang) if isinstance(v, int | float) else v
+            k: problem_text(v, lang)
+            if isinstance(v, Msg)
+            else i18n.fmt_number(v, lang)
+            if isinstance(v, int | float)
+            else v
             for k, v in problem.params.items()
         }
         return text % params
