@@ -5,6 +5,10 @@ phone), less the pairs someone stated to be two people."""
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
+
 import pytest
 
 from respira.kit.actors import Actor
@@ -104,3 +108,38 @@ def test_the_worklist_item_is_for_coordinators_and_admins_and_links_both_patient
     assert done.status_code == 303
     assert _pairs(db) == set()
     assert page_as("physician").get("/patients/duplicates").status_code == 403
+
+
+def test_a_large_registry_is_first_compared_in_the_background_without_making_anyone_wait(
+    db, make_patient, page_as, monkeypatch
+):
+    """After a start, the first look at a registry larger than BACKGROUND_FROM runs in a
+    thread: the worklist says the registry is being compared, and the pairs come once it
+    is done."""
+    first = _person(make_patient, 1, "Jürgen", "Schäfer", "1961-01-02")
+    second = _person(make_patient, 2, "Juergen", "Schaefer", "1961-01-02")
+    monkeypatch.setattr(worklist, "BACKGROUND_FROM", 1)
+    started = threading.Event()
+    release = threading.Event()
+    real = worklist._all_pairs
+
+    def slow_first_read(session):
+        started.set()
+        assert release.wait(10)
+        return real(session)
+
+    monkeypatch.setattr(worklist, "_all_pairs", slow_first_read)
+    monkeypatch.setattr(worklist, "_known", weakref.WeakKeyDictionary())
+    with db.session() as s:
+        (item,) = worklist.items(s, COORDINATOR)
+    assert item.label == worklist.CHECKING and item.count == 0 and not item.rows
+    assert started.wait(10)
+    page = page_as("coordinator").get("/patients/duplicates")
+    assert page.status_code == 200 and "being compared" in page.text  # nobody waits
+    release.set()
+    deadline = time.monotonic() + 10
+    while worklist._building and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with db.session() as s:
+        (item,) = worklist.items(s, COORDINATOR)
+    assert item.count == 1 and item.rows[0].href == f"/patients/duplicates#pair-{first}-{second}"

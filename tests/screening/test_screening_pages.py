@@ -194,6 +194,16 @@ def test_the_note_is_saved_until_signing_and_a_stale_form_is_refused(physician, 
     )
     assert stale.status_code == 409
     assert "changed by someone else" in stale.text
+    german = physician.post_form(
+        f"/screenings/{sid}/note",
+        {"physician_note": "Anders.", "version": "1"},
+        csrf_from=f"/screenings/{sid}",
+        headers={"Accept-Language": "de"},
+        cookies={"respira_lang": "de"},
+    )
+    assert german.status_code == 409
+    assert "Jemand anderes hat diesen Eintrag (Screening) inzwischen geändert" in german.text
+    assert "Version 1 bearbeitet, jetzt gilt Version 2" in german.text
 
 
 def test_an_older_screening_shows_that_it_is_superseded(physician, candidate):

@@ -41,6 +41,8 @@ from respira.kit import audit
 from respira.kit.actors import Actor, Role
 from respira.kit.db import UTCDateTime, utcnow
 from respira.kit.errors import Conflict, NotFound
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 
 OutT = TypeVar("OutT", bound=BaseModel)
 RowT = TypeVar("RowT")
@@ -140,13 +142,28 @@ def flush(session: Session, conflict_message: str) -> None:
         pass
 
 
+# What a stale edit names, marked for the pages' translation (``check_version``).
+RECORD_KINDS = (
+    N_("record"),
+    N_("screening"),
+    N_("adverse event"),
+    N_("checklist item"),
+    N_("stay"),
+    N_("thread"),
+    N_("request"),
+    N_("summary draft"),
+)
+STALE = N_(
+    "the %(what)s was changed by someone else (you edited version %(expected)s, "
+    "it is now version %(current)s); reload it and apply your change again"
+)
+
+
 def check_version(current: int, expected: int, what: str = "record") -> None:
-    """The version a client read must still be the current one (optimistic locking)."""
+    """The version a client read must still be the current one (optimistic locking).
+    ``what`` is one of ``RECORD_KINDS``, so that a page says it in the reader's language."""
     if current != expected:
-        raise Conflict(
-            f"the {what} was changed by someone else (you edited version {expected}, "
-            f"it is now version {current}); reload it and apply your change again"
-        )
+        raise Conflict(Msg(STALE, what=Msg(what), expected=expected, current=current))
 
 
 def store(

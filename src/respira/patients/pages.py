@@ -89,11 +89,10 @@ DUPLICATES_POST = posts(PageAccess(*worklist.ROLES))
 def duplicate_patients(call: Call = DUPLICATES_READ) -> Response:
     """Pairs of registered patients that may be one person (the worklist's item), each
     with both records and the statement that they are two people."""
-    pairs = worklist.duplicate_pairs(call.session, call.actor)
+    pairs = worklist.duplicate_pairs(call.session, call.actor, wait=False)
     flash = call.flash({"dismissed": N_("The pair was marked as two different people.")})
-    return call.render(
-        "patients/duplicates.html", {"pairs": pairs, "why": service.WHY, "flash": flash}
-    )
+    context = {"pairs": pairs or [], "checking": pairs is None, "why": service.WHY}
+    return call.render("patients/duplicates.html", {**context, "flash": flash})
 
 
 @router.post("/patients/duplicates/not-a-duplicate")

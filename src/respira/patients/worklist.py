@@ -44,6 +44,7 @@ from respira.patients import matching, service
 from respira.patients.models import Patient
 
 ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+CHECKING = N_("Possible duplicate patients: the registry is being compared, ready in a minute")
 # At most this many pairs are listed under the item (the count says how many there are).
 ROWS = 25
 # A birth date, email or phone shared by more patients than this is not a sign of
@@ -206,6 +207,41 @@ class _Known:
 
 _known: weakref.WeakKeyDictionary[Engine, _Known] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+# A registry larger than this is read for the first time in a background thread, so that
+# the first home page of a process after a start does not wait for it (about 10 s at
+# 100,000 patients on the 2-core reference machine, bench/README.md); meanwhile the
+# worklist says the registry is being compared. Smaller ones are read at once.
+BACKGROUND_FROM = 5_000
+_building: set[int] = set()  # ids of the engines whose first read runs in a thread
+_building_lock = threading.Lock()
+
+
+def _known_yet(session: Session) -> bool:
+    """Whether this process has read the registry's pairs already (a later look only
+    brings them up to date), or may read them now without keeping anyone waiting long.
+    Otherwise starts the first read in a background thread, once, and answers False."""
+    engine = session.get_bind()
+    known = _known.get(engine)  # type: ignore[arg-type]
+    if known is not None and known.head is not None:
+        return True
+    with _building_lock:
+        if id(engine) in _building:
+            return False
+        large = (session.scalar(select(func.count()).select_from(Patient)) or 0) > BACKGROUND_FROM
+        if not large:
+            return True
+        _building.add(id(engine))
+
+    def first_read() -> None:
+        try:
+            with Session(engine) as own:
+                _current_pairs(own)
+        finally:
+            with _building_lock:
+                _building.discard(id(engine))
+
+    threading.Thread(target=first_read, name="duplicate-pairs", daemon=True).start()
+    return False
 
 
 def _head(session: Session) -> tuple[int, str] | None:
@@ -277,10 +313,15 @@ def dismissed_pairs(session: Session, patient_ids: Iterable[int]) -> set[frozens
     return out
 
 
-def duplicate_pairs(session: Session, actor: Actor) -> list[DuplicatePair]:
+def duplicate_pairs(
+    session: Session, actor: Actor, *, wait: bool = True
+) -> list[DuplicatePair] | None:
     """Every pair of registered patients that may be one person and that nobody has
-    stated to be two people, by the first patient's id."""
+    stated to be two people, by the first patient's id. With ``wait=False``, None while
+    the process's first read of a large registry runs in the background."""
     require_role(actor, ROLES)
+    if not wait and not _known_yet(session):
+        return None
     found = _current_pairs(session)
     if not found:
         return []
@@ -329,7 +370,7 @@ def dismiss(session: Session, actor: Actor, patient_id: int, other_id: int) -> N
     pair = next(
         (
             p
-            for p in duplicate_pairs(session, actor)
+            for p in duplicate_pairs(session, actor) or ()
             if (p.first.id, p.second.id) == (first, second)
         ),
         None,
@@ -343,7 +384,9 @@ def items(session: Session, actor: Actor, now: dt.datetime | None = None) -> lis
     """Coordinators and admins: the possible duplicate patients."""
     if actor.role not in ROLES:
         return []
-    pairs = duplicate_pairs(session, actor)
+    pairs = duplicate_pairs(session, actor, wait=False)
+    if pairs is None:
+        return [WorkItem(label=CHECKING, count=0, href="/patients/duplicates")]
     return [
         WorkItem(
             label=N_("Possible duplicate patients"),
