@@ -17,7 +17,7 @@ from respira.kit.config import get_settings
 from respira.kit.marks import N_
 from respira.kit.texts import Msg, translate
 from respira.kit.web.deps import PageAccess
-from respira.kit.web.forms import FieldProblem, Refused
+from respira.kit.web.forms import GENERIC_MESSAGES, Refused
 from respira.kit.web.routes import Call, Post, posts, uses
 from respira.kit.web.templating import gettext_for, patient_banner
 from respira.outcomes import service
@@ -58,7 +58,9 @@ def _errors(call: Call, refused: Refused | None) -> dict[str, str]:
     gettext = gettext_for(call.request)
     found: dict[str, str] = {}
     for field, message in refused.errors.items():
-        generic = not isinstance(message, Msg) or isinstance(message, FieldProblem)
+        # The form's own words for what the schema refused in general terms; a refusal
+        # of the service (a day in the future) is kept as it was said.
+        generic = not isinstance(message, Msg) or message.msgid in GENERIC_MESSAGES
         if generic and field in FIELD_MESSAGES and refused.status_code == 422:
             message = Msg(FIELD_MESSAGES[field])
         found[field] = translate(message, gettext)

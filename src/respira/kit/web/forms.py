@@ -124,6 +124,9 @@ HUMAN_MESSAGES: dict[str, str] = {
     "extra_forbidden": N_("This field is not part of the form; reload the page."),
 }
 _NOT_VALID = N_("Check this value: it is not valid here.")
+# The sentences above: what a form says of a value whatever the field; a page may say
+# something more particular of its own fields instead (a service's refusal is kept).
+GENERIC_MESSAGES = frozenset({*HUMAN_MESSAGES.values(), _NOT_VALID})
 # The kit's shared validators (``respira.kit.validation``) answer the JSON API in short
 # phrases that follow a field's name ("must be a date such as …"); a form says them as
 # sentences with an example.
