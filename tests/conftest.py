@@ -133,6 +133,12 @@ def database(
 
 
 def _wipe(database: Database) -> None:
+    # The access records the last test's reads queued are written first: their writer
+    # thread must not be writing while the tables are emptied (on PostgreSQL its insert
+    # and TRUNCATE's exclusive locks would deadlock).
+    from respira.audit_trail import access
+
+    access.flush(database)
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with database.engine.begin() as conn:
         if database.is_sqlite:
