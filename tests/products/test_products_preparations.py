@@ -346,3 +346,59 @@ def test_lab_home_lists_infusions_to_prepare_and_the_page_prepares_one(
     after = lab.get(ok.headers["location"]).text
     assert "Dose prepared." in after and unit["eye_readable"] in after
     assert link not in lab.get("/lab").text
+
+
+def test_the_page_reads_the_thaw_time_on_the_clinics_wall_clock(
+    request, page_as, course, released_units, lab
+):
+    """Issue 14: staff type times as the clinic's clocks show them, never UTC. In
+    Moscow (UTC+3 all year) 12:00 on the ward clock is 09:00 UTC."""
+    from tests.translated import in_clinic_zone
+
+    in_clinic_zone(request, "Europe/Moscow")
+    c = course()
+    unit = released_units(1)[0]
+    page = page_as("lab")
+    form = page.get(f"/lab/courses/{c['id']}/dose-preparations?day=1").text
+    assert "Europe/Moscow" in form and "UTC" not in form.split('id="f-thawed_at"')[0][-400:]
+    local = utcnow().astimezone(dt.timezone(dt.timedelta(hours=3)))
+    typed = local.strftime("%Y-%m-%dT%H:%M")
+    done = page.post_form(
+        f"/lab/courses/{c['id']}/dose-preparations",
+        {
+            "infusion_day": "1",
+            "dins": unit["eye_readable"],
+            "thawed_at": typed,
+            "post_thaw_viability_pct": "90",
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    prepared = lab.get(f"/api/v1/courses/{c['id']}/dose-preparations").json()
+    thawed = dt.datetime.fromisoformat(prepared[0]["thawed_at"])
+    assert thawed == local.replace(second=0, microsecond=0).astimezone(dt.UTC)
+
+
+def test_a_thaw_time_the_clocks_skipped_is_asked_again(
+    request, page_as, course, released_units, lab
+):
+    """28 March 2027, 02:30 did not happen in Berlin (the clocks went from 02:00 to
+    03:00): the page says so, in the reader's language, and stores nothing."""
+    from tests.translated import in_clinic_zone
+
+    in_clinic_zone(request, "Europe/Berlin")
+    c = course()
+    unit = released_units(1)[0]
+    page = page_as("lab")
+    for lang, words in [("en", "the clocks go forward"), ("de", "vorgestellt"), ("ru", "вперёд")]:
+        refused = page.post_form(
+            f"/lab/courses/{c['id']}/dose-preparations?lang={lang}",
+            {
+                "infusion_day": "1",
+                "dins": unit["eye_readable"],
+                "thawed_at": "2027-03-28T02:30",
+                "post_thaw_viability_pct": "90",
+            },
+        )
+        assert refused.status_code == 422 and words in refused.text, refused.text[-2000:]
+    assert lab.get(f"/api/v1/courses/{c['id']}/dose-preparations").json() == []

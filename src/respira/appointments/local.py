@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
+from respira.kit.clinic_time import wall_clock_to_utc
 from respira.kit.config import get_settings
 from respira.kit.errors import InvalidInput
 
@@ -19,22 +20,10 @@ def zone_name(name: str | None) -> str:
 
 
 def to_utc(value: dt.datetime, zone: str, field: str) -> dt.datetime:
-    """An aware time as it is; a naive one read as the wall-clock time in ``zone``. A
-    wall-clock time skipped when the clocks go forward is refused; one that happens
-    twice when they go back is read as the first (summer time)."""
-    if value.tzinfo is not None:
-        return value.astimezone(dt.UTC)
-    tz = ZoneInfo(zone)
-    local = value.replace(tzinfo=tz)
-    as_utc = local.astimezone(dt.UTC)
-    if as_utc.astimezone(tz).replace(tzinfo=None) != value:
-        raise InvalidInput(
-            {
-                field: f"{value:%Y-%m-%d %H:%M} does not exist in {zone}: the clocks go "
-                "forward at that time; choose another time"
-            }
-        )
-    return as_utc
+    """An aware time as it is; a naive one read as the wall-clock time in ``zone``
+    (``clinic_time.wall_clock_to_utc``: a time the clocks skip is refused, one they pass
+    twice is read as the first)."""
+    return wall_clock_to_utc(value, zone, field)
 
 
 def local_day(value: dt.datetime, zone: str) -> dt.date:

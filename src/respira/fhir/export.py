@@ -35,8 +35,8 @@ from respira.fhir import record
 from respira.fhir.datatypes import instant
 from respira.fhir.roles import TYPE_ROLES
 from respira.kit.actors import Actor
+from respira.kit.clinic_time import clinic_today
 from respira.kit.db import Database
-from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 
 PAGE_SIZE = 100  # the patient registry's largest page
@@ -111,7 +111,7 @@ def _write_patients(session: Session, ids: list[int], files: _Files, threshold: 
     """Write a page of patients' resources (each step's rows of the page read at once:
     ``record.read_page``), patient by patient."""
     actor = Actor.system("respira fhir export")
-    today = today_utc()
+    today = clinic_today()
     for patient in record.read_page(session, actor, ids):
         for resource in record.resources(patient, today):
             if _changed_since(resource, threshold):

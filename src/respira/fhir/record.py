@@ -38,8 +38,8 @@ from respira.fhir.outcome import Gone
 from respira.followup import service as followup_service
 from respira.followup.schemas import CheckInOut, FollowUpOut
 from respira.kit.actors import Actor, require_role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.errors import NotFound
-from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 from respira.products import service as products_service
@@ -103,7 +103,7 @@ def resources(record: PatientRecord, today: dt.date) -> list[Json]:
 def everything(session: Session, actor: Actor, patient_id: int) -> list[Json]:
     """Every resource of the patient's record the actor may read, the Patient first."""
     require_role(actor, roles.FHIR_ROLES)
-    return resources(_read(session, actor, patient_id), today_utc())
+    return resources(_read(session, actor, patient_id), clinic_today())
 
 
 def _read(session: Session, actor: Actor, patient_id: int) -> PatientRecord:
@@ -271,7 +271,7 @@ def _medication(session: Session, actor: Actor, rid: str) -> list[Json]:
 def _care_plan(session: Session, actor: Actor, rid: str) -> list[Json]:
     course = protocols_service.get_course(session, actor, row_id(rid))
     given = treatment_service.list_administrations(session, actor, course.patient_id)
-    return [tx.care_plan(course, given, today_utc())]
+    return [tx.care_plan(course, given, clinic_today())]
 
 
 def _adverse_event(session: Session, actor: Actor, rid: str) -> list[Json]:

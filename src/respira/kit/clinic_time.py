@@ -9,6 +9,16 @@ from zoneinfo import ZoneInfo
 
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
+from respira.kit.errors import InvalidInput
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
+
+# A wall-clock time that the clocks skip when they are put forward (summer time) names
+# no moment: the person is asked again rather than a guess stored.
+SKIPPED_TIME = N_(
+    "%(time)s does not exist in %(zone)s: the clocks go forward at that time. Check the "
+    "time and enter it as the clock showed it."
+)
 
 
 def clinic_zone() -> str:
@@ -43,3 +53,25 @@ def working_days_after(at: dt.datetime, days: int) -> dt.datetime:
             left -= 1
     due = dt.datetime.combine(day, local.time()).replace(tzinfo=zone)
     return due.astimezone(dt.UTC)
+
+
+def wall_clock_to_utc(
+    value: dt.datetime, zone: str | None = None, field: str = "time"
+) -> dt.datetime:
+    """A time a person entered as the wall clock showed it in ``zone`` (the clinic's by
+    default), as an aware UTC moment; an aware time is only converted. A time the clocks
+    skip (put forward) is refused for ``field`` (``InvalidInput``, translated on pages);
+    one they pass twice (put back) is read as its first pass, the earlier moment."""
+    if value.tzinfo is not None:
+        return value.astimezone(dt.UTC)
+    tz = ZoneInfo(zone or clinic_zone())
+    moment = value.replace(tzinfo=tz, fold=0).astimezone(dt.UTC)
+    if moment.astimezone(tz).replace(tzinfo=None) != value:
+        raise InvalidInput({field: Msg(SKIPPED_TIME, time=f"{value:%Y-%m-%d %H:%M}", zone=tz.key)})
+    return moment
+
+
+def clinic_wall_clock(moment: dt.datetime) -> str:
+    """A stored (UTC) moment as a ``datetime-local`` field's value on the clinic's wall
+    clock ("2026-12-07T09:30")."""
+    return moment.astimezone(ZoneInfo(clinic_zone())).strftime("%Y-%m-%dT%H:%M")

@@ -278,12 +278,18 @@ def required_text(max_len: int) -> Any:
     return AfterValidator(check)
 
 
-def not_future(value: dt.date) -> dt.date:
-    """A date that has not come yet, neither in UTC nor on the clinic's calendar (just
-    after midnight in Berlin it is already tomorrow there, still today in UTC)."""
+def latest_today() -> dt.date:
+    """The later of today in UTC and today on the clinic's calendar (just after midnight
+    in Berlin it is already tomorrow there, still today in UTC): a date after it has
+    come nowhere yet."""
     from respira.kit.clinic_time import clinic_today
 
-    if value > max(today_utc(), clinic_today()):
+    return max(today_utc(), clinic_today())
+
+
+def not_future(value: dt.date) -> dt.date:
+    """A date that has come, in UTC or on the clinic's calendar (``latest_today``)."""
+    if value > latest_today():
         raise ValueError("cannot be in the future")
     return value
 

@@ -15,25 +15,13 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
-from respira.kit.clinic_time import clinic_zone
-from respira.kit.errors import InvalidInput
+from respira.kit.clinic_time import clinic_zone, wall_clock_to_utc
 
 
 def at_airport(local: dt.datetime, zone: str, field: str) -> dt.datetime:
-    """A wall-clock time at an airport (naive; an aware one is first read in the
-    airport's zone) as UTC."""
-    tz = ZoneInfo(zone)
-    if local.tzinfo is not None:
-        local = local.astimezone(tz).replace(tzinfo=None)
-    as_utc = local.replace(tzinfo=tz, fold=0).astimezone(dt.UTC)
-    if as_utc.astimezone(tz).replace(tzinfo=None) != local:
-        raise InvalidInput(
-            {
-                field: f"{local:%Y-%m-%d %H:%M} does not exist in {zone}: the clocks go "
-                "forward at that time; check the time on the ticket"
-            }
-        )
-    return as_utc
+    """A wall-clock time at an airport (naive; an aware one is only converted) as UTC
+    (``clinic_time.wall_clock_to_utc``)."""
+    return wall_clock_to_utc(local, zone, field)
 
 
 def local_naive(local: dt.datetime, zone: str) -> dt.datetime:

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
+from respira.kit.clinic_time import clinic_day, clinic_today
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.kit.rows import from_row
-from respira.kit.validation import today_utc
+from respira.kit.validation import latest_today
 from respira.products.donors import ineligible_reasons
 from respira.products.models import Donor, Harvest, Lot, LotPassage, Unit
 from respira.products.roles import LAB_ROLES, READ_ROLES
@@ -74,7 +75,7 @@ def lot_out(session: Session, lot: Lot, spec: SpecificationOut | None = None) ->
     donor = session.get(Donor, lot.donor_id) if lot.donor_id is not None else None
     harvest = session.get(Harvest, lot.harvest_id) if lot.harvest_id is not None else None
     donor_reasons = ineligible_reasons(donor) if donor is not None else None
-    today = today_utc()
+    today = clinic_today()
     blocking = _blocking(lot, checks, donor_reasons, today)
     units = lot_units(session, lot.id)
     passage = newest.passage if newest else 0
@@ -142,12 +143,15 @@ def create_lot(session: Session, actor: Actor, data: LotIn) -> LotOut:
         errors["harvest_id"] = "no harvest has this id"
     if session.scalar(select(Lot.id).where(Lot.code == data.code)) is not None:
         errors["code"] = f"lot code {data.code!r} is taken"
-    today = today_utc()
+    # The label's dates are days of the clinic's calendar (as at the bedside); a date
+    # "in the future" is one that has not come yet in UTC nor there (``not_future``).
+    today = clinic_today()
+    latest = latest_today()
     if data.expiry <= today:
         errors["expiry"] = "the expiry date must be after today"
-    if data.cryopreserved_on is not None and data.cryopreserved_on > today:
+    if data.cryopreserved_on is not None and data.cryopreserved_on > latest:
         errors["cryopreserved_on"] = "cannot be in the future"
-    if data.passaged_on is not None and data.passaged_on > today:
+    if data.passaged_on is not None and data.passaged_on > latest:
         errors["passaged_on"] = "cannot be in the future"
     storage = [data.freezer, data.rack, data.box, data.position]
     if any(storage) and not all(storage):
@@ -179,7 +183,7 @@ def record_passage(session: Session, actor: Actor, lot_id: int, data: PassageIn)
         raise InvalidInput(
             {"passage": f"must be above the last recorded passage (P{passages[-1].passage})"}
         )
-    if data.passaged_on > today_utc():
+    if data.passaged_on > latest_today():
         raise InvalidInput({"passaged_on": "cannot be in the future"})
     if passages and data.passaged_on < passages[-1].passaged_on:
         raise InvalidInput({"passaged_on": "cannot be before the last passage's date"})
@@ -194,7 +198,7 @@ def record_storage(session: Session, actor: Actor, lot_id: int, data: StorageIn)
     lot = load_lot(session, lot_id, lock=True)
     if lot.status in ("recalled", "discarded"):
         raise Conflict(f"the lot is {lot.status}")
-    if data.cryopreserved_on > today_utc():
+    if data.cryopreserved_on > latest_today():
         raise InvalidInput({"cryopreserved_on": "cannot be in the future"})
     before = {
         "cryopreserved_on": lot.cryopreserved_on.isoformat() if lot.cryopreserved_on else None,
@@ -242,7 +246,7 @@ def list_lots(session: Session, actor: Actor) -> list[LotSummary]:
         ).all()
     )
     donors = {d.id: d for d in session.scalars(select(Donor))}
-    today = today_utc()
+    today = clinic_today()
     out = []
     for lot in lots:
         checks = evaluate(spec, latest[lot.id])
@@ -268,10 +272,10 @@ def lab_board(session: Session, actor: Actor) -> dict[str, list[LotSummary]]:
     """The laboratory's home: lots started today, lots whose QC is incomplete, lots
     waiting for release (every specification passes, not yet released), lots on hold."""
     lots = list_lots(session, actor)
-    today = today_utc()
+    today = clinic_today()
     open_lots = [s for s in lots if s.status == "quarantine"]
     return {
-        "today": [s for s in lots if s.created_at.astimezone(dt.UTC).date() == today],
+        "today": [s for s in lots if clinic_day(s.created_at) == today],
         "qc_due": [s for s in open_lots if not s.qc_complete and not s.quarantine_reason],
         "release_waiting": [s for s in open_lots if s.releasable],
         "on_hold": [s for s in open_lots if s.quarantine_reason],

@@ -99,10 +99,9 @@ def preparation_page(course_id: int, call: Call = LAB) -> Response:
 def prepare_dose(course_id: int, post: Post = LAB_POST) -> Response:
     fields = form_fields(post.data, DosePreparationIn)
     fields["dins"] = [line for line in post.data.get("dins", "").splitlines() if line.strip()]
-    thawed = fields.get("thawed_at")
-    if isinstance(thawed, str) and len(thawed) <= 16:  # datetime-local: minutes, read as UTC
-        fields["thawed_at"] = thawed + ":00+00:00"
-    outcome = post.submit(DosePreparationIn, fields, service.prepare_dose, course_id)
+    outcome = post.submit(
+        DosePreparationIn, fields, service.prepare_dose, course_id, moments=("thawed_at",)
+    )
     return post.answer(
         outcome,
         lambda refused: _prep_page(post, course_id, refused=refused, form=post.data),

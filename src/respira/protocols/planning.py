@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from respira.accounts import service as accounts_service
 from respira.kit import audit, records
 from respira.kit.actors import Actor, Role, require_role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput
-from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 from respira.products import service as products_service
 from respira.protocols.checks import (
@@ -200,7 +200,7 @@ def _plan(
         stay_days=data.stay_days,
         end_date=plan.end_date,
         weight_kg=data.weight_kg,
-        weight_measured_on=data.weight_measured_on or today_utc(),
+        weight_measured_on=data.weight_measured_on or clinic_today(),
         premedication=data.premedication or None,
         repeat_of_id=repeat_of_id,
         revises_id=previous.id if previous is not None else None,

@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session, defer
 from respira.diagnostics.service import clinical_snapshot
 from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound, PreconditionRequired
 from respira.kit.marks import N_
 from respira.kit.patient_rows import rows_of_patient
 from respira.kit.rows import from_row
 from respira.kit.texts import Msg
-from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 from respira.screening import engine, evidence, facts
 from respira.screening.criteria_sets import active_criteria_set, sha256_text
@@ -203,7 +203,7 @@ def evaluate_screening(
     # Locks the patient to the end of the transaction: two screenings run at the same
     # moment cannot both supersede the same one (or both start a chain).
     patient = patients_service.get_for_update(session, actor, patient_id)
-    on = on or today_utc()
+    on = on or clinic_today()
     set_row, criteria = active_criteria_set(session)
     findings = newest_findings(session, patient_id)
     gathered = facts.collect(patient, clinical_snapshot(session, patient_id), findings, on)

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from respira.kit import records
 from respira.kit.actors import Actor, require_role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.errors import InvalidInput
 from respira.kit.marks import N_
 from respira.kit.patient_rows import rows_of_patient
 from respira.kit.texts import Msg
-from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 from respira.screening.models import TRI_FIELDS, ScreeningFindings
 from respira.screening.roles import CLINICAL_ROLES, READ_ROLES
@@ -134,5 +134,5 @@ def findings_form_values(session: Session, actor: Actor, patient_id: int) -> dic
         for name in FindingsIn.model_fields:
             value = getattr(row, name)
             values[name] = "" if value is None else value
-    values["assessed_on"] = today_utc().isoformat()
+    values["assessed_on"] = clinic_today().isoformat()
     return values

@@ -279,6 +279,40 @@ def attempt(
         return Refused(errors, exc.status_code, isinstance(exc, Conflict))
 
 
+def clinic_moment(field: str, value: Any) -> tuple[Any, FieldProblem | None]:
+    """A ``datetime-local`` field's value, typed on the clinic's wall clock
+    (``RESPIRA_CLINIC_TIMEZONE``), as the ISO 8601 UTC moment the use cases and the API
+    take (``clinic_time.wall_clock_to_utc``). A value with its own offset is kept; one that
+    does not parse goes on as typed (the schema names the field); a time the clocks skip
+    is the field's problem."""
+    import datetime as dt
+
+    from respira.kit.clinic_time import wall_clock_to_utc
+
+    if not isinstance(value, str):
+        return value, None
+    try:
+        typed = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return value, None
+    try:
+        return wall_clock_to_utc(typed, field=field).isoformat(), None
+    except InvalidInput as refused:
+        return value, cast(FieldProblem, refusal_problem(field, refused.errors[field]))
+
+
+def clinic_moments(values: dict[str, Any], *fields: str) -> dict[str, str]:
+    """``clinic_moment`` for each of ``fields`` of a form's ``values``, in place: the
+    problems by field (empty when every time names a moment)."""
+    problems: dict[str, str] = {}
+    for name in fields:
+        if name in values:
+            values[name], problem = clinic_moment(name, values[name])
+            if problem is not None:
+                problems[name] = problem
+    return problems
+
+
 def refusal_problem(field: str, message: str) -> str:
     """A service's refusal as a ``FieldProblem``: the page shows it in the reader's
     language wherever it writes it (a message marked with ``N_``, or a ``Msg`` with its
@@ -298,10 +332,17 @@ def submit(
     *,
     refusals: tuple[type[DomainError], ...] = (Conflict, InvalidInput, PreconditionRequired),
     message_field: Mapping[type[DomainError], str] | None = None,
+    moments: tuple[str, ...] = (),
 ) -> T | Refused:
     """Validate a form with ``schema`` and ``attempt`` the use case on what it parsed.
     A form that does not parse is ``Refused`` with its errors by field and 422, before
-    the use case runs."""
+    the use case runs. ``moments`` are the ``datetime-local`` fields typed on the
+    clinic's wall clock (``clinic_moments``)."""
+    if moments:
+        data = dict(data)
+        problems = clinic_moments(data, *moments)
+        if problems:
+            return Refused(problems, 422, False)
     body, errors = parse(schema, data)
     if body is None:
         return Refused(errors, 422, False)

@@ -121,10 +121,12 @@ class Post(Call):
         *ids: Any,
         refusals: tuple[type[DomainError], ...] = REFUSALS,
         message_field: Mapping[type[DomainError], str] | None = None,
+        moments: tuple[str, ...] = (),
     ) -> T | Refused:
         """Parse ``fields`` with ``schema`` and run ``use_case(session, actor, *ids,
         body)``; a form that does not parse or a refusal the user can act on comes back
-        as ``Refused`` (see ``respira.kit.web.forms.submit``)."""
+        as ``Refused`` (see ``respira.kit.web.forms.submit``). ``moments``: the
+        ``datetime-local`` fields typed on the clinic's wall clock."""
         return submit(
             self.session,
             schema,
@@ -132,6 +134,7 @@ class Post(Call):
             lambda body: use_case(self.session, self.actor, *ids, body),
             refusals=refusals,
             message_field=message_field,
+            moments=moments,
         )
 
     def attempt(

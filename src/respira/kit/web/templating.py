@@ -31,7 +31,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from respira.kit import i18n, tokens, validation
+from respira.kit import clinic_time, i18n, tokens, validation
 from respira.kit.actors import Actor
 from respira.kit.step import Nav
 from respira.kit.texts import Msg
@@ -319,6 +319,8 @@ def _build_env() -> Environment:
         country_choices=_country_options,
         field_error=_field_error,
         error_text=_error_text,
+        # The clinic's IANA zone, for the hint of a time typed on its wall clock.
+        clinic_zone=clinic_time.clinic_zone,
     )
     # The same formatters as filters: ``{{ row.created_at|fmt_datetime }}``. They and
     # ``_()`` read one language, the request's (``request_lang``), so that a page's text
