@@ -5,7 +5,10 @@ clinical.md §4.1 marks it verified, and the generic meaning of each grade.
 Source: NCI CTCAE v5.0 (27 Nov 2017), as paraphrased in clinical.md §4.1. A grade a term
 does not have ("—" in CTCAE: Headache has no grade 4 or 5, Anaphylaxis no grade 1 or 2)
 is refused by ``problems``. Term names are CTCAE's own English names (the international
-vocabulary of adverse-event reports); the pages show them untranslated.
+vocabulary of adverse-event reports): the value stored with an event and what the API
+answers. A German or Russian page shows each term's translation with the English name
+beside it, and the grade definitions, notes and generic meanings translated
+(``ctcae_texts`` marks them for the catalogues).
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import importlib.resources
 import tomllib
 from dataclasses import dataclass
 from functools import cache
+
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,19 @@ class Catalogue:
     @property
     def names(self) -> list[str]:
         return [t.name for t in self.terms]
+
+    @property
+    def texts(self) -> frozenset[str]:
+        """Every English text of the catalogue a page shows (to translate): term names,
+        notes, grade definitions and the generic meanings of the grades."""
+        return frozenset(
+            {
+                *self.names,
+                *(t.note for t in self.terms if t.note),
+                *(d for t in self.terms for d in t.grades.values()),
+                *self.generic.values(),
+            }
+        )
 
 
 def parse(text: str) -> Catalogue:
@@ -73,18 +92,34 @@ def ctcae() -> Catalogue:
 
 
 def grade_problem(term_name: str, grade: int) -> dict[str, str]:
-    """``{field: message}`` for an unknown term or a grade the term does not have."""
+    """``{field: message}`` for an unknown term or a grade the term does not have: the
+    English text for the API, a ``Msg`` that a page shows in the reader's language (the
+    term's name translated there)."""
     cat = ctcae()
     term = cat.term(term_name)
     if term is None:
         return {
-            "term": f"{term_name!r} is not a CTCAE v{cat.version} term of Respira's catalogue; "
-            f"use one of: {', '.join(cat.names)}"
+            "term": Msg(
+                N_(
+                    "%(term)s is not a CTCAE v%(version)s term of Respira's catalogue; "
+                    "use one of: %(terms)s"
+                ),
+                term=repr(term_name),
+                version=cat.version,
+                terms=", ".join(cat.names),
+            )
         }
     if grade not in term.grades:
-        have = ", ".join(str(g) for g in term.grades)
         return {
-            "grade": f"{term.name} has no grade {grade} in CTCAE v{cat.version} "
-            f"(its grades are {have})"
+            "grade": Msg(
+                N_(
+                    "%(term)s has no grade %(grade)s in CTCAE v%(version)s "
+                    "(its grades are %(have)s)"
+                ),
+                term=Msg(term.name),
+                grade=grade,
+                version=cat.version,
+                have=", ".join(str(g) for g in term.grades),
+            )
         }
     return {}

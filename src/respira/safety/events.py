@@ -33,7 +33,9 @@ from respira.kit import audit, events, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.marks import N_
 from respira.kit.patient_rows import rows_of_patient
+from respira.kit.texts import Msg
 from respira.kit.trail import Trail
 from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
@@ -68,9 +70,9 @@ def _administration(session: Session, actor: Actor, patient_id: int, data: Adver
     try:
         adm = treatment_service.get_administration(session, actor, data.administration_id)
     except NotFound:
-        raise InvalidInput({"administration_id": "no such administration"}) from None
+        raise InvalidInput({"administration_id": N_("no such administration")}) from None
     if adm.patient_id != patient_id:
-        raise InvalidInput({"administration_id": "the administration is another patient's"})
+        raise InvalidInput({"administration_id": N_("the administration is another patient's")})
     return adm
 
 
@@ -91,9 +93,15 @@ def _exclusive_problem(
     if other is None:
         return {}
     return {
-        "term": f"{other.term} (event {other.id}) is already recorded for this infusion: "
-        "CTCAE records an allergic reaction to the infused agent as either Infusion related "
-        f"reaction or Allergic reaction, never both; correct event {other.id} instead"
+        "term": Msg(
+            N_(
+                "%(term)s (event %(id)s) is already recorded for this infusion: CTCAE records "
+                "an allergic reaction to the infused agent as either Infusion related reaction "
+                "or Allergic reaction, never both; correct event %(id)s instead"
+            ),
+            term=Msg(other.term),
+            id=str(other.id),
+        )
     }
 
 
@@ -212,7 +220,7 @@ def live_for_update(session: Session, event_id: int) -> AdverseEvent:
     if row is None:
         raise NotFound("no such adverse event")
     if row.retracted:
-        raise Conflict("this adverse event was retracted (entered in error); it cannot change")
+        raise Conflict(N_("this adverse event was retracted (entered in error); it cannot change"))
     return row
 
 
@@ -239,7 +247,7 @@ def correct_event(
     records.flush(session, "the adverse event was changed by someone else at this moment")
     old, new = audit.diff(before, _snapshot(row))
     if not new:
-        raise InvalidInput({"__all__": "the correction changes nothing"})
+        raise InvalidInput({"__all__": N_("the correction changes nothing")})
     TRAIL.record(session, actor, row.id, "correct", before=old, after=new, reason=data.reason)
     if became_serious:
         _alert(session, actor, row, now)
@@ -266,9 +274,11 @@ def acknowledge(
     require_role(actor, SIGN_ROLES)
     row = live_for_update(session, event_id)
     if not row.serious:
-        raise Conflict("only a serious adverse event raises an alert to acknowledge")
+        raise Conflict(N_("only a serious adverse event raises an alert to acknowledge"))
     if row.acknowledged_at is not None:
-        raise Conflict(f"{row.acknowledged_by_name} acknowledged this event already")
+        raise Conflict(
+            Msg(N_("%(name)s acknowledged this event already"), name=row.acknowledged_by_name)
+        )
     row.acknowledged_at = utcnow()
     row.acknowledged_by_id = actor.user_id
     row.acknowledged_by_name = actor.name

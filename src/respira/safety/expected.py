@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from respira.kit import records
 from respira.kit.actors import Actor, require_role
 from respira.kit.errors import InvalidInput
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.kit.trail import Trail
 from respira.kit.validation import today_utc
 from respira.safety import catalogue, rules
@@ -103,13 +105,19 @@ def publish(session: Session, actor: Actor, data: ExpectedListIn) -> ExpectedLis
     newest = stored[0]
     if data.effective_from < today_utc():
         raise InvalidInput(
-            {"effective_from": "a new list takes effect today or later (it is never backdated)"}
+            {"effective_from": N_("a new list takes effect today or later (it is never backdated)")}
         )
     if data.effective_from <= newest.effective_from:
         raise InvalidInput(
             {
-                "effective_from": f"version {newest.version} takes effect on "
-                f"{newest.effective_from.isoformat()}; the new version must start after it"
+                "effective_from": Msg(
+                    N_(
+                        "version %(version)s takes effect on %(day)s; the new version must "
+                        "start after it"
+                    ),
+                    version=str(newest.version),
+                    day=newest.effective_from.isoformat(),
+                )
             }
         )
     cat = catalogue.ctcae()

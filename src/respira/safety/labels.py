@@ -1,6 +1,7 @@
 """The words the safety pages show for the step's codes, marked for translation (the
-pages pass them through ``_()``). CTCAE term names and grade definitions stay as CTCAE
-writes them (the international vocabulary of adverse-event reports)."""
+pages pass them through ``_()``). CTCAE term names, grade definitions and notes are
+marked in ``ctcae_texts`` (the catalogue's own text); a page shows a term's translation
+with CTCAE's English name beside it."""
 
 from __future__ import annotations
 

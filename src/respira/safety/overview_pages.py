@@ -62,6 +62,7 @@ def _lot_page(
         "lot": service.lot_detail(call.session, call.actor, lot_id),
         "can_hold": call.actor.role in service.LOT_HOLD_ROLES,
         "reads_events": call.actor.role in service.READ_ROLES,
+        "causality_labels": labels.CAUSALITY,
     }
     flashes = {"held": N_("The lot was stopped.")}
     return page_with_form(call, "safety/lot.html", context, refused, form, flashes)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.errors import Conflict
+from respira.kit.marks import N_
 from respira.safety import events
 from respira.safety.models import SafetyReport
 from respira.safety.roles import REPORT_MEANINGS, SIGN_ROLES
@@ -27,14 +28,14 @@ def sign_report(session: Session, actor: Actor, event_id: int, data: ReportIn) -
     require_role(actor, SIGN_ROLES)
     row = events.live_for_update(session, event_id)
     if not row.serious:
-        raise Conflict("only a serious adverse event is reported")
+        raise Conflict(N_("only a serious adverse event is reported"))
     count = session.scalar(
         select(func.count(SafetyReport.id)).where(SafetyReport.event_id == row.id)
     )
     if data.kind == "initial" and count:
-        raise Conflict("the initial report was signed already; add a follow-up report")
+        raise Conflict(N_("the initial report was signed already; add a follow-up report"))
     if data.kind == "follow_up" and not count:
-        raise Conflict("sign the initial report first; follow-up reports add to it")
+        raise Conflict(N_("sign the initial report first; follow-up reports add to it"))
     number = (count or 0) + 1
     event = AdverseEventOut.model_validate(row).model_dump(mode="json")
     signature = audit.esign(

@@ -14,6 +14,7 @@ from respira.accounts import service as accounts_service
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import InvalidInput, NotFound
+from respira.kit.marks import N_
 from respira.kit.trail import Trail
 from respira.safety.models import OnCall
 from respira.safety.roles import ROSTER_ACCOUNT_ROLES, ROSTER_ROLES
@@ -97,12 +98,12 @@ def add_shift(session: Session, actor: Actor, data: OnCallIn) -> OnCallOut:
     users = _active_users(session)
     user = users.get(data.user_id)
     if user is None:
-        problems["user_id"] = "no active account has this id"
+        problems["user_id"] = N_("no active account has this id")
     elif user.role not in ROSTER_ACCOUNT_ROLES[data.role]:
         allowed = " or ".join(sorted(ROSTER_ACCOUNT_ROLES[data.role]))
         problems["user_id"] = f"the {data.role.replace('_', ' ')} must be a {allowed} account"
     if data.ends_at <= utcnow():
-        problems.setdefault("ends_at", "the shift is over already")
+        problems.setdefault("ends_at", N_("the shift is over already"))
     if problems:
         raise InvalidInput(problems)
     row = OnCall(
@@ -125,7 +126,7 @@ def remove_shift(session: Session, actor: Actor, shift_id: int) -> None:
     require_role(actor, ROSTER_ROLES)
     row = session.get(OnCall, shift_id, with_for_update=True)
     if row is None:
-        raise NotFound("no such shift")
+        raise NotFound(N_("no such shift"))
     before = _out(row, _active_users(session)).model_dump(mode="json")
     session.delete(row)
     session.flush()

@@ -34,6 +34,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal, get_args
 
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
+
 # The vocabularies of an event (the API contract's words), as types for the schemas and
 # as tuples for the rules, the tables' constraints and the pages.
 Criterion = Literal[
@@ -95,19 +98,19 @@ def grade_five_rule(grade: int, criteria: Sequence[str], outcome: str | None) ->
         if outcome is None:
             outcome = "fatal"
         elif outcome != "fatal":
-            problems["outcome"] = (
+            problems["outcome"] = N_(
                 "grade 5 means the event caused death (CTCAE v5.0): the outcome must be fatal"
             )
         if "death" not in criteria:
             criteria = ["death", *criteria]
     else:
         if outcome == "fatal":
-            problems["outcome"] = (
+            problems["outcome"] = N_(
                 "a fatal outcome is grade 5 in CTCAE v5.0: grade the event 5, or choose "
                 "another outcome"
             )
         if "death" in criteria:
-            problems["serious_criteria"] = (
+            problems["serious_criteria"] = N_(
                 "the death criterion means the event resulted in death: that is grade 5"
             )
     return Consistent(criteria, outcome, problems)
@@ -121,14 +124,15 @@ def date_problems(
 ) -> dict[str, str]:
     problems: dict[str, str] = {}
     if onset > today:
-        problems["onset_date"] = "the onset cannot be in the future"
+        problems["onset_date"] = N_("the onset cannot be in the future")
     if resolution is not None and resolution < onset:
-        problems["resolution_date"] = "the resolution is before the onset"
+        problems["resolution_date"] = N_("the resolution is before the onset")
     elif resolution is not None and resolution > today:
-        problems["resolution_date"] = "the resolution cannot be in the future"
+        problems["resolution_date"] = N_("the resolution cannot be in the future")
     if administered_on is not None and onset < administered_on:
-        problems["onset_date"] = (
-            f"the onset is before the administration it follows ({administered_on.isoformat()})"
+        problems["onset_date"] = Msg(
+            N_("the onset is before the administration it follows (%(day)s)"),
+            day=administered_on.isoformat(),
         )
     return problems
 

@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from respira.kit.errors import InvalidInput
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.kit.validation import ClinicalIn, today_utc
 from respira.kit.validation import UTCDatetime as AwareDatetime
 from respira.kit.validation import required_text as _text
@@ -64,7 +66,7 @@ class AdverseEventIn(ClinicalIn):
     def problems(self) -> dict[str, str]:
         out = catalogue.grade_problem(self.term, self.grade)
         if len(set(self.serious_criteria)) != len(self.serious_criteria):
-            out["serious_criteria"] = "a seriousness criterion is listed twice"
+            out["serious_criteria"] = N_("a seriousness criterion is listed twice")
         for name, message in rules.date_problems(
             self.onset_date, self.resolution_date, today_utc()
         ).items():
@@ -205,12 +207,15 @@ class ExpectedListIn(ClinicalIn):
         unknown = [t for t in self.terms if catalogue.ctcae().term(t) is None]
         if unknown:
             return {
-                "terms": f"not CTCAE v{catalogue.ctcae().version} terms of the catalogue: "
-                + ", ".join(unknown)
+                "terms": Msg(
+                    N_("not CTCAE v%(version)s terms of the catalogue: %(terms)s"),
+                    version=catalogue.ctcae().version,
+                    terms=", ".join(unknown),
+                )
             }
         names = [catalogue.ctcae().term(t).name for t in self.terms]  # type: ignore[union-attr]
         if len(set(names)) != len(names):
-            return {"terms": "a term is listed twice"}
+            return {"terms": N_("a term is listed twice")}
         return {}
 
 
@@ -247,9 +252,9 @@ class OnCallIn(ClinicalIn):
 
     def problems(self) -> dict[str, str]:
         if self.ends_at <= self.starts_at:
-            return {"ends_at": "the shift must end after it starts"}
+            return {"ends_at": N_("the shift must end after it starts")}
         if self.ends_at - self.starts_at > dt.timedelta(days=31):
-            return {"ends_at": "a shift is at most 31 days; add the next one separately"}
+            return {"ends_at": N_("a shift is at most 31 days; add the next one separately")}
         return {}
 
 

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor, require_role
 from respira.kit.errors import Conflict, InvalidInput
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.products import service as products_service
 from respira.safety import catalogue, rules
 from respira.safety.models import AdverseEvent
@@ -147,9 +149,14 @@ def hold_lot(
     require_role(actor, LOT_HOLD_ROLES)
     detail = lot_detail(session, actor, lot_id)
     if detail.status != "released":
-        raise Conflict(f"the lot is {detail.status}: it is not in clinical use")
+        raise Conflict(
+            Msg(
+                N_("the lot is %(status)s: it is not in clinical use"),
+                status=Msg(str(detail.status)),
+            )
+        )
     if not password:
-        raise InvalidInput({"password": "recalling a lot is e-signed: enter your password"})
+        raise InvalidInput({"password": N_("recalling a lot is e-signed: enter your password")})
     why = (
         f"safety signal: {detail.related_severe} related adverse events of grade ≥3 "
         f"(Respira safety view); {reason}"
