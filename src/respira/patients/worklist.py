@@ -10,15 +10,17 @@ either patient (written when a registration is confirmed against its candidates,
 ``dismiss`` from the duplicates page), so no table of its own is needed.
 
 At 100,000 patients the registry is never compared with itself: its matching columns
-are read once and grouped by birth date, email and phone, so that each patient meets only
-the few who share one of them; birth-date pairs are scored (Jaro-Winkler, in Python) only
-when the names' spelling skeletons (``patients.name_key``) agree in their first or last
-four letters (every variant the skeleton does not already make one keeps one end of the
-name: a typo, an "Ie"/"E" at the start). A process keeps the pairs it found and brings
-them up to date from the audit trail: every change to a patient is audited, so the
-patients audited since the last look are the only ones to compare again, on the
-registry's indexes. The first look of a process reads the whole registry (see
-bench/README.md for its time); the next ones cost a few indexed queries.
+are read once and grouped by birth date, email and phone (E.164), so that each patient
+meets only the few who share one of them. The names of those born the same day are
+compared by the registration's own rule, in either order (the check of either patient
+registered after the other), after a cheap upper bound of the score that is exact
+(``_Names``): most pairs fail the bound, none that could match is left out. So the
+worklist holds every pair the registration's check would report, not only those whose
+names agree at one end. A process keeps the pairs it found and brings them up to date
+from the audit trail: every change to a patient is audited, so the patients audited
+since the last look are the only ones to compare again, on the registry's indexes. The
+first look of a process reads the whole registry (see bench/README.md for its time);
+the next ones cost a few indexed queries.
 """
 
 from __future__ import annotations
@@ -27,12 +29,12 @@ import datetime as dt
 import json
 import threading
 import weakref
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor, Role, require_role
@@ -50,7 +52,6 @@ ROWS = 25
 # A birth date, email or phone shared by more patients than this is not a sign of
 # duplicates (a placeholder email typed for many, a clinic's own phone): not compared.
 MAX_GROUP = 200
-_ENDS = 4
 
 
 @dataclass(frozen=True)
@@ -66,39 +67,144 @@ class DuplicatePair:
         return f"/patients/duplicates#pair-{self.first.id}-{self.second.id}"
 
 
-def _ends_agree(a: str | None, b: str | None) -> bool:
-    """Whether two names' spelling skeletons agree in their first or last letters: the
-    cheap test before Jaro-Winkler (see the module's description)."""
-    if not a or not b:
-        return False
-    return a[:_ENDS] == b[:_ENDS] or a[-_ENDS:] == b[-_ENDS:]
+# A pair whose names' bound (``_Names``) is under this is not scored: the threshold,
+# less a margin for the rounding of the bound's own arithmetic.
+_FLOOR = matching.NAME_MATCH_THRESHOLD - 1e-9
+_PREFIX_SCALE = 0.1  # ``matching.jaro_winkler``'s, which ``words_similarity`` uses
+_SLOT = 8  # bits for each letter in a word's letters (``_Names._letters``)
+_CEILINGS_KEPT = 100_000  # word pairs whose bound is remembered, at most
 
 
-@dataclass(frozen=True, slots=True)
+class _Names:
+    """Names compared with many others (each patient with those born the same day): the
+    registration's own rule, ``matching.words_similarity`` at ``NAME_MATCH_THRESHOLD``
+    (in either order: the check of either patient registered after the other), asked
+    only of the pairs whose names can reach it by a cheap, exact upper bound.
+
+    The bound. The Jaro-Winkler score of two words a and b is, with m the letters
+    matched (each a letter of both words) and t >= 0 the transpositions,
+    jaro = (m/|a| + m/|b| + (m - t)/m) / 3, plus 0.1 x (1 - jaro) for each letter of
+    their common prefix (at most four). So it is at most the score with m = c, the
+    letters the two words have in common counted with their repeats (one AND of bit
+    masks, ``_letters``), and t = 0, and the exact common prefix: the score grows with
+    jaro. A name's similarity is that of the word matched worst, each word of the
+    shorter name matched to a different word of the other (with as many words on both
+    sides, every word of both names is matched); so two names cannot match when a word
+    of the shorter (of either, if they have as many words) is under the threshold
+    against every word of the other. Most people born on one day have names that fail
+    the bound; only the rest are scored (``tests/patients/test_duplicate_pairs_complete.py``
+    checks the bound against the score)."""
+
+    def __init__(self) -> None:
+        self._slots: dict[str, int] = {}
+        self._words: dict[str, tuple[int, int, int]] = {}
+        self._ceilings: dict[tuple[str, str], float] = {}
+
+    def match(self, a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+        """Whether two names (the words of their skeletons) match by the registration's
+        rule, the check of either against the other."""
+        if not a or not b:
+            return False
+        if len(a) < len(b):
+            if not self._covered(a, b):
+                return False
+        elif len(b) < len(a):
+            if not self._covered(b, a):
+                return False
+        # As many words: each word of either name is matched to one of the other.
+        elif not (self._covered(a, b) and self._covered(b, a)):
+            return False
+        wa, wb = list(a), list(b)
+        if matching.words_similarity(wa, wb) >= matching.NAME_MATCH_THRESHOLD:
+            return True
+        # Of two names with as many words, each is the shorter in its own check.
+        return len(a) == len(b) and (
+            matching.words_similarity(wb, wa) >= matching.NAME_MATCH_THRESHOLD
+        )
+
+    def _covered(self, words: tuple[str, ...], others: tuple[str, ...]) -> bool:
+        """Whether every one of ``words`` may reach the threshold with one of ``others``."""
+        ceilings = self._ceilings
+        for word in words:
+            for other in others:
+                ceiling = ceilings.get((word, other))
+                if ceiling is None:
+                    ceiling = self._ceiling(word, other)
+                if ceiling >= _FLOOR:
+                    break
+            else:
+                return False
+        return True
+
+    def _ceiling(self, a: str, b: str) -> float:
+        """The highest ``matching.jaro_winkler(a, b)`` can be (see the class), kept for
+        the next pair of the same words."""
+        if len(self._ceilings) >= _CEILINGS_KEPT:
+            self._ceilings.clear()
+        size_a, letters_a, over_a = self._letters(a)
+        size_b, letters_b, over_b = self._letters(b)
+        common = min((letters_a & letters_b).bit_count() + over_a + over_b, size_a, size_b)
+        ceiling = 0.0
+        if common:
+            jaro = (common / size_a + common / size_b + 1.0) / 3
+            prefix = 0
+            for x, y in zip(a[:4], b[:4], strict=False):
+                if x != y:
+                    break
+                prefix += 1
+            ceiling = jaro + prefix * _PREFIX_SCALE * (1 - jaro)
+        self._ceilings[(a, b)] = self._ceilings[(b, a)] = ceiling
+        return ceiling
+
+    def _letters(self, word: str) -> tuple[int, int, int]:
+        """A word's length, its letters as a bit mask (``_SLOT`` bits for each letter,
+        as many set as the letter's repeats: the AND of two masks has as many bits as
+        the letters the words have in common) and the repeats beyond ``_SLOT``."""
+        found = self._words.get(word)
+        if found is None:
+            mask = over = 0
+            for letter, count in Counter(word).items():
+                slot = self._slots.setdefault(letter, len(self._slots))
+                mask |= ((1 << min(count, _SLOT)) - 1) << (slot * _SLOT)
+                over += max(count - _SLOT, 0)
+            found = self._words[word] = (len(word), mask, over)
+        return found
+
+
+@dataclass(slots=True)
 class _Person:
-    """A patient's matching columns, with the email and phone in the forms compared."""
+    """A patient's matching columns, in the forms compared."""
 
-    row: Any
-    key: str  # the name's spelling skeleton (``name_key``)
-    email: str | None
-    phone: str | None
+    id: int
+    born: dt.date
+    words: tuple[str, ...]  # the name's spelling skeleton (``name_key``)
+    email: str | None  # ``matching.email_key``
+    phone: str | None  # E.164
 
     @classmethod
     def of(cls, row: Any) -> _Person:
         key = row.name_key or matching.name_key(row.first_name, row.last_name)
-        phone = matching.e164(row.phone, row.country) if row.phone else None
-        return cls(row, key, matching.email_key(row.email), phone)
+        return cls(
+            row.id,
+            row.date_of_birth,
+            tuple(key.split()),
+            matching.email_key(row.email),
+            _e164(row.phone, row.country),
+        )
 
 
-def _reasons(a: _Person, b: _Person) -> tuple[str, ...]:
+def _e164(phone: str | None, country: str | None) -> str | None:
+    """``matching.e164``, at once for a number in international form ("+" and digits, as
+    the registration keeps a number typed with "+")."""
+    if phone and phone[0] == "+" and phone[1:].isascii() and phone[1:].isdigit():
+        return phone
+    return matching.e164(phone, country)
+
+
+def _reasons(a: _Person, b: _Person, names: _Names) -> tuple[str, ...]:
     """Why two registered patients may be one person (keys of ``service.WHY``)."""
-    p, q = a.row, b.row
     why = []
-    if (
-        p.date_of_birth == q.date_of_birth
-        and _ends_agree(a.key, b.key)
-        and matching.words_similarity(a.key.split(), b.key.split()) >= matching.NAME_MATCH_THRESHOLD
-    ):
+    if a.born == b.born and names.match(a.words, b.words):
         why.append("name_and_birth_date")
     if a.email and a.email == b.email:
         why.append("email")
@@ -120,57 +226,68 @@ _COLUMNS = (
 )
 
 
-# What a phone number is grouped by: its last eight digits (a number stored in
-# international and in national form ends the same); ``e164`` then compares the pair.
-_PHONE_MARKS = (" ", "-", "(", ")", ".", "/", "+")
-_PHONE_TAIL = 8
-
-
-def _phone_tail_sql(column: Any) -> Any:
-    for mark in _PHONE_MARKS:
-        column = func.replace(column, mark, "")
-    return func.substr(column, func.length(column) - (_PHONE_TAIL - 1))
-
-
 def _all_pairs(session: Session) -> dict[tuple[int, int], tuple[str, ...]]:
-    """Every possible duplicate pair of the registry. One narrow read of the registry's
-    keys (id, birth date with a name's first and last letters, email, phone), grouped
-    here by each key; only the patients who share a key are read in full and compared,
-    each with the few who share it (never with the registry)."""
-    key = func.coalesce(Patient.name_key, "")
-    keys = select(
+    """Every possible duplicate pair of the registry. One narrow read of its matching
+    columns, grouped here by birth date, email and phone (E.164): each patient is
+    compared only with those who share one of them (never with the registry), and the
+    names of those born the same day are scored only when their bound allows a match
+    (``_Names``), which is exact: no pair is lost to the grouping."""
+    people: dict[int, _Person] = {}
+    unnamed: list[int] = []  # rows written around the service, without a name_key
+    groups: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    narrow = select(
         Patient.id,
         Patient.date_of_birth,
-        func.substr(key, 1, _ENDS),
-        func.substr(key, func.length(key) - (_ENDS - 1)),
-        func.lower(Patient.email),
-        _phone_tail_sql(Patient.phone),
+        Patient.name_key,
+        Patient.email,
+        Patient.phone,
+        Patient.country,
     )
-    groups: dict[tuple[object, ...], list[int]] = defaultdict(list)
-    for pid, born, first, last, email, phone in session.execute(keys):
-        groups[(born, first)].append(pid)
-        groups[(born, None, last)].append(pid)  # (None: not a first-letters key)
-        if email:
-            groups[(email,)].append(pid)
-        if phone:
-            groups[(None, phone)].append(pid)
-    shared = [ids for ids in groups.values() if 1 < len(ids) <= MAX_GROUP]
-    wanted = sorted({i for ids in shared for i in ids})
-    people: dict[int, _Person] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
+    for pid, born, key, email, phone, country in session.connection().execute(narrow).all():
+        if key is None:
+            unnamed.append(pid)
+        else:
+            words = tuple(key.split())
+            people[pid] = _Person(
+                pid, born, words, matching.email_key(email), _e164(phone, country)
+            )
+    for start in range(0, len(unnamed), 500):
+        chunk = unnamed[start : start + 500]
         for row in session.execute(select(*_COLUMNS).where(Patient.id.in_(chunk))):
             people[row.id] = _Person.of(row)
+    for p in people.values():
+        groups[("born", p.born)].append(p.id)
+        if p.email:
+            groups[("email", p.email)].append(p.id)
+        if p.phone:
+            groups[("phone", p.phone)].append(p.id)
+    names = _Names()
     pairs: dict[tuple[int, int], tuple[str, ...]] = {}
-    for ids in shared:
-        ordered = sorted(ids)
-        for n, x in enumerate(ordered):
-            for y in ordered[n + 1 :]:
-                if (x, y) not in pairs:
-                    why = _reasons(people[x], people[y])
+    for ids in groups.values():
+        if not 1 < len(ids) <= MAX_GROUP:
+            continue
+        group = [people[i] for i in sorted(ids)]
+        for n, a in enumerate(group):
+            for b in group[n + 1 :]:
+                if (a.id, b.id) not in pairs:
+                    why = _reasons(a, b, names)
                     if why:
-                        pairs[(x, y)] = why
+                        pairs[(a.id, b.id)] = why
     return pairs
+
+
+def _stored_forms(phone: str) -> list[str]:
+    """Every way a number whose E.164 form is ``phone`` may be stored (the registry
+    keeps the digits typed, with "+" when it was typed): with "+" or "00", without
+    either, and national, with or without a trunk prefix, for every country whose
+    calling code it begins with (``matching.e164`` reads each of them back)."""
+    digits = phone[1:]
+    forms = {phone, "00" + digits, digits}
+    for code in set(matching.DIALLING_CODES.values()):
+        if digits.startswith(code):
+            national = digits[len(code) :]
+            forms |= {national, "0" + national, "8" + national}
+    return sorted(forms)
 
 
 def _pairs_of(
@@ -178,22 +295,28 @@ def _pairs_of(
 ) -> dict[tuple[int, int], tuple[str, ...]]:
     """The possible duplicate pairs of some patients (those changed since the worklist
     was last made): for each, the patients sharing its birth date, email or phone, on
-    the registry's indexes (as the registration's own check reads them)."""
+    the registry's indexes. A group larger than MAX_GROUP is not compared, as in the
+    first look (``_all_pairs``)."""
+    names = _Names()
     pairs: dict[tuple[int, int], tuple[str, ...]] = {}
     for row in session.execute(select(*_COLUMNS).where(Patient.id.in_(sorted(patient_ids)))).all():
         p = _Person.of(row)
-        alternatives: list[Any] = [Patient.date_of_birth == row.date_of_birth]
+        shared: list[Any] = [Patient.date_of_birth == p.born]
         if p.email:
-            alternatives.append(func.lower(Patient.email) == p.email)
-        forms = matching.phone_forms(row.phone, row.country)
-        if forms:
-            alternatives.append(Patient.phone.in_(sorted(forms)))
-        query = select(*_COLUMNS).where(or_(*alternatives), Patient.id != row.id)
-        for other in session.execute(query.limit(MAX_GROUP)):
-            why = _reasons(p, _Person.of(other))
+            shared.append(func.lower(Patient.email) == p.email)
+        if p.phone:
+            shared.append(Patient.phone.in_(_stored_forms(p.phone)))
+        others: dict[int, _Person] = {}
+        for criterion in shared:
+            query = select(*_COLUMNS).where(criterion, Patient.id != p.id).limit(MAX_GROUP)
+            found = [_Person.of(other) for other in session.execute(query)]
+            if len(found) < MAX_GROUP:  # with this patient, a group of MAX_GROUP at most
+                others.update((o.id, o) for o in found)
+        for other in others.values():
+            why = _reasons(p, other, names)
             if why:
-                x, y = row.id, other.id
-                pairs[(x, y) if x < y else (y, x)] = why
+                x, y = sorted((p.id, other.id))
+                pairs[(x, y)] = why
     return pairs
 
 
@@ -208,9 +331,10 @@ class _Known:
 _known: weakref.WeakKeyDictionary[Engine, _Known] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 # A registry larger than this is read for the first time in a background thread, so that
-# the first home page of a process after a start does not wait for it (about 10 s at
-# 100,000 patients on the 2-core reference machine, bench/README.md); meanwhile the
-# worklist says the registry is being compared. Smaller ones are read at once.
+# the first home page of a process after a start does not wait for it (1.5-2 s of CPU
+# at 100,000 patients on the 2-core reference machine, seconds more when it is busy,
+# bench/README.md); meanwhile the worklist says the registry is being compared.
+# Smaller ones are read at once.
 BACKGROUND_FROM = 5_000
 _building: set[int] = set()  # ids of the engines whose first read runs in a thread
 _building_lock = threading.Lock()
