@@ -126,8 +126,28 @@ def test_phone_forms_cover_how_the_same_number_may_be_stored():
         "0301234567",
         "+49301234567",
         "49301234567",
+        "0049301234567",
+        "301234567",
     }
     assert phone_forms("12", "DE") == set()
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "country"),
+    [
+        ("0049 555 0123", "555 0123", "DE"),  # international prefix / national, no trunk
+        ("+49 555 0123", "0049 555 0123", "DE"),
+        ("8 495 123 45 67", "007 495 1234567", "RU"),
+        ("+7 495 123 45 67", "495 123 45 67", "RU"),
+    ],
+)
+def test_the_same_number_written_two_ways_finds_the_other_either_way(one, other, country):
+    """Issue 14: the registration check found neither "0049 555 0123" from "555 0123"
+    nor the other way round (the worklist did): each form of a number is among the
+    forms searched for the other, as the registry stores it (digits, "+" kept)."""
+    for typed, stored in [(one, other), (other, one)]:
+        as_stored = ("+" if stored.startswith("+") else "") + "".join(filter(str.isdigit, stored))
+        assert as_stored in phone_forms(typed, country), (typed, stored)
 
 
 def test_email_key_ignores_case_and_blanks():

@@ -238,10 +238,23 @@ def e164(phone: str | None, country: str | None) -> str | None:
     return "+" + code + digits
 
 
+def stored_forms(full: str, country: str | None = None) -> set[str]:
+    """Every way a number whose E.164 form is ``full`` may be stored (the registry keeps
+    the digits typed, with "+" when it was typed): with "+" or the international prefix
+    "00", with neither, and national, with or without its trunk prefix, for each country
+    (or only ``country``) whose calling code it begins with; ``e164`` reads each back."""
+    digits = full[1:]
+    forms = {full, "00" + digits, digits}
+    for land, code in DIALLING_CODES.items():
+        if digits.startswith(code) and (country is None or land == country.upper()):
+            national = digits[len(code) :]
+            forms |= {national, _TRUNK.get(land, "0") + national}
+    return forms
+
+
 def phone_forms(phone: str | None, country: str | None) -> set[str]:
-    """The ways the same number may be stored (the registry keeps what was typed, with
-    or without "+"): its E.164 form, that form without "+", the national form with
-    the trunk prefix, and the number as given (digits and an optional "+")."""
+    """The ways the same number may be stored: the number as given (digits and an
+    optional "+") and ``stored_forms`` of its E.164 form in the person's country."""
     if not phone:
         return set()
     text = phone.strip()
@@ -249,10 +262,7 @@ def phone_forms(phone: str | None, country: str | None) -> set[str]:
     forms = {raw}
     full = e164(phone, country)
     if full is not None:
-        forms |= {full, full[1:]}
-        for land, code in DIALLING_CODES.items():
-            if full[1:].startswith(code) and (country is None or land == country.upper()):
-                forms.add(_TRUNK.get(land, "0") + full[1 + len(code) :])
+        forms |= stored_forms(full, country)
     return {f for f in forms if len(f.lstrip("+")) >= 7}
 
 

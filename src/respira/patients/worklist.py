@@ -277,17 +277,9 @@ def _all_pairs(session: Session) -> dict[tuple[int, int], tuple[str, ...]]:
 
 
 def _stored_forms(phone: str) -> list[str]:
-    """Every way a number whose E.164 form is ``phone`` may be stored (the registry
-    keeps the digits typed, with "+" when it was typed): with "+" or "00", without
-    either, and national, with or without a trunk prefix, for every country whose
-    calling code it begins with (``matching.e164`` reads each of them back)."""
-    digits = phone[1:]
-    forms = {phone, "00" + digits, digits}
-    for code in set(matching.DIALLING_CODES.values()):
-        if digits.startswith(code):
-            national = digits[len(code) :]
-            forms |= {national, "0" + national, "8" + national}
-    return sorted(forms)
+    """Every way a number whose E.164 form is ``phone`` may be stored, for every country
+    whose calling code it begins with (``matching.stored_forms``)."""
+    return sorted(matching.stored_forms(phone))
 
 
 def _pairs_of(
