@@ -5,9 +5,7 @@ on-call roster (admins) and the reference list of expected reactions."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -89,17 +87,6 @@ def hold_lot(
 # --- the on-call roster -----------------------------------------------------------------
 
 
-def _clinic_time(value: str) -> str:
-    """A datetime-local field's value read in the clinic's time zone, as ISO 8601."""
-    try:
-        local = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return value  # the schema names the field
-    if local.tzinfo is None:
-        local = local.replace(tzinfo=ZoneInfo(get_settings().clinic_timezone))
-    return local.isoformat()
-
-
 def _roster_page(call: Call, refused: Refused | None = None, form: Any = None) -> Response:
     now = utcnow()
     choices = service.rosterable(call.session, call.actor)
@@ -128,10 +115,10 @@ def add_shift(post: Post = ROSTER_POST) -> Response:
     fields = {
         "user_id": post.data.get("user_id", ""),
         "role": post.data.get("role", ""),
-        "starts_at": _clinic_time(post.data.get("starts_at", "")),
-        "ends_at": _clinic_time(post.data.get("ends_at", "")),
+        "starts_at": post.data.get("starts_at", ""),
+        "ends_at": post.data.get("ends_at", ""),
     }
-    outcome = post.submit(OnCallIn, fields, service.add_shift)
+    outcome = post.submit(OnCallIn, fields, service.add_shift, moments=("starts_at", "ends_at"))
     return post.answer(
         outcome, lambda refused: _roster_page(post, refused, post.data), "/safety/on-call?added=1"
     )
