@@ -31,13 +31,14 @@ from sqlalchemy.orm import Session
 
 from respira.kit import audit, events, records
 from respira.kit.actors import Actor, require_role
+from respira.kit.clinic_time import clinic_day
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.kit.marks import N_
 from respira.kit.patient_rows import rows_of_patient
 from respira.kit.texts import Msg
 from respira.kit.trail import Trail
-from respira.kit.validation import today_utc
+from respira.kit.validation import latest_today
 from respira.patients import service as patients_service
 from respira.products import service as products_service
 from respira.protocols import service as protocols_service
@@ -127,9 +128,10 @@ def _derive(
     term = catalogue.ctcae().term(data.term)
     assert term is not None  # problems() refused an unknown term
     adm = _administration(session, actor, patient_id, data)
-    administered_on = adm.started_at.astimezone(dt.UTC).date() if adm is not None else None
+    # The day of the infusion on the clinic's calendar, as the onset date is typed.
+    administered_on = clinic_day(adm.started_at) if adm is not None else None
     problems = rules.date_problems(
-        data.onset_date, data.resolution_date, today_utc(), administered_on
+        data.onset_date, data.resolution_date, latest_today(), administered_on
     )
     problems.update(_exclusive_problem(session, event_id, data.administration_id, term.name))
     _raise_if(problems)

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from respira.diagnostics import service as diagnostics_service
 from respira.followup import service as followup_service
 from respira.kit.actors import Actor
+from respira.kit.clinic_time import clinic_day
 from respira.kit.errors import NotFound
 from respira.patients import service as patients_service
 from respira.products import service as products_service
@@ -152,7 +153,7 @@ def _treatment_start(administrations: list[Any], courses: list[Any]) -> dt.date 
     course's first day; None when neither exists."""
     if administrations:
         first: dt.datetime = min(a.started_at for a in administrations)
-        return first.astimezone(dt.UTC).date()
+        return clinic_day(first)
     if courses:
         start: dt.date = min(c.start_date for c in courses)
         return start
