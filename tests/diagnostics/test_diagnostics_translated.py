@@ -1,6 +1,7 @@
 """The diagnostics section of the patient's page, the new-visit form and the visit page
-in German and Russian, the value words of its records included (the phenotype's check
-names and notes come from the science in English)."""
+in German and Russian, the value words of its records included (the science's own
+texts — the phenotype's checks and notes, input errors — are in
+``test_diagnostics_science_texts.py``)."""
 
 from __future__ import annotations
 

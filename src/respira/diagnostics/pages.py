@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from respira.diagnostics import chart, labels, service
+from respira.diagnostics import chart, labels, science_texts, service
 from respira.diagnostics.schemas import (
     BIOLOGIC_LABELS,
     ETHNICITY_LABELS,
@@ -31,12 +31,13 @@ from respira.diagnostics.schemas import (
 from respira.kit import records
 from respira.kit.actors import Actor
 from respira.kit.errors import InvalidInput
+from respira.kit.i18n import SOURCE_LANGUAGE
 from respira.kit.marks import N_
 from respira.kit.texts import Msg
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused, parse
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
-from respira.kit.web.templating import patient_banner
+from respira.kit.web.templating import patient_banner, problem_text, request_lang
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 
@@ -84,6 +85,31 @@ LABELS: dict[str, Any] = {
     "phenotype_label": labels.phenotype_label,
     "severity_label": labels.severity_label,
 }
+
+
+def science_text(lang: str) -> Any:
+    """How the visit page writes a stored text of the science (a phenotype check, a
+    note) in ``lang``: as stored on an English page, translated otherwise
+    (``science_texts.read_back``); a value that is not text as it is."""
+
+    def shown(text: Any) -> Any:
+        if not isinstance(text, str) or lang == SOURCE_LANGUAGE:
+            return text
+        return problem_text(science_texts.read_back(text), lang)
+
+    return shown
+
+
+def science_terms(lang: str) -> Any:
+    """How the visit page lists the science's field names ("feno_ppb") in ``lang``: in
+    words, "feno ppb" on an English page as before, translated otherwise."""
+
+    def shown(names: list[str]) -> str:
+        if lang == SOURCE_LANGUAGE:
+            return ", ".join(names).replace("_", " ")
+        return ", ".join(problem_text(science_texts.word(name), lang) for name in names)
+
+    return shown
 
 
 # --- the patient's page section -------------------------------------------------------
@@ -249,6 +275,8 @@ def _visit_page(
             "allergy_methods": labels.ALLERGY_METHODS,
             "respondents": labels.RESPONDENTS,
             "modes": labels.MODES,
+            "science_text": science_text(request_lang(call.request)),
+            "science_terms": science_terms(request_lang(call.request)),
             **LABELS,
         },
         status_code,

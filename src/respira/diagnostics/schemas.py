@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from respira.diagnostics import units
+from respira.diagnostics.science_texts import translatable_problems
 from respira.kit.validation import ClinicalIn as _In
 from respira.kit.validation import PastDate, blank_to_none
 from respira.kit.validation import required_text as _text
@@ -130,10 +131,12 @@ class SpirometryIn(_In):
         # The spirometry rules (pre values required, post values in pairs, FEV1 not
         # above FVC beyond the tolerance, the reference group each equation set takes)
         # live in science; the bronchodilator name and dose are this form's own.
-        out = session_problems(
-            **self.model_dump(include=set(SPIROMETRY_VOLUMES)),
-            equations=self.equations,
-            ethnicity=self.ethnicity,
+        out = translatable_problems(
+            session_problems(
+                **self.model_dump(include=set(SPIROMETRY_VOLUMES)),
+                equations=self.equations,
+                ethnicity=self.ethnicity,
+            )
         )
         if self.has_post:
             if self.bronchodilator is None:

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from respira.diagnostics import science_texts
 from respira.diagnostics.models import (
     DiagnosticVisit,
     ImagingStudy,
@@ -398,17 +399,18 @@ def _interpretation_or_none(
         interpret(min(max(age, low), high))  # the other inputs' checks
         return None
     except SpirometryInputError as exc:
-        raise InvalidInput({_SCIENCE_FIELDS.get(exc.field, exc.field): str(exc)}) from exc
+        field = _SCIENCE_FIELDS.get(exc.field, exc.field)
+        raise InvalidInput({field: science_texts.refusal(exc)}) from exc
 
 
 def _no_reference_note(equations: str, age: float) -> str:
     low, high = age_range(equations, "fev1")
-    return (
-        f"no reference values for this age: {EQUATION_NAMES[equations]} covers ages "
-        f"{low:g}–{high:g} years and the patient was {age:.1f} on the visit date; the "
-        "measured values are stored without predicted values, z-scores, limits of normal "
-        "or an interpretation"
-    )
+    return science_texts.NO_REFERENCE_NOTE % {
+        "equations": EQUATION_NAMES[equations],
+        "low": f"{low:g}",
+        "high": f"{high:g}",
+        "age": f"{age:.1f}",
+    }
 
 
 #: The equation sets as people name them (pages and notes).
@@ -443,7 +445,7 @@ def record_spirometry(
     result = _interpretation_or_none(data, data.equations, sex, age, height)
     if result is not None:
         interpretation: dict[str, Any] = {name: getattr(result, name) for name in _INTERPRETATION}
-        notes = list(result.notes)
+        notes = [str(note) for note in result.notes]
         results = [SpirometryResult(key=key, **asdict(r)) for key, r in result.results.items()]
     else:
         legacy = (
@@ -488,7 +490,7 @@ def record_markers(session: Session, actor: Actor, visit_id: int, data: MarkersI
         phenotype = classify_phenotype(age_years=age, **inputs)
     except PhenotypeInputError as exc:
         field = "visit_date" if exc.field == "age_years" else exc.field
-        raise InvalidInput({field: str(exc)}) from exc
+        raise InvalidInput({field: science_texts.refusal(exc)}) from exc
     row = MarkerPanel(
         visit_id=visit.id,
         **data.panel_fields(),
@@ -641,7 +643,7 @@ def record_questionnaire(
         scored = score_questionnaire(data.instrument, answers)
     except QuestionnaireError as exc:
         field = f"answers.{exc.item - 1}" if exc.item is not None else "answers"
-        raise InvalidInput({field: str(exc)}) from exc
+        raise InvalidInput({field: science_texts.refusal(exc)}) from exc
     row = QuestionnaireResponse(
         visit_id=visit.id,
         instrument=data.instrument,

@@ -47,7 +47,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from numbers import Integral, Real
-from typing import Final
+from typing import Any, Final
+
+from respira.science.texts import N_, Term, Text, echo, number, text_of
 
 __all__ = [
     "ACQ_MCID",
@@ -61,6 +63,7 @@ __all__ = [
     "ITEM_LABELS",
     "RESCUE_MCID_PUFFS_PER_DAY",
     "SHORT_NAMES",
+    "TEXTS",
     "ItemSpec",
     "QuestionnaireError",
     "QuestionnaireScore",
@@ -198,14 +201,58 @@ BANDS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
+#: Every text of an answer set that cannot be scored, by code (``respira.science.texts``):
+#: a page writes it in its reader's language, the API keeps this English.
+TEXTS: Final[dict[str, str]] = {
+    "questionnaire.unknown_instrument": N_(
+        "instrument must be one of %(instruments)s, not %(got)s"
+    ),
+    "questionnaire.not_a_list": N_(
+        "%(instrument)s answers must be a list of %(count)s answers in item order"
+    ),
+    "questionnaire.answer_count": N_("%(instrument)s needs exactly %(count)s answers, got %(got)s"),
+    "questionnaire.item_missing": N_(
+        "%(instrument)s item %(n)s (%(item)s) is missing; allowed: %(allowed)s"
+    ),
+    "questionnaire.item_not_yes_no": N_(
+        "%(instrument)s item %(n)s (%(item)s) must be a yes/no answer, got %(got)s; "
+        "allowed: %(allowed)s"
+    ),
+    "questionnaire.item_not_a_number": N_(
+        "%(instrument)s item %(n)s (%(item)s) must be a number, got %(got)s; allowed: %(allowed)s"
+    ),
+    "questionnaire.item_not_finite": N_(
+        "%(instrument)s item %(n)s (%(item)s) must be a finite number, got %(got)s; "
+        "allowed: %(allowed)s"
+    ),
+    "questionnaire.item_not_whole": N_(
+        "%(instrument)s item %(n)s (%(item)s) must be a whole number, got %(got)s; "
+        "allowed: %(allowed)s"
+    ),
+    "questionnaire.item_out_of_range": N_(
+        "%(instrument)s item %(n)s (%(item)s) is out of range, got %(got)s; allowed: %(allowed)s"
+    ),
+    "questionnaire.allowed_yes_no": N_("yes or no (True/False)"),
+    "questionnaire.allowed_whole": N_("a whole number from %(low)s to %(high)s"),
+    "questionnaire.allowed_number": N_("a number from %(low)s to %(high)s"),
+}
+
+
+def _text(code: str, **params: Any) -> Text:
+    return Text(code, TEXTS[code], **params)
+
+
 class QuestionnaireError(ValueError):
-    """An answer set that cannot be scored; ``item`` is 1-based (None: the whole set)."""
+    """An answer set that cannot be scored; ``item`` is 1-based (None: the whole set);
+    ``code`` and ``params`` are its message's (``TEXTS``)."""
 
     def __init__(self, message: str, *, instrument: str, item: int | None = None) -> None:
         super().__init__(message)
         self.instrument = instrument
         self.item = item
         self.field = f"item {item}" if item is not None else "answers"
+        self.text = message
+        self.code, self.params = text_of(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,37 +282,44 @@ def acq_fev1_item_score(fev1_pct_pred: float) -> int:
     return 6
 
 
-def _describe(item: ItemSpec) -> str:
+def _describe(item: ItemSpec) -> Text:
     if item.kind == "boolean":
-        return "yes or no (True/False)"
-    kind = "whole number" if item.kind == "integer" else "number"
-    return f"a {kind} from {item.low:g} to {item.high:g}"
+        return _text("questionnaire.allowed_yes_no")
+    assert item.low is not None and item.high is not None
+    code = (
+        "questionnaire.allowed_whole" if item.kind == "integer" else "questionnaire.allowed_number"
+    )
+    return _text(code, low=number(item.low), high=number(item.high))
 
 
-def _check_answer(instrument: str, number: int, item: ItemSpec, answer: object) -> float:
-    where = f"{instrument} item {number} ({item.label})"
-
-    def fail(problem: str) -> QuestionnaireError:
-        return QuestionnaireError(
-            f"{where} {problem}; allowed: {_describe(item)}", instrument=instrument, item=number
+def _check_answer(instrument: str, position: int, item: ItemSpec, answer: object) -> float:
+    def fail(problem: str, **got: Any) -> QuestionnaireError:
+        message = _text(
+            f"questionnaire.item_{problem}",
+            instrument=Term(instrument),
+            n=position,
+            item=Term(item.label),
+            allowed=_describe(item),
+            **got,
         )
+        return QuestionnaireError(message, instrument=instrument, item=position)
 
     if answer is None:
-        raise fail("is missing")
+        raise fail("missing")
     if item.kind == "boolean":
         if not isinstance(answer, bool):
-            raise fail(f"must be a yes/no answer, got {answer!r}")
+            raise fail("not_yes_no", got=echo(answer))
         return float(answer)
     if isinstance(answer, bool) or not isinstance(answer, Real):
-        raise fail(f"must be a number, got {answer!r}")
+        raise fail("not_a_number", got=echo(answer))
     value = float(answer)
     if not math.isfinite(value):
-        raise fail(f"must be a finite number, got {answer!r}")
+        raise fail("not_finite", got=echo(answer))
     if item.kind == "integer" and not (isinstance(answer, Integral) or value.is_integer()):
-        raise fail(f"must be a whole number, got {answer!r}")
+        raise fail("not_whole", got=echo(answer))
     assert item.low is not None and item.high is not None
     if not item.low <= value <= item.high:
-        raise fail(f"is out of range, got {answer!r}")
+        raise fail("out_of_range", got=echo(answer))
     return value
 
 
@@ -278,23 +332,32 @@ def score_questionnaire(instrument: str, answers: Sequence[object]) -> Questionn
     """
     if instrument not in ITEMS:
         raise QuestionnaireError(
-            f"instrument must be one of {', '.join(INSTRUMENTS)}, not {instrument!r}",
+            _text(
+                "questionnaire.unknown_instrument",
+                instruments=", ".join(INSTRUMENTS),
+                got=repr(instrument),
+            ),
             instrument=str(instrument),
         )
     items = ITEMS[instrument]
     if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
         raise QuestionnaireError(
-            f"{instrument} answers must be a list of {len(items)} answers in item order",
+            _text("questionnaire.not_a_list", instrument=Term(instrument), count=len(items)),
             instrument=instrument,
         )
     if len(answers) != len(items):
         raise QuestionnaireError(
-            f"{instrument} needs exactly {len(items)} answers, got {len(answers)}",
+            _text(
+                "questionnaire.answer_count",
+                instrument=Term(instrument),
+                count=len(items),
+                got=len(answers),
+            ),
             instrument=instrument,
         )
     values = [
-        _check_answer(instrument, number, item, answer)
-        for number, (item, answer) in enumerate(zip(items, answers, strict=True), start=1)
+        _check_answer(instrument, position, item, answer)
+        for position, (item, answer) in enumerate(zip(items, answers, strict=True), start=1)
     ]
     fev1_pct: float | None = None
     if instrument == "acq7":

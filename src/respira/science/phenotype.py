@@ -48,6 +48,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
+from respira.science.texts import N_, Term, Text, echo, number, text_of
+
 __all__ = [
     "EOSINOPHILIC_ON_OCS_PER_UL",
     "EOSINOPHILIC_PER_UL",
@@ -57,6 +59,7 @@ __all__ = [
     "SPUTUM_EOSINOPHILIC_PCT",
     "T2_EOSINOPHILS_PER_UL",
     "T2_FENO_PPB",
+    "TEXTS",
     "AllergenTest",
     "Phenotype",
     "PhenotypeInputError",
@@ -88,10 +91,45 @@ PHENOTYPES: Final = (
 )
 PHENOTYPE_VERSION: Final = "respira.science.phenotype 1 (GINA 2024 type-2 rules; Dweik 2011 FeNO)"
 
-_REPEAT_NOTE: Final = (
+_REPEAT_NOTE: Final = N_(
     "GINA: before calling asthma non-type-2, repeat blood eosinophils and FeNO up to "
     "3 times, at the lowest possible oral corticosteroid dose"
 )
+
+#: Every text the classification writes (input errors, check names, thresholds, values,
+#: notes), by code (``respira.science.texts``): a page writes them in its reader's
+#: language, the API and the stored result keep this English.
+TEXTS: Final[dict[str, str]] = {
+    "phenotype.not_a_number": N_("%(name)s must be a number, got %(got)s"),
+    "phenotype.out_of_range": N_("%(name)s must be between 0 and %(upper)s, got %(got)s"),
+    "phenotype.age_required": N_("age_years is required (FeNO cut-offs depend on it)"),
+    "phenotype.not_true_or_false": N_("%(name)s must be True or False, got %(got)s"),
+    "phenotype.sensitisation_not_true_or_false": N_(
+        "sensitisation to %(allergen)s: positive must be True or False"
+    ),
+    "phenotype.check.eosinophilic_blood": N_("eosinophilic: blood eosinophils"),
+    "phenotype.check.eosinophilic_sputum": N_("eosinophilic: sputum eosinophils"),
+    "phenotype.check.allergic": N_("allergic: positive test to a relevant allergen"),
+    "phenotype.check.total_ige": N_("total IgE (supporting, not decisive)"),
+    "phenotype.check.signal_blood_eosinophils": N_("type-2 signal: blood eosinophils"),
+    "phenotype.check.signal_feno": N_("type-2 signal: FeNO"),
+    "phenotype.check.signal_ocs": N_("type-2 signal: maintenance oral corticosteroids"),
+    "phenotype.threshold.cells": N_(">= %(threshold)s cells/uL"),
+    "phenotype.threshold.cells_on_ocs": N_(">= %(threshold)s cells/uL (on maintenance OCS)"),
+    "phenotype.threshold.percent": N_(">= %(threshold)s %%"),
+    "phenotype.threshold.ppb": N_(">= %(threshold)s ppb"),
+    "phenotype.threshold.allergic": N_("at least one positive skin-prick or specific-IgE test"),
+    "phenotype.threshold.ige_unit": N_("IU/mL"),
+    "phenotype.threshold.needed": N_("needed"),
+    "phenotype.value.none_positive": N_("none positive"),
+    "phenotype.note.biologic": N_("on biologic therapy: eosinophils and FeNO may be suppressed"),
+    "phenotype.note.repeat": _REPEAT_NOTE,
+    "phenotype.note.incomplete": N_("incomplete: %(missing)s could refine this label"),
+}
+
+
+def _text(code: str, **params: Any) -> Text:
+    return Text(code, TEXTS[code], **params)
 
 
 class AllergenTestLike(Protocol):
@@ -111,11 +149,14 @@ class AllergenTest:
 
 
 class PhenotypeInputError(ValueError):
-    """An impossible biomarker value; ``field`` names it."""
+    """An impossible biomarker value; ``field`` names it, ``code`` and ``params`` are
+    its message's (``TEXTS``)."""
 
     def __init__(self, message: str, *, field: str) -> None:
         super().__init__(message)
         self.field = field
+        self.text = message
+        self.code, self.params = text_of(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,12 +189,17 @@ class Phenotype:
         return {
             "label": self.label,
             "checks": [
-                {"name": c.name, "value": c.value, "threshold": c.threshold, "met": c.met}
+                {
+                    "name": str(c.name),
+                    "value": str(c.value) if isinstance(c.value, str) else c.value,
+                    "threshold": str(c.threshold),
+                    "met": c.met,
+                }
                 for c in self.checks
             ],
             "missing": list(self.missing),
             "feno_band": self.feno_band,
-            "notes": list(self.notes),
+            "notes": [str(note) for note in self.notes],
             "version": self.version,
         }
 
@@ -162,15 +208,18 @@ def _number(name: str, value: object, *, upper: float) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise PhenotypeInputError(f"{name} must be a number, got {value!r}", field=name)
-    number = float(value)
-    if math.isnan(number):
-        return None
-    if not 0.0 <= number <= upper:
         raise PhenotypeInputError(
-            f"{name} must be between 0 and {upper:g}, got {value!r}", field=name
+            _text("phenotype.not_a_number", name=Term(name), got=echo(value)), field=name
         )
-    return number
+    found = float(value)
+    if math.isnan(found):
+        return None
+    if not 0.0 <= found <= upper:
+        raise PhenotypeInputError(
+            _text("phenotype.out_of_range", name=Term(name), upper=number(upper), got=echo(value)),
+            field=name,
+        )
+    return found
 
 
 def feno_band(feno_ppb: float, age_years: float) -> str:
@@ -199,9 +248,7 @@ def classify_phenotype(
     """
     age = _number("age_years", age_years, upper=130.0)
     if age is None:
-        raise PhenotypeInputError(
-            "age_years is required (FeNO cut-offs depend on it)", field="age_years"
-        )
+        raise PhenotypeInputError(_text("phenotype.age_required"), field="age_years")
     eos = _number("blood_eosinophils_per_ul", blood_eosinophils_per_ul, upper=100_000.0)
     feno = _number("feno_ppb", feno_ppb, upper=1_000.0)
     ige = _number("total_ige_iu_ml", total_ige_iu_ml, upper=100_000.0)
@@ -212,13 +259,14 @@ def classify_phenotype(
     ):
         if not isinstance(flag, bool):
             raise PhenotypeInputError(
-                f"{flag_name} must be True or False, got {flag!r}", field=flag_name
+                _text("phenotype.not_true_or_false", name=Term(flag_name), got=repr(flag)),
+                field=flag_name,
             )
     tests = list(sensitisations or ())
     for test in tests:
         if not isinstance(test.positive, bool):
             raise PhenotypeInputError(
-                f"sensitisation to {test.allergen!r}: positive must be True or False",
+                _text("phenotype.sensitisation_not_true_or_false", allergen=repr(test.allergen)),
                 field="sensitisations",
             )
 
@@ -236,10 +284,14 @@ def classify_phenotype(
     eos_met = None if eos is None else eos >= eos_threshold
     checks.append(
         ThresholdCheck(
-            "eosinophilic: blood eosinophils",
+            _text("phenotype.check.eosinophilic_blood"),
             eos,
-            f">= {eos_threshold:g} cells/uL"
-            + (" (on maintenance OCS)" if on_maintenance_ocs else ""),
+            _text(
+                "phenotype.threshold.cells_on_ocs"
+                if on_maintenance_ocs
+                else "phenotype.threshold.cells",
+                threshold=number(eos_threshold),
+            ),
             eos_met,
         )
     )
@@ -247,9 +299,9 @@ def classify_phenotype(
     if sputum is not None:
         checks.append(
             ThresholdCheck(
-                "eosinophilic: sputum eosinophils",
+                _text("phenotype.check.eosinophilic_sputum"),
                 sputum,
-                f">= {SPUTUM_EOSINOPHILIC_PCT:g} %",
+                _text("phenotype.threshold.percent", threshold=number(SPUTUM_EOSINOPHILIC_PCT)),
                 sputum_met,
             )
         )
@@ -266,40 +318,54 @@ def classify_phenotype(
     allergic: bool | None = bool(positives) if tests else None
     checks.append(
         ThresholdCheck(
-            "allergic: positive test to a relevant allergen",
-            ", ".join(positives) if positives else (None if not tests else "none positive"),
-            "at least one positive skin-prick or specific-IgE test",
+            _text("phenotype.check.allergic"),
+            ", ".join(positives)
+            if positives
+            else (None if not tests else _text("phenotype.value.none_positive")),
+            _text("phenotype.threshold.allergic"),
             allergic,
         )
     )
     if ige is not None:
-        checks.append(ThresholdCheck("total IgE (supporting, not decisive)", ige, "IU/mL", None))
+        checks.append(
+            ThresholdCheck(
+                _text("phenotype.check.total_ige"),
+                ige,
+                _text("phenotype.threshold.ige_unit"),
+                None,
+            )
+        )
 
     # Type-2 signals.
     signal_eos = None if eos is None else eos >= T2_EOSINOPHILS_PER_UL
     signal_feno = None if feno is None else feno >= T2_FENO_PPB
     checks.append(
         ThresholdCheck(
-            "type-2 signal: blood eosinophils",
+            _text("phenotype.check.signal_blood_eosinophils"),
             eos,
-            f">= {T2_EOSINOPHILS_PER_UL:g} cells/uL",
+            _text("phenotype.threshold.cells", threshold=number(T2_EOSINOPHILS_PER_UL)),
             signal_eos,
         )
     )
     checks.append(
-        ThresholdCheck("type-2 signal: FeNO", feno, f">= {T2_FENO_PPB:g} ppb", signal_feno)
+        ThresholdCheck(
+            _text("phenotype.check.signal_feno"),
+            feno,
+            _text("phenotype.threshold.ppb", threshold=number(T2_FENO_PPB)),
+            signal_feno,
+        )
     )
     checks.append(
         ThresholdCheck(
-            "type-2 signal: maintenance oral corticosteroids",
+            _text("phenotype.check.signal_ocs"),
             on_maintenance_ocs,
-            "needed",
+            _text("phenotype.threshold.needed"),
             on_maintenance_ocs,
         )
     )
     any_signal = bool(signal_eos or signal_feno or sputum_met or allergic or on_maintenance_ocs)
 
-    notes: list[str] = []
+    notes: list[Text] = []
     if allergic and eosinophilic:
         label = "allergic-eosinophilic"
     elif allergic:
@@ -312,11 +378,11 @@ def classify_phenotype(
         label = "indeterminate"
     elif on_biologic:
         label = "indeterminate"
-        notes.append("on biologic therapy: eosinophils and FeNO may be suppressed")
+        notes.append(_text("phenotype.note.biologic"))
     else:
         label = "type-2-low"
-        notes.append(_REPEAT_NOTE)
+        notes.append(_text("phenotype.note.repeat"))
     if label in ("allergic", "eosinophilic", "type-2-high-unclassified") and missing:
-        notes.append("incomplete: " + ", ".join(missing) + " could refine this label")
+        notes.append(_text("phenotype.note.incomplete", missing=Term(", ".join(missing))))
     band = None if feno is None else feno_band(feno, age)
     return Phenotype(label, tuple(checks), tuple(missing), band, tuple(notes))

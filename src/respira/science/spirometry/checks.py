@@ -43,11 +43,13 @@ from respira.science.spirometry.tables import (
     requires_ethnicity,
     takes_ethnicity,
 )
+from respira.science.texts import N_, Number, Term, Text, number
 
 __all__ = [
     "FEV1_OVER_FVC_TOLERANCE_L",
     "FIELDS",
     "FLOW_MAX_L_S",
+    "TEXTS",
     "TOLERANCE_FEV1_OVER_FVC_L",
     "VOLUME_MAX_L",
     "fev1_exceeds_fvc",
@@ -62,6 +64,66 @@ TOLERANCE_FEV1_OVER_FVC_L: Final = FEV1_OVER_FVC_TOLERANCE_L
 #: Plausibility ceilings: above these a value is not a human lung (or is in mL).
 VOLUME_MAX_L: Final = 15.0
 FLOW_MAX_L_S: Final = 20.0
+
+#: Every text of the input checks, by code (``respira.science.texts``): a page writes it
+#: in its reader's language, the API, the CLI and the CSV error column keep this English.
+TEXTS: Final[dict[str, str]] = {
+    "spirometry.post_needs_pre": N_(
+        "post-bronchodilator values need the pre-bronchodilator values; enter "
+        "FEV1 and FVC before the bronchodilator (L)"
+    ),
+    "spirometry.fev1_pre_required": N_("FEV1 before the bronchodilator is required (L)"),
+    "spirometry.fvc_pre_required": N_("FVC before the bronchodilator is required (L)"),
+    "spirometry.fev1_post_without_fvc": N_(
+        "FEV1 after the bronchodilator is missing but FVC is given (L)"
+    ),
+    "spirometry.fvc_post_without_fev1": N_(
+        "FVC after the bronchodilator is missing but FEV1 is given (L)"
+    ),
+    "spirometry.fev1_exceeds_fvc_before": N_(
+        "FEV1 %(fev1)s L exceeds FVC %(fvc)s L before the bronchodilator by more than "
+        "%(tolerance)s L; check both values (FEV1 cannot be larger than FVC)"
+    ),
+    "spirometry.fev1_exceeds_fvc_after": N_(
+        "FEV1 %(fev1)s L exceeds FVC %(fvc)s L after the bronchodilator by more than "
+        "%(tolerance)s L; check both values (FEV1 cannot be larger than FVC)"
+    ),
+    "spirometry.gli_2012_needs_ethnicity": N_("GLI-2012 needs the reference group (ethnicity)"),
+    "spirometry.gli_global_takes_no_ethnicity": N_(
+        "GLI Global is race-neutral and takes no ethnicity; leave it empty or choose GLI-2012"
+    ),
+    "spirometry.sex": N_("%(name)s must be M or F, got %(got)s"),
+    "spirometry.required_for": N_("%(name)s is required for %(equations)s"),
+    "spirometry.ethnicity_unknown": N_(
+        "%(name)s must be one of %(choices)s for %(equations)s, got %(got)s"
+    ),
+    "spirometry.missing": N_("%(name)s is missing"),
+    "spirometry.age_outside": N_(
+        "%(name)s %(value)s years is outside the %(equations)s range %(low)s–%(high)s years"
+    ),
+    "spirometry.height_outside": N_(
+        "%(name)s %(value)s is outside the plausible range %(low)s–%(high)s cm"
+    ),
+    "spirometry.pair_partner_missing": N_(
+        "%(name)s is missing but %(partner)s is given (post-bronchodilator values come in pairs)"
+    ),
+    "spirometry.not_positive": N_("%(name)s must be a positive number of %(unit)s, got %(got)s"),
+    "spirometry.implausible": N_(
+        "%(name)s %(value)s %(unit)s is not a plausible value "
+        "(over %(ceiling)s %(unit)s; millilitres entered as litres?)"
+    ),
+    "spirometry.fev1_over_fvc": N_(
+        "%(name)s %(fev1)s L exceeds %(partner)s %(fvc)s L by more than %(tolerance)s L"
+    ),
+    "spirometry.no_reference_above": N_(
+        "%(name)s: %(equations)s has no reference above %(top)s years"
+    ),
+}
+
+
+def _text(code: str, **params: Any) -> Text:
+    return Text(code, TEXTS[code], **params)
+
 
 FIELDS: Final = (
     "sex",
@@ -108,12 +170,12 @@ def missing_pair_partner(missing: Any, partner_missing: Any) -> Any:
     return result if isinstance(result, np.ndarray) else bool(result)
 
 
-def _number(value: float) -> str:
+def _number(value: float) -> Number:
     """A number as a person would write it: no trailing zeros, thousands separated (as
     the diagnostics forms write numbers in their messages)."""
     if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.6g}"
+        return Number(value, f"{int(value):,}")
+    return Number(value, f"{value:,.4g}" if abs(value) < 1 else f"{value:,.6g}")
 
 
 def session_problems(
@@ -139,40 +201,36 @@ def session_problems(
     out: dict[str, str] = {}
     has_post = fev1_post_l is not None or fvc_post_l is not None
     if has_post and (fev1_pre_l is None or fvc_pre_l is None):
-        msg = (
-            "post-bronchodilator values need the pre-bronchodilator values; enter "
-            "FEV1 and FVC before the bronchodilator (L)"
-        )
+        msg = _text("spirometry.post_needs_pre")
         if fev1_pre_l is None:
             out["fev1_pre_l"] = msg
         if fvc_pre_l is None:
             out["fvc_pre_l"] = msg
     if fev1_pre_l is None and "fev1_pre_l" not in out:
-        out["fev1_pre_l"] = "FEV1 before the bronchodilator is required (L)"
+        out["fev1_pre_l"] = _text("spirometry.fev1_pre_required")
     if fvc_pre_l is None and "fvc_pre_l" not in out:
-        out["fvc_pre_l"] = "FVC before the bronchodilator is required (L)"
+        out["fvc_pre_l"] = _text("spirometry.fvc_pre_required")
     if missing_pair_partner(fev1_post_l is None, fvc_post_l is None):
-        out["fev1_post_l"] = "FEV1 after the bronchodilator is missing but FVC is given (L)"
+        out["fev1_post_l"] = _text("spirometry.fev1_post_without_fvc")
     if missing_pair_partner(fvc_post_l is None, fev1_post_l is None):
-        out["fvc_post_l"] = "FVC after the bronchodilator is missing but FEV1 is given (L)"
+        out["fvc_post_l"] = _text("spirometry.fvc_post_without_fev1")
     for phase, suffix, fev1, fvc in (
         ("before", "pre", fev1_pre_l, fvc_pre_l),
         ("after", "post", fev1_post_l, fvc_post_l),
     ):
         if fev1 is not None and fvc is not None and fev1_exceeds_fvc(fev1, fvc):
-            msg = (
-                f"FEV1 {_number(fev1)} L exceeds FVC {_number(fvc)} L {phase} the "
-                f"bronchodilator by more than {FEV1_OVER_FVC_TOLERANCE_L:g} L; check both "
-                "values (FEV1 cannot be larger than FVC)"
+            msg = _text(
+                f"spirometry.fev1_exceeds_fvc_{phase}",
+                fev1=_number(fev1),
+                fvc=_number(fvc),
+                tolerance=number(FEV1_OVER_FVC_TOLERANCE_L),
             )
             out.setdefault(f"fev1_{suffix}_l", msg)
             out.setdefault(f"fvc_{suffix}_l", msg)
     if requires_ethnicity(equations) and ethnicity is None:
-        out["ethnicity"] = "GLI-2012 needs the reference group (ethnicity)"
+        out["ethnicity"] = _text("spirometry.gli_2012_needs_ethnicity")
     if not takes_ethnicity(equations) and ethnicity is not None:
-        out["ethnicity"] = (
-            "GLI Global is race-neutral and takes no ethnicity; leave it empty or choose GLI-2012"
-        )
+        out["ethnicity"] = _text("spirometry.gli_global_takes_no_ethnicity")
     return out
 
 
@@ -189,9 +247,10 @@ class _Problem:
     note: bool = False  # no reference value for this age: a note for a single session
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any) -> Number | str:
+    """An input value in a message: a float as ``{:g}``, anything else as its ``repr``."""
     if isinstance(value, float | np.floating):
-        return f"{float(value):g}"
+        return number(float(value))
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
@@ -221,7 +280,7 @@ def _validate(
         "sex",
         "record",
         ~np.isin(sex, SEXES),
-        lambda i: f"{names['sex']} must be M or F, got {_fmt(sex[i])}",
+        lambda i: _text("spirometry.sex", name=Term(names["sex"]), got=_fmt(sex[i])),
     )
     if requires_ethnicity(equations):
         eth = data["ethnicity"]
@@ -230,16 +289,23 @@ def _validate(
                 "ethnicity",
                 "record",
                 np.ones(sex.shape, dtype=np.bool_),
-                lambda i: f"{names['ethnicity']} is required for {equations}",
+                lambda i: _text(
+                    "spirometry.required_for",
+                    name=Term(names["ethnicity"]),
+                    equations=Term(equations),
+                ),
             )
         else:
             add(
                 "ethnicity",
                 "record",
                 ~np.isin(eth, ETHNICITIES),
-                lambda i: (
-                    f"{names['ethnicity']} must be one of {', '.join(ETHNICITIES)} "
-                    f"for {equations}, got {_fmt(eth[i])}"
+                lambda i: _text(
+                    "spirometry.ethnicity_unknown",
+                    name=Term(names["ethnicity"]),
+                    choices=", ".join(ETHNICITIES),
+                    equations=Term(equations),
+                    got=_fmt(eth[i]),
                 ),
             )
     age = data["age"]
@@ -248,9 +314,16 @@ def _validate(
     ages = age_range(equations, "fev1")
     high_age = ages[1]
     with np.errstate(invalid="ignore"):
-        _check_range(add, names["age"], "age", age, ages, f"{equations} range", "years", " years")
         _check_range(
-            add, names["height_cm"], "height_cm", height, HEIGHT_RANGE_CM, "plausible range", "cm"
+            add, names["age"], "age", age, ages, "spirometry.age_outside", equations=Term(equations)
+        )
+        _check_range(
+            add,
+            names["height_cm"],
+            "height_cm",
+            height,
+            HEIGHT_RANGE_CM,
+            "spirometry.height_outside",
         )
         _check_pair(add, data, names, "fev1_pre_l", "fvc_pre_l", "record", required=True)
         if data["fev1_post_l"] is not None or data["fvc_post_l"] is not None:
@@ -263,7 +336,12 @@ def _validate(
             parameter = key.split("_")[0]
             if parameter in parameters_for(equations):
                 top = age_range(equations, parameter)[1]
-                note = f"{names[key]}: {equations} has no reference above {top:g} years"
+                note = _text(
+                    "spirometry.no_reference_above",
+                    name=Term(names[key]),
+                    equations=Term(equations),
+                    top=number(top),
+                )
                 add(
                     key,
                     key,
@@ -274,7 +352,7 @@ def _validate(
     return problems
 
 
-def _constant(text: str) -> Callable[[int], str]:
+def _constant(text: Text) -> Callable[[int], Text]:
     return lambda _i: text
 
 
@@ -291,15 +369,20 @@ def _check_amount(
         key,
         scope,
         ~np.isnan(values) & ~(values > 0.0),
-        lambda i: f"{name} must be a positive number of {unit}, got {_fmt(values[i])}",
+        lambda i: _text(
+            "spirometry.not_positive", name=Term(name), unit=Term(unit), got=_fmt(values[i])
+        ),
     )
     add(
         key,
         scope,
         values > ceiling,
-        lambda i: (
-            f"{name} {_fmt(values[i])} {unit} is not a plausible value "
-            f"(over {ceiling:g} {unit}; millilitres entered as litres?)"
+        lambda i: _text(
+            "spirometry.implausible",
+            name=Term(name),
+            value=_fmt(values[i]),
+            unit=Term(unit),
+            ceiling=number(ceiling),
         ),
     )
 
@@ -310,21 +393,24 @@ def _check_range(
     key: str,
     values: NDArray[np.float64],
     limits: tuple[float, float],
-    range_name: str,
-    unit: str,
-    value_unit: str = "",
+    code: str,
+    **params: Any,
 ) -> None:
     """A demographic value that is missing, or outside ``limits`` (inclusive): nothing
-    can be computed for the record."""
+    can be computed for the record (``code``: the text that says so, with ``params``)."""
     low, high = limits
-    add(key, "record", np.isnan(values), lambda i: f"{name} is missing")
+    add(key, "record", np.isnan(values), _constant(_missing(name)))
     add(
         key,
         "record",
         ~np.isnan(values) & ~((values >= low) & (values <= high)),
-        lambda i: (
-            f"{name} {_fmt(values[i])}{value_unit} is outside the {range_name} "
-            f"{low:g}–{high:g} {unit}"
+        lambda i: _text(
+            code,
+            name=Term(name),
+            value=_fmt(values[i]),
+            low=number(low),
+            high=number(high),
+            **params,
         ),
         out_of_range=True,
     )
@@ -347,35 +433,41 @@ def _check_pair(
     fvc = np.full(n, np.nan) if fvc is None else fvc
     missing_fev1, missing_fvc = np.isnan(fev1), np.isnan(fvc)
     if required:
-        add(fev1_key, scope, missing_fev1, lambda i: f"{names[fev1_key]} is missing")
-        add(fvc_key, scope, missing_fvc, lambda i: f"{names[fvc_key]} is missing")
+        add(fev1_key, scope, missing_fev1, lambda i: _missing(names[fev1_key]))
+        add(fvc_key, scope, missing_fvc, lambda i: _missing(names[fvc_key]))
     else:
-        add(
-            fev1_key,
-            scope,
-            missing_pair_partner(missing_fev1, missing_fvc),
-            lambda i: (
-                f"{names[fev1_key]} is missing but {names[fvc_key]} is given "
-                "(post-bronchodilator values come in pairs)"
-            ),
-        )
-        add(
-            fvc_key,
-            scope,
-            missing_pair_partner(missing_fvc, missing_fev1),
-            lambda i: (
-                f"{names[fvc_key]} is missing but {names[fev1_key]} is given "
-                "(post-bronchodilator values come in pairs)"
-            ),
-        )
+        for key, partner, missing, partner_missing in (
+            (fev1_key, fvc_key, missing_fev1, missing_fvc),
+            (fvc_key, fev1_key, missing_fvc, missing_fev1),
+        ):
+            add(
+                key,
+                scope,
+                missing_pair_partner(missing, partner_missing),
+                _constant(
+                    _text(
+                        "spirometry.pair_partner_missing",
+                        name=Term(names[key]),
+                        partner=Term(names[partner]),
+                    )
+                ),
+            )
     for key, values in ((fev1_key, fev1), (fvc_key, fvc)):
         _check_amount(add, values, names[key], key, scope, VOLUME_MAX_L, "L")
     add(
         fev1_key,
         scope,
         fev1_exceeds_fvc(fev1, fvc),  # 3.45 vs 3.30 L passes
-        lambda i: (
-            f"{names[fev1_key]} {_fmt(fev1[i])} L exceeds {names[fvc_key]} "
-            f"{_fmt(fvc[i])} L by more than {FEV1_OVER_FVC_TOLERANCE_L:g} L"
+        lambda i: _text(
+            "spirometry.fev1_over_fvc",
+            name=Term(names[fev1_key]),
+            fev1=_fmt(fev1[i]),
+            partner=Term(names[fvc_key]),
+            fvc=_fmt(fvc[i]),
+            tolerance=number(FEV1_OVER_FVC_TOLERANCE_L),
         ),
     )
+
+
+def _missing(name: str) -> Text:
+    return _text("spirometry.missing", name=Term(name))

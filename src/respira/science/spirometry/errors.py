@@ -2,10 +2,14 @@
 
 Every error names the field that caused it (``field``) and, for array input, the
 record (``record``, a 0-based index) so that a caller can put the message next to
-the right form field or CSV row.
+the right form field or CSV row; ``text`` is the message as the science wrote it (a
+``respira.science.texts.Text``, without the record prefix), ``code`` and ``params`` its
+stable code and parameters, for a page that writes it in its reader's language.
 """
 
 from __future__ import annotations
+
+from respira.science.texts import text_of
 
 
 class SpirometryInputError(ValueError):
@@ -16,6 +20,8 @@ class SpirometryInputError(ValueError):
         super().__init__(prefix + message)
         self.field = field
         self.record = record
+        self.text = message
+        self.code, self.params = text_of(message)
 
 
 class OutOfRangeError(SpirometryInputError):

@@ -40,6 +40,7 @@ from respira.science.spirometry.checks import (
     _Problem,
     _validate,
 )
+from respira.science.spirometry.checks import TEXTS as CHECK_TEXTS
 from respira.science.spirometry.errors import OutOfRangeError, SpirometryInputError
 from respira.science.spirometry.pattern import (
     PATTERNS,
@@ -63,6 +64,7 @@ from respira.science.spirometry.tables import (
     parameters_for,
     requires_ethnicity,
 )
+from respira.science.texts import N_, Term, Text, echo
 
 __all__ = [
     "BDR_2005_MIN_CHANGE_L",
@@ -73,6 +75,7 @@ __all__ = [
     "FLOW_MAX_L_S",
     "PATTERNS",
     "SEVERITIES",
+    "TEXTS",
     "VOLUME_MAX_L",
     "BatchInterpretation",
     "ParameterResult",
@@ -86,6 +89,15 @@ __all__ = [
 ]
 
 _FEF_KEYS: Final = ("fef2575_pre_l_s", "fef75_pre_l_s")
+
+#: The texts of a session's interpretation beyond the input checks' (``checks.TEXTS``),
+#: by code (``respira.science.texts``).
+TEXTS: Final[dict[str, str]] = {
+    "spirometry.not_a_number": N_("%(name)s must be a number, got %(got)s"),
+    "spirometry.no_reference_equation": N_(
+        "%(key)s: %(equations)s has no reference equation for %(parameter)s"
+    ),
+}
 
 
 def _float_array(value: ArrayLike | None, shape: tuple[int, ...]) -> NDArray[np.float64] | None:
@@ -304,9 +316,25 @@ def interpret_session(
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-            raise SpirometryInputError(f"{name} must be a number, got {value!r}", field=name)
+            raise SpirometryInputError(
+                Text(
+                    "spirometry.not_a_number",
+                    TEXTS["spirometry.not_a_number"],
+                    name=Term(name),
+                    got=echo(value),
+                ),
+                field=name,
+            )
     if requires_ethnicity(equations) and ethnicity is None:
-        raise SpirometryInputError(f"ethnicity is required for {equations}", field="ethnicity")
+        raise SpirometryInputError(
+            Text(
+                "spirometry.required_for",
+                CHECK_TEXTS["spirometry.required_for"],
+                name=Term("ethnicity"),
+                equations=Term(equations),
+            ),
+            field="ethnicity",
+        )
 
     def one(value: float | str | None) -> NDArray[Any] | None:
         if value is None:
@@ -387,7 +415,15 @@ def _session_result(
         if data[f"{key}_l_s"] is None:
             continue
         if parameter not in b.results:
-            notes.append(f"{key}: {equations} has no reference equation for {parameter}")
+            notes.append(
+                Text(
+                    "spirometry.no_reference_equation",
+                    TEXTS["spirometry.no_reference_equation"],
+                    key=Term(key),
+                    equations=Term(equations),
+                    parameter=Term(parameter),
+                )
+            )
             continue
         if age > age_range(equations, parameter)[1]:
             continue  # the note came from the checks

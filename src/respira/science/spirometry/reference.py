@@ -63,6 +63,7 @@ from respira.science.spirometry.tables import (
     equations_version,
     parameters_for,
 )
+from respira.science.texts import N_, Term, Text, echo, number
 
 __all__ = [
     "EQUATIONS",
@@ -70,6 +71,7 @@ __all__ = [
     "HEIGHT_RANGE_CM",
     "PARAMETERS",
     "SEXES",
+    "TEXTS",
     "Z_LIMIT",
     "PreparedReference",
     "ReferenceResult",
@@ -90,6 +92,36 @@ _BAD_AGE: Final = 3
 _AGE_OUT_OF_RANGE: Final = 4
 _BAD_HEIGHT: Final = 5
 _BAD_MEASURED: Final = 6
+
+#: Why a record has no reference value, and the scalar calls' errors, by code
+#: (``respira.science.texts``): a page writes them in its reader's language.
+TEXTS: Final[dict[str, str]] = {
+    "reference.sex": N_("sex must be 'M' or 'F'"),
+    "reference.ethnicity": N_("ethnicity must be one of %(choices)s for %(equations)s"),
+    "reference.age_missing": N_("age is missing or not a number"),
+    "reference.age_outside": N_(
+        "age outside the %(equations)s range for %(parameter)s (%(low)s–%(high)s years)"
+    ),
+    "reference.height": N_("height_cm is missing or outside %(low)s–%(high)s cm"),
+    "reference.measured": N_("measured %(parameter)s must be a positive finite number"),
+    "reference.ethnicity_required": N_(
+        "ethnicity is required for %(equations)s (one of %(choices)s)"
+    ),
+    "reference.measured_shape": N_("measured has shape %(shape)s, expected %(expected)s"),
+    "reference.age_not_extrapolated": N_(
+        "age %(age)s years is outside the %(equations)s range for %(parameter)s "
+        "(%(low)s–%(high)s years); no reference value is extrapolated"
+    ),
+    "reference.height_not_a_number": N_("height_cm is missing or not a number"),
+    "reference.height_outside": N_("height_cm %(height)s is outside %(low)s–%(high)s cm"),
+    "reference.measured_got": N_(
+        "measured %(parameter)s must be a positive finite number, got %(got)s"
+    ),
+}
+
+
+def _text(code: str, **params: Any) -> Text:
+    return Text(code, TEXTS[code], **params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +154,18 @@ def _reason_messages(eqs: _EquationSet, parameter: str, table: _ParamTable) -> t
     low, high = HEIGHT_RANGE_CM
     return (
         "",
-        "sex must be 'M' or 'F'",
-        f"ethnicity must be one of {', '.join(ETHNICITIES)} for {eqs.name}",
-        "age is missing or not a number",
-        f"age outside the {eqs.name} range for {parameter} ({_AGE_MIN:g}–{table.age_max:g} years)",
-        f"height_cm is missing or outside {low:g}–{high:g} cm",
-        f"measured {parameter} must be a positive finite number",
+        _text("reference.sex"),
+        _text("reference.ethnicity", choices=", ".join(ETHNICITIES), equations=Term(eqs.name)),
+        _text("reference.age_missing"),
+        _text(
+            "reference.age_outside",
+            equations=Term(eqs.name),
+            parameter=Term(parameter),
+            low=number(_AGE_MIN),
+            high=number(table.age_max),
+        ),
+        _text("reference.height", low=number(low), high=number(high)),
+        _text("reference.measured", parameter=Term(parameter)),
     )
 
 
@@ -187,7 +225,11 @@ class PreparedReference:
         eth_in = np.asarray("caucasian" if ethnicity is None else ethnicity)
         if eqs.needs_ethnicity and ethnicity is None:
             raise SpirometryInputError(
-                f"ethnicity is required for {eqs.name} (one of {', '.join(ETHNICITIES)})",
+                _text(
+                    "reference.ethnicity_required",
+                    equations=Term(eqs.name),
+                    choices=", ".join(ETHNICITIES),
+                ),
                 field="ethnicity",
             )
         if not eqs.needs_ethnicity:
@@ -299,7 +341,11 @@ class PreparedReference:
                     np.broadcast_to(m_in, self._shape)
                 except ValueError:
                     raise SpirometryInputError(
-                        f"measured has shape {m_in.shape}, expected {self._shape}",
+                        _text(
+                            "reference.measured_shape",
+                            shape=str(m_in.shape),
+                            expected=str(self._shape),
+                        ),
                         field="measured",
                     ) from None
             x = np.ascontiguousarray(np.broadcast_to(m_in, self._shape).reshape(n))
@@ -362,24 +408,36 @@ class PreparedReference:
         detail = messages[code]
         if code == _AGE_OUT_OF_RANGE:
             return OutOfRangeError(
-                f"age {float(self._age_raw[0]):g} years is outside the {self._eqs.name} "
-                f"range for {parameter} ({_AGE_MIN:g}–{_table(self._eqs, parameter).age_max:g} "
-                "years); "
-                "no reference value is extrapolated",
+                _text(
+                    "reference.age_not_extrapolated",
+                    age=number(float(self._age_raw[0])),
+                    equations=Term(self._eqs.name),
+                    parameter=Term(parameter),
+                    low=number(_AGE_MIN),
+                    high=number(_table(self._eqs, parameter).age_max),
+                ),
                 field="age",
             )
         if code == _BAD_HEIGHT:
             low, high = HEIGHT_RANGE_CM
             if not math.isfinite(float(self._height_raw[0])):
                 return SpirometryInputError(
-                    "height_cm is missing or not a number", field="height_cm"
+                    _text("reference.height_not_a_number"), field="height_cm"
                 )
             return OutOfRangeError(
-                f"height_cm {float(self._height_raw[0]):g} is outside {low:g}–{high:g} cm",
+                _text(
+                    "reference.height_outside",
+                    height=number(float(self._height_raw[0])),
+                    low=number(low),
+                    high=number(high),
+                ),
                 field="height_cm",
             )
         if code == _BAD_MEASURED:
-            return SpirometryInputError(f"{detail}, got {measured!r}", field=parameter)
+            return SpirometryInputError(
+                _text("reference.measured_got", parameter=Term(parameter), got=echo(measured)),
+                field=parameter,
+            )
         return SpirometryInputError(detail, field=field)
 
 
