@@ -32,7 +32,7 @@ from respira.intake import worklist as intake_worklist
 from respira.intake.schemas import ConsultationRequestPatch
 from respira.kit import audit
 from respira.kit.actors import Actor
-from respira.kit.clinic_time import working_days_after
+from respira.kit.clinic_time import clinic_today, working_days_after
 from respira.kit.config import get_settings
 from respira.kit.db import Database, utcnow
 from respira.kit.step import WorkItem
@@ -429,7 +429,7 @@ def test_nurse_and_laboratory_see_their_boards_counted(db, clinic, page_as, api_
     # Starts today: day 1 has an infusion and physiotherapy, day 3 another infusion.
     course = clinic.course(pid)
     nurse = clinic.nurse.actor
-    today = today_utc()
+    today = clinic_today()  # the ward board's day
     found = items_of(db, nurse)
     due = found["Ward work due today and not recorded yet"]
     assert due.count == 2 and due.href == f"/ward?day={today.isoformat()}"

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from respira.kit import audit
+from respira.kit.clinic_time import clinic_today
 from respira.kit.db import utcnow
 from respira.products import din as dins
 from respira.treatment import bedside
@@ -294,7 +295,7 @@ def test_admission_and_discharge(nurse_api, ready):
 
 def test_admission_is_refused_long_before_the_course_starts(nurse_api, clinic):
     pid = clinic.eligible_patient()
-    start = utcnow().date() + dt.timedelta(days=3)
+    start = clinic_today() + dt.timedelta(days=3)
     course = clinic.course(pid, start=start)
     r = nurse_api.post(
         f"/api/v1/patients/{pid}/admissions",
@@ -334,7 +335,7 @@ def test_ward_board_shows_who_is_in_and_what_is_due_done_or_not(nurse_api, ready
         json={
             "course_id": ready.course.id,
             "modality": "physiotherapy",
-            "day": utcnow().date().isoformat(),
+            "day": clinic_today().isoformat(),
             "done": True,
         },
     )
@@ -342,7 +343,7 @@ def test_ward_board_shows_who_is_in_and_what_is_due_done_or_not(nurse_api, ready
     board = nurse_api.get("/api/v1/ward").json()
     (row,) = [p for p in board["patients"] if p["patient_id"] == ready.pid]
     assert all(d["done"] for d in row["due"])
-    tomorrow = (utcnow().date() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (clinic_today() + dt.timedelta(days=1)).isoformat()
     board = nurse_api.get(f"/api/v1/ward?day={tomorrow}").json()
     (row,) = [p for p in board["patients"] if p["patient_id"] == ready.pid]
     assert [d["kind"] for d in row["due"] if d["kind"] != "supporting"] == ["nebulisation"]
@@ -352,7 +353,7 @@ def test_skipped_supporting_session_needs_a_reason_and_is_recorded_once(nurse_ap
     body = {
         "course_id": ready.course.id,
         "modality": "physiotherapy",
-        "day": utcnow().date().isoformat(),
+        "day": clinic_today().isoformat(),
         "done": False,
     }
     assert nurse_api.post("/api/v1/supporting-sessions", json=body).status_code == 422

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
+from respira.kit.clinic_time import clinic_day
 from respira.treatment import bedside
 from tests.translated import in_clinic_zone
 
@@ -99,9 +100,9 @@ def test_no_go_for_a_discarded_unit():
 
 
 def test_lot_usable_on_its_expiry_date_and_refused_the_day_after():
-    on_expiry = Facts(lot_expiry=NOW.date())
-    assert judge(on_expiry).ok
-    v = judge(Facts(lot_expiry=NOW.date() - dt.timedelta(days=1)))
+    today = clinic_day(NOW)  # the label's day is the clinic's
+    assert judge(Facts(lot_expiry=today)).ok
+    v = judge(Facts(lot_expiry=today - dt.timedelta(days=1)))
     assert v.codes == (bedside.EXPIRED,)
 
 
@@ -153,3 +154,61 @@ def test_a_lot_is_refused_once_its_expiry_day_has_passed_on_the_clinics_calendar
     late = dt.datetime(2026, 12, 2, 22, 30, tzinfo=dt.UTC)  # 01:30 on 3 December in Moscow
     facts = Facts(lot_expiry=dt.date(2026, 12, 2), thaw_expires_at=late + dt.timedelta(hours=1))
     assert judge(facts, now=late).codes == (bedside.EXPIRED,)
+
+
+# --- the reasons in the reader's language ------------------------------------------------
+
+EVERY_REASON = (
+    judge(None, patient_id=None),
+    judge(
+        Facts(
+            autologous_patient_id=OTHER,
+            lot_status="recalled",
+            lot_expiry=dt.date(2026, 11, 30),
+            thaw_expires_at=NOW - dt.timedelta(minutes=1),
+            unit_status="administered",
+        ),
+        course_patient_id=None,
+    ),
+    judge(Facts(lot_status="discarded"), course_patient_id=OTHER),
+    judge(Facts(lot_status="quarantine", unit_status="discarded")),
+)
+
+
+def test_every_reason_is_written_from_its_message_and_read_back_from_the_stored_text():
+    written = [(c, r) for v in EVERY_REASON for c, r in zip(v.codes, v.reasons, strict=True)]
+    assert {r.msgid for _, r in written} == {m for _, m in bedside.REASON_MESSAGES}
+    for code, reason in written:
+        stored = str(reason)  # what the check keeps: the code and the English text
+        back = bedside.reason_message(code, stored)
+        assert back is not None and back == stored
+        assert (back.msgid, back.params) == (reason.msgid, reason.params)
+    # Another code's text, or a text no message writes, is not read as a message.
+    recalled = str(EVERY_REASON[1].reasons[EVERY_REASON[1].codes.index(bedside.RECALLED)])
+    assert bedside.reason_message(bedside.NOT_RELEASED, recalled) is None
+    assert bedside.reason_message(bedside.EXPIRED, "the lot expired last week") is None
+
+
+def test_a_stored_reason_reads_in_german_and_russian_with_its_parameters_in_their_way():
+    from respira.kit.texts import gettext_in
+
+    def read(lang: str, code: str, text: str) -> str:
+        return bedside.reason_text(code, text, gettext_in(lang), lang)
+
+    expired = "the lot expired on 2026-11-30"
+    assert read("de", bedside.EXPIRED, expired) == "die Charge ist am 30.11.2026 abgelaufen"
+    assert (
+        read("ru", bedside.EXPIRED, expired) == "срок годности партии истёк 30 нояб. 2026\u202fг."
+    )
+    quarantine = "the lot is not released (it is in quarantine)"
+    assert read("de", bedside.NOT_RELEASED, quarantine) == (
+        "die Charge ist nicht freigegeben (Status: Quarantäne)"
+    )
+    assert read("ru", bedside.NOT_RELEASED, quarantine) == "партия не выпущена (статус: карантин)"
+    unknown = "no patient has the wristband code 'RSP-0000000-0'; scan again"
+    assert read("de", bedside.UNKNOWN_PATIENT, unknown) == (
+        "kein Patient hat den Armbandcode 'RSP-0000000-0'; bitte erneut scannen"
+    )
+    # A text stored before its message changed stays as it was written.
+    assert read("de", bedside.EXPIRED, "the lot expired last week") == "the lot expired last week"
+    assert read("en", bedside.EXPIRED, expired) == "the lot expired on Nov 30, 2026"

@@ -12,6 +12,7 @@ import pytest
 from respira.kit.db import utcnow
 from tests.conftest import PASSWORD
 from tests.conftest import browser_sign_in as sign_in
+from tests.treatment.treatment_helpers import clinic_input
 
 pytestmark = pytest.mark.browser
 
@@ -71,8 +72,8 @@ def test_course_approved_lot_released_and_the_nurse_gives_the_right_unit(live_se
     assert "NO-GO" not in page.locator("#h-answer").inner_text()
     page.click("text=Record the administration")
     now = utcnow()
-    page.fill("#f-started_at", (now.replace(second=0, microsecond=0)).strftime("%Y-%m-%dT%H:%M"))
-    page.fill("#f-ended_at", now.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#f-started_at", clinic_input(now))
+    page.fill("#f-ended_at", clinic_input(now))
     page.fill("#f-volume_ml", "50")
     page.fill("#f-rate_ml_per_h", "150")
     page.fill("#f-witness_email", clinic.witness.email)

@@ -10,10 +10,7 @@ from typing import Any
 
 from respira.kit.db import utcnow
 from respira.products import din as dins
-
-
-def _local(at: dt.datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M")
+from tests.treatment.treatment_helpers import clinic_input
 
 
 def test_ward_board_lists_the_patient_of_the_day_with_admit_button(page_as, ready):
@@ -38,7 +35,7 @@ def test_admit_and_discharge_from_the_board(page_as, ready):
     nurse = page_as("nurse")
     r = nurse.post_form(
         f"/patients/{ready.pid}/admissions",
-        {"course_id": ready.course.id, "admitted_at": _local(utcnow()), "day": ""},
+        {"course_id": ready.course.id, "admitted_at": clinic_input(utcnow()), "day": ""},
         follow_redirects=True,
     )
     assert r.status_code == 200 and "In the ward" in r.text
@@ -87,8 +84,8 @@ def test_go_check_then_the_administration_form_records_it(page_as, ready, clinic
         "patient_id": ready.pid,
         "course_id": ready.course.id,
         "route": "iv",
-        "started_at": _local(now - dt.timedelta(minutes=30)),
-        "ended_at": _local(now - dt.timedelta(minutes=10)),
+        "started_at": clinic_input(now - dt.timedelta(minutes=30)),
+        "ended_at": clinic_input(now - dt.timedelta(minutes=10)),
         "volume_ml": "50",
         "rate_ml_per_h": "150",
         "witness_email": clinic.witness.email,

@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text, update
 
+from respira.kit.clinic_time import clinic_today, clinic_zone
 from respira.kit.db import Base, Database, utcnow
 from respira.kit.validation import today_utc
 from respira.products import service as products
@@ -37,6 +39,12 @@ GOOD_QC: dict[str, str] = {
     "karyotype": "normal",
 }
 COURSE_STAY_DAYS = 7
+
+
+def clinic_input(at: dt.datetime) -> str:
+    """A moment as staff type it into a page's ``datetime-local`` field: on the clinic's
+    wall clock (``RESPIRA_CLINIC_TIMEZONE``), to the minute."""
+    return at.astimezone(ZoneInfo(clinic_zone())).strftime("%Y-%m-%dT%H:%M")
 
 
 def vitals(phase: str = "before", **overrides: Any) -> dict[str, Any]:
@@ -121,7 +129,7 @@ class Clinic:
             {
                 "source": source,
                 "harvest_id": harvest_id,
-                "start_date": (start or today_utc()).isoformat(),
+                "start_date": (start or clinic_today()).isoformat(),
                 "stay_days": COURSE_STAY_DAYS,
                 "weight_kg": 70.0,
                 "infusions": [{"day": d, "dose_million_cells_per_kg": 1.0} for d in infusion_days],
@@ -268,7 +276,7 @@ class Clinic:
             s.execute(
                 update(lots)
                 .where(lots.c.id == self.lot_ids[din])
-                .values(expiry=today_utc() - dt.timedelta(days=1))
+                .values(expiry=clinic_today() - dt.timedelta(days=1))
             )
 
     def thaw_expired(self, din: str) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor
+from respira.kit.clinic_time import clinic_today
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.kit.validation import today_utc
 from respira.products import service as products_service
@@ -119,9 +120,10 @@ def plan_harvest(session: Session, actor: Actor, patient_id: int, data: CourseIn
 
 
 def check_start(plan: Plan, previous: Course | None) -> None:
-    """A plan starts today or later; a revision of a course already under way may keep
-    its start date."""
-    if plan.start_date >= today_utc():
+    """A plan starts today or later (today in UTC or on the clinic's calendar, which
+    differ around midnight, as in ``validation.not_future``); a revision of a course
+    already under way may keep its start date."""
+    if plan.start_date >= min(today_utc(), clinic_today()):
         return
     if previous is not None and previous.start_date == plan.start_date:
         return

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from respira.kit import audit, events, records
 from respira.kit.actors import Actor, require_role
+from respira.kit.clinic_time import clinic_day
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.patients import service as patients_service
@@ -42,7 +43,7 @@ def admit(session: Session, actor: Actor, patient_id: int, data: AdmissionIn) ->
         raise InvalidInput({"course_id": "no such course of this patient"})
     if not is_approved(course):
         raise InvalidInput({"course_id": "the course is not approved; it cannot start a stay"})
-    day = data.admitted_at.astimezone(dt.UTC).date()
+    day = clinic_day(data.admitted_at)  # the course's days are the clinic's calendar's
     earliest = course.start_date - dt.timedelta(days=ADMIT_EARLY_DAYS)
     if not earliest <= day <= course.end_date:
         raise InvalidInput(

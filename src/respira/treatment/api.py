@@ -7,7 +7,7 @@ import datetime as dt
 
 from fastapi import APIRouter, Body, Query
 
-from respira.kit.validation import today_utc
+from respira.kit.clinic_time import clinic_today
 from respira.kit.web.deps import ApiAccess
 from respira.kit.web.routes import Call, uses
 from respira.treatment import service
@@ -81,4 +81,5 @@ def record_supporting_session(body: SupportingSessionIn, call: Call = WARD) -> S
 
 @router.get("/ward", response_model=WardBoard)
 def ward(day: dt.date | None = Query(default=None), call: Call = BOARD) -> WardBoard:
-    return service.ward_board(call.session, call.actor, day or today_utc())
+    """The ward board of ``day``, by default today on the clinic's calendar."""
+    return service.ward_board(call.session, call.actor, day or clinic_today())

@@ -1,5 +1,6 @@
-"""The ward of the demo clinic: three stays of today, made through the real use cases
-of the protocol, the cell product and the stay:
+"""The ward of the demo clinic: three stays of today (on the clinic's calendar, the day the
+ward board opens on), made through the real use cases of the protocol, the cell product
+and the stay:
 
 - a patient admitted, with a thawed unit allocated to today's infusion waiting at the
   bedside (the nurse's next scan is a GO);
@@ -22,10 +23,11 @@ from typing import Any
 from respira.accounts import service as accounts_service
 from respira.diagnostics import service as diagnostics_service
 from respira.diagnostics.schemas import HistoryIn, MarkersIn, QuestionnaireIn, VisitIn
+from respira.kit.clinic_time import clinic_today
 from respira.kit.db import utcnow
 from respira.kit.errors import DomainError
 from respira.kit.step import DemoContext
-from respira.kit.validation import age_years, today_utc
+from respira.kit.validation import age_years
 from respira.patients import service as patients_service
 from respira.products import service as products_service
 from respira.products.schemas import DonorIn, DosePreparationIn, LotIn, QcIn
@@ -66,7 +68,7 @@ def _work_up_and_screen(ctx: DemoContext, physician: Any, password: str, pid: in
     ICS-LABA, stable lately), screening findings and a screening signed "approved
     eligibility" when it decides eligible; whether it did."""
     session = ctx.session
-    today = today_utc()
+    today = clinic_today()
     patient = patients_service.find(session, pid)
     if patient is None or not 18 <= age_years(patient.date_of_birth, today) <= 65:
         return False
@@ -121,7 +123,7 @@ def _courses_of_today(ctx: DemoContext, physician: Any, password: str) -> list[A
     """Approved allogeneic courses of today, up to three: the protocol demo's, then new
     ones for patients worked up and screened eligible here."""
     session = ctx.session
-    today = today_utc()
+    today = clinic_today()
     under_way = protocols_service.approved_courses_on(session, today)
     found = [c for c in under_way if c.source == "allogeneic_cord" and c.infusions]
     taken = {c.patient_id for c in under_way}
@@ -175,7 +177,7 @@ def _courses_of_today(ctx: DemoContext, physician: Any, password: str) -> list[A
 def _lot(ctx: DemoContext, lab: Any, password: str) -> int:
     """A donor lot of the demo laboratory, QC passing, released: its id."""
     session = ctx.session
-    today = today_utc()
+    today = clinic_today()
     donor = products_service.create_donor(
         session,
         lab,

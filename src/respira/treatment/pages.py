@@ -16,21 +16,21 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor
+from respira.kit.clinic_time import clinic_today, clinic_wall_clock, clinic_zone
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, DomainError, InvalidInput, NotFound
 from respira.kit.marks import N_
-from respira.kit.texts import Gettext
-from respira.kit.validation import today_utc
+from respira.kit.texts import Gettext, translate
 from respira.kit.web.deps import PageAccess
-from respira.kit.web.forms import Refused, parse
+from respira.kit.web.forms import FieldProblem, Refused, clinic_moment, parse
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
-from respira.kit.web.templating import gettext_for, patient_banner
+from respira.kit.web.templating import gettext_for, patient_banner, request_lang
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 from respira.products.schemas import CHAIN_EVENT_TEXT
 from respira.protocols.schemas import MODALITY_LABELS
 from respira.treatment import service
-from respira.treatment.bedside import clinic_clock
+from respira.treatment.bedside import clinic_clock, reason_text
 from respira.treatment.schemas import (
     PHASES,
     REACTIONS,
@@ -67,14 +67,16 @@ _ITEM_LABEL = {
 
 
 def _day(value: str | None) -> dt.date:
+    """The day asked for, or today on the clinic's calendar."""
     try:
-        return dt.date.fromisoformat(value) if value else today_utc()
+        return dt.date.fromisoformat(value) if value else clinic_today()
     except ValueError:
-        return today_utc()
+        return clinic_today()
 
 
 def _now_local_input() -> str:
-    return utcnow().strftime("%Y-%m-%dT%H:%M")
+    """Now on the clinic's wall clock, as a ``datetime-local`` field's value."""
+    return clinic_wall_clock(utcnow())
 
 
 def _item_label(item: Any, gettext: Gettext) -> str:
@@ -115,6 +117,7 @@ def ward_page(call: Call = uses(PageAccess(*service.BOARD_ROLES))) -> Response:
             "next_day": day + dt.timedelta(days=1),
             "can_work": call.actor.role in service.WARD_ROLES,
             "now_input": _now_local_input(),
+            "zone": clinic_zone(),
             "flash": query.get("done"),
             "error": query.get("error"),
             "item_label": lambda item: _item_label(item, gettext),
@@ -136,13 +139,19 @@ def _on_the_ward(
     *ids: int,
     done: str,
     name_fields: bool = True,
+    moments: tuple[str, ...] = (),
 ) -> RedirectResponse:
-    """A button of the ward board: parse the form's ``fields``, run
-    ``use_case(session, actor, *ids, body)``, and go back to the board of the day with
-    ``done`` or the errors (a form that does not parse names its fields when
-    ``name_fields``)."""
+    """A button of the ward board: parse the form's ``fields`` (those in ``moments``
+    typed on the clinic's wall clock), run ``use_case(session, actor, *ids, body)``, and
+    go back to the board of the day with ``done`` or the errors (a form that does not
+    parse names its fields when ``name_fields``)."""
     day = post.data.get("day")
-    body, errors = parse(schema, {k: post.data.get(k, "") for k in fields})
+    values = {k: post.data.get(k, "") for k in fields}
+    for name in moments:
+        values[name], problem = clinic_moment(name, values[name])
+        if problem is not None:
+            return _back_to_ward(day, error=translate(problem, gettext_for(post.request)))
+    body, errors = parse(schema, values)
     if body is None:
         messages = (f"{k}: {v}" for k, v in errors.items()) if name_fields else errors.values()
         return _back_to_ward(day, error="; ".join(messages))
@@ -158,7 +167,15 @@ def _on_the_ward(
 @router.post("/patients/{patient_id}/admissions")
 def admit(patient_id: int, post: Post = WARD_POST) -> Response:
     fields = ("course_id", "admitted_at")
-    return _on_the_ward(post, AdmissionIn, fields, service.admit, patient_id, done=N_("Admitted."))
+    return _on_the_ward(
+        post,
+        AdmissionIn,
+        fields,
+        service.admit,
+        patient_id,
+        done=N_("Admitted."),
+        moments=("admitted_at",),
+    )
 
 
 @router.post("/admissions/{admission_id}/discharge")
@@ -196,9 +213,15 @@ def _check_form(
     result: Any = None,
     next_link: str | None = None,
 ) -> Response:
+    reasons: list[str] = []
+    if result is not None:  # the stored reasons in the reader's language
+        lang = request_lang(call.request)
+        gettext = gettext_for(call.request)
+        pairs = zip(result.reason_codes, result.reasons, strict=False)
+        reasons = [reason_text(code, text, gettext, lang) for code, text in pairs]
     return call.render_form(
         "treatment/bedside_check.html",
-        {"form": form, "result": result, "next_link": next_link},
+        {"form": form, "result": result, "reasons": reasons, "next_link": next_link},
         refused,
     )
 
@@ -252,6 +275,7 @@ def _admin_form(
             "reactions": REACTIONS,
             "routes": list(ROUTE_LABELS.items()),
             "vitals_legend": VITALS_LEGEND,
+            "zone": clinic_zone(),
         },
         refused,
     )
@@ -321,10 +345,17 @@ def record_administration(post: Post = WARD_POST) -> Response:
     fields["reaction_notes"] = data.get("reaction_notes") or None
     fields["reactions"] = reactions
     fields["vitals"] = [v.model_dump() for v in vitals]
+    skipped: dict[str, FieldProblem] = {}  # wall-clock times that did not happen
+    for name in ("started_at", "ended_at"):
+        fields[name], problem = clinic_moment(name, fields[name])
+        if problem is not None:
+            skipped[name] = problem
+            fields[name] = ""  # no moment: the schema's other rules have nothing to judge
     body, field_errors = parse(AdministrationIn, fields)
     errors.update({k: v for k, v in field_errors.items() if k != "vitals" or not errors})
     if body is not None:
         errors.update({k: v for k, v in body.problems().items() if not k.startswith("vitals.")})
+    errors.update(skipped)
     if body is None or errors:
         return _admin_form(post, patient, form, Refused(errors, 422, False))
     outcome = post.attempt(

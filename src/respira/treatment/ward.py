@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from respira.kit import records
 from respira.kit.actors import Actor, require_role
+from respira.kit.clinic_time import clinic_day
 from respira.kit.errors import InvalidInput
 from respira.patients import service as patients_service
 from respira.protocols import service as protocols_service
@@ -100,7 +101,7 @@ def _due(
                 for g in given
                 if g.course_id == course.id
                 and g.route == "nebulised"
-                and g.started_at.astimezone(dt.UTC).date() == day
+                and clinic_day(g.started_at) == day
             ),
             None,
         )

@@ -1,7 +1,8 @@
 """The treatment step's part of a nurse's worklist (issue 14): the ward board of today
 in numbers, linked to the board itself (``/ward``), where the work is recorded.
 
-Today is the ward board's own day (the day ``/ward`` opens on), so that the counts
+Today is the ward board's own day (the day ``/ward`` opens on: today on the clinic's
+calendar, ``RESPIRA_CLINIC_TIMEZONE``), so that the counts
 here are the board's: what the approved courses have due today (infusions,
 nebulisations, supporting sessions) and is not recorded yet, who is on the ward, and
 who is expected today but not admitted.
@@ -14,9 +15,9 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor, Role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.marks import N_
 from respira.kit.step import WorkItem, WorkRow
-from respira.kit.validation import today_utc
 from respira.treatment.ward import ward_board
 
 
@@ -25,7 +26,7 @@ def items(session: Session, actor: Actor, day: dt.date | None = None) -> list[Wo
     expected today and not admitted."""
     if actor.role != Role.NURSE:
         return []
-    board = ward_board(session, actor, day or today_utc())
+    board = ward_board(session, actor, day or clinic_today())
     href = f"/ward?day={board.day.isoformat()}"
     open_work = [(p, [d for d in p.due if not d.done]) for p in board.patients]
     open_work = [(p, due) for p, due in open_work if due]
