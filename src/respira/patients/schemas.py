@@ -14,7 +14,7 @@ MAX_AGE_YEARS = 120
 
 
 def _dob(value: dt.date) -> dt.date:
-    today = v.today_utc()
+    today = v.latest_today()
     if value > today:
         raise ValueError("the date of birth cannot be in the future")
     if v.age_years(value, today) > MAX_AGE_YEARS:

@@ -14,8 +14,8 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor
+from respira.kit.clinic_time import clinic_today
 from respira.kit.step import DemoContext
-from respira.kit.validation import today_utc
 from respira.products import service
 from respira.products.schemas import DonorIn, HarvestIn, LotIn, QcIn
 
@@ -57,7 +57,7 @@ def _qc(
 
 
 def _cord_lot(session: Session, lab: Actor, code: str, donor_id: int, cells: float) -> int:
-    today = today_utc()
+    today = clinic_today()
     lot = service.create_lot(
         session,
         lab,
@@ -115,7 +115,7 @@ def seed_demo(
         session, lab, held, "out of specification: mycoplasma PCR positive (deviation DV-031)"
     )
     if patient_id is not None:
-        today = today_utc()
+        today = clinic_today()
         harvest = service.create_harvest(
             session,
             lab,

@@ -11,7 +11,7 @@ from respira.kit.actors import Actor, require_role
 from respira.kit.errors import InvalidInput, NotFound
 from respira.kit.marks import N_
 from respira.kit.rows import from_row
-from respira.kit.validation import today_utc
+from respira.kit.validation import latest_today
 from respira.patients import service as patients_service
 from respira.products.models import MARKERS, Donor, Harvest
 from respira.products.roles import DONOR_READ_ROLES, LAB_ROLES, READ_ROLES
@@ -94,7 +94,7 @@ def create_harvest(session: Session, actor: Actor, data: HarvestIn) -> HarvestOu
     require_role(actor, LAB_ROLES)
     if not patients_service.exists(session, data.patient_id):
         raise InvalidInput({"patient_id": "no patient has this id"})
-    if data.harvested_on > today_utc():
+    if data.harvested_on > latest_today():
         raise InvalidInput({"harvested_on": "a harvest date cannot be in the future"})
     row = Harvest(**data.model_dump(), **stamp(actor))
     return records.store(session, actor, row, entity_type="harvest", out=HarvestOut)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from respira.kit import records
 from respira.kit.actors import Actor, require_role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
@@ -281,7 +282,7 @@ def prepare_dose(
 def infusions_to_prepare(session: Session, days: int = 7) -> list[dict[str, object]]:
     """The IV infusions of approved courses today and in the next ``days`` days with no
     dose preparation yet, soonest first (the laboratory's work list)."""
-    today = dt.datetime.now(dt.UTC).date()
+    today = clinic_today()
     prepared = set(
         session.execute(select(DosePreparation.course_id, DosePreparation.infusion_day)).all()
     )

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.errors import Conflict, InvalidInput
-from respira.kit.validation import today_utc
+from respira.kit.validation import latest_today
 from respira.products import specs
 from respira.products.lots import lot_out, save_lot
 from respira.products.models import Lot, QcResult
@@ -39,8 +40,8 @@ def record_qc(session: Session, actor: Actor, lot_id: int, data: QcIn) -> QcResu
     problem = specs.valid_value(item.model_dump(), data.value)
     if problem:
         raise InvalidInput({"value": problem})
-    tested_on = data.tested_on or today_utc()
-    if tested_on > today_utc():
+    tested_on = data.tested_on or clinic_today()
+    if tested_on > latest_today():
         raise InvalidInput({"tested_on": "cannot be in the future"})
     row = QcResult(
         lot_id=lot_id,

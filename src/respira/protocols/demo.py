@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor
+from respira.kit.clinic_time import clinic_today
 from respira.kit.step import DemoContext
-from respira.kit.validation import today_utc
 from respira.patients import service as patients_service
 from respira.products import service as products_service
 from respira.products.schemas import HarvestIn
@@ -68,7 +68,7 @@ def seed_demo(
     eligible = [pid for pid in patient_ids if service.eligibility(session, physician, pid).eligible]
     if not eligible:
         return 0
-    today = today_utc()
+    today = clinic_today()
     next_free: dict[int, dt.date] = {}
     stored = 0
 

@@ -16,9 +16,9 @@ import datetime as dt
 from typing import Any
 
 from respira.kit.actors import Actor
+from respira.kit.clinic_time import clinic_today
 from respira.kit.db import utcnow
 from respira.kit.step import DemoContext
-from respira.kit.validation import today_utc
 from respira.safety import service
 from respira.safety.schemas import AdverseEventIn, OnCallIn, ReportIn
 from respira.treatment import service as treatment_service
@@ -29,7 +29,7 @@ SYSTEM = Actor.system("respira-demo")
 def _event(administration_id: int, **fields: Any) -> AdverseEventIn:
     return AdverseEventIn.model_validate(
         {
-            "onset_date": today_utc().isoformat(),
+            "onset_date": clinic_today().isoformat(),
             "serious_criteria": [],
             "causality": "possible",
             "administration_id": administration_id,
@@ -106,7 +106,7 @@ def seed(ctx: DemoContext) -> None:
                 term="Fever",
                 grade=1,
                 outcome="recovered",
-                resolution_date=today_utc().isoformat(),
+                resolution_date=clinic_today().isoformat(),
             ),
         )
         serious = service.record_event(
@@ -122,7 +122,7 @@ def seed(ctx: DemoContext) -> None:
                 narrative="Wheeze and SpO2 89% two hours after the infusion; settled "
                 "within four hours.",
                 outcome="recovered",
-                resolution_date=today_utc().isoformat(),
+                resolution_date=clinic_today().isoformat(),
             ),
         )
         service.sign_report(

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from respira.kit import records
 from respira.kit.actors import Actor, require_role
+from respira.kit.clinic_time import clinic_today
 from respira.kit.errors import InvalidInput
 from respira.kit.marks import N_
 from respira.kit.texts import Msg
 from respira.kit.trail import Trail
-from respira.kit.validation import today_utc
 from respira.safety import catalogue, rules
 from respira.safety.models import ExpectedReactionsList
 from respira.safety.roles import EXPECTED_READ_ROLES, EXPECTED_WRITE_ROLES
@@ -103,7 +103,7 @@ def publish(session: Session, actor: Actor, data: ExpectedListIn) -> ExpectedLis
         _add(session, actor, default_row, "programme default stored before its first successor")
         stored = [default_row]
     newest = stored[0]
-    if data.effective_from < today_utc():
+    if data.effective_from < clinic_today():
         raise InvalidInput(
             {"effective_from": N_("a new list takes effect today or later (it is never backdated)")}
         )

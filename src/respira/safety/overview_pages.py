@@ -10,11 +10,11 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from respira.kit.clinic_time import clinic_today
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from respira.kit.marks import N_
-from respira.kit.validation import today_utc
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
 from respira.kit.web.routes import Call, Post, posts, uses
@@ -141,7 +141,7 @@ def _expected_page(call: Call, refused: Refused | None = None, form: Any = None)
     versions = service.expected_list_versions(call.session, call.actor)
     context = {
         "versions": versions,
-        "in_force": service.expected_list_in_force(call.session, today_utc()),
+        "in_force": service.expected_list_in_force(call.session, clinic_today()),
         "catalogue": service.ctcae(),
         "can_publish": call.actor.role in service.EXPECTED_WRITE_ROLES,
     }

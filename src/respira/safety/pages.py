@@ -13,10 +13,10 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor
+from respira.kit.clinic_time import clinic_today
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, Forbidden, InvalidInput
 from respira.kit.marks import N_
-from respira.kit.validation import today_utc
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
 from respira.kit.web.routes import (
@@ -133,7 +133,7 @@ def _form_page(
 def record_form(patient_id: int, call: Call = RECORD) -> Response:
     patient = patients_service.get_patient(call.session, call.actor, patient_id)
     form = {
-        "onset_date": today_utc().isoformat(),
+        "onset_date": clinic_today().isoformat(),
         "administration_id": call.request.query_params.get("administration_id", ""),
     }
     return _form_page(call, patient, form, f"/patients/{patient_id}/adverse-events")

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from respira.kit.errors import InvalidInput
 from respira.kit.marks import N_
 from respira.kit.texts import Msg
-from respira.kit.validation import ClinicalIn, today_utc
+from respira.kit.validation import ClinicalIn, latest_today
 from respira.kit.validation import UTCDatetime as AwareDatetime
 from respira.kit.validation import required_text as _text
 from respira.kit.web.forms import errors_by_field
@@ -68,7 +68,7 @@ class AdverseEventIn(ClinicalIn):
         if len(set(self.serious_criteria)) != len(self.serious_criteria):
             out["serious_criteria"] = N_("a seriousness criterion is listed twice")
         for name, message in rules.date_problems(
-            self.onset_date, self.resolution_date, today_utc()
+            self.onset_date, self.resolution_date, latest_today()
         ).items():
             out.setdefault(name, message)
         if "grade" not in out:

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from respira.diagnostics import service as diagnostics_service
 from respira.diagnostics.schemas import HistoryIn, MarkersIn, QuestionnaireIn, VisitIn
 from respira.kit.actors import Actor
+from respira.kit.clinic_time import clinic_today
 from respira.kit.step import DemoContext
-from respira.kit.validation import age_years, today_utc
+from respira.kit.validation import age_years
 from respira.patients.service import Patient
 from respira.screening import service
 from respira.screening.schemas import clear_findings
@@ -101,7 +102,7 @@ def seed_demo(
     """Findings and screenings for up to 12 of the patients; returns how many
     screenings were stored. ``physician_actor`` must be a physician's account and
     ``password`` its password: the approvals and declines are real e-signatures."""
-    today = today_utc()
+    today = clinic_today()
     patients = [p for p in (session.get(Patient, i) for i in patient_ids) if p is not None]
     in_age = [p for p in patients if 18 <= age_years(p.date_of_birth, today) <= 65]
     # Approvals and open reviews among patients within the age bounds, so that what

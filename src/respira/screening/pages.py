@@ -12,9 +12,9 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from respira.kit.actors import Actor
+from respira.kit.clinic_time import clinic_today
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.kit.marks import N_
-from respira.kit.validation import today_utc
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
@@ -443,7 +443,7 @@ def create_criteria_set(post: Post = CRITERIA_ADMIN_POST) -> Response:
         if isinstance(checked, Refused):
             return _criteria_form(post, form, based_on, checked)
         return _criteria_form(
-            post, form, based_on, preview=editor.preview(post.session, checked, today_utc())
+            post, form, based_on, preview=editor.preview(post.session, checked, clinic_today())
         )
     outcome = post.submit(
         CriteriaSetIn,
@@ -514,7 +514,9 @@ def criteria_editor_step(post: Post = CRITERIA_ADMIN_POST) -> Response:
             notice=N_("Criterion removed from the draft."),
         )
     if action == "preview":
-        return _editor(post, draft, state, preview=editor.preview(post.session, draft, today_utc()))
+        return _editor(
+            post, draft, state, preview=editor.preview(post.session, draft, clinic_today())
+        )
     if action in ("expert", "save"):
         header = editor.header_problems(state["version"], state["title"], state["description"])
         if header:

@@ -343,7 +343,7 @@ def patient_banner(patient: Any) -> dict[str, Any]:
     and record number of a patient (anything with the patient's fields)."""
     return {
         "patient": patient,
-        "age": validation.age_years(patient.date_of_birth, validation.today_utc()),
+        "age": validation.age_years(patient.date_of_birth, clinic_time.clinic_today()),
     }
 
 
