@@ -47,6 +47,7 @@ test: lint
 bench: install-dev
 	$(BIN)/python bench/spirometry.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/floor.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/ward.py
 	$(BIN)/python bench/model.py
