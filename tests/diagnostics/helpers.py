@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from typing import Any
 
 from respira.diagnostics import service
@@ -58,6 +59,20 @@ IMAGING: dict[str, Any] = {
 
 def days_ago(n: int) -> str:
     return (dt.date.today() - dt.timedelta(days=n)).isoformat()
+
+
+def open_visit(api_as: Any, make_patient: Any) -> tuple[Any, int]:
+    """A physician's API client and a visit of three days ago of a new patient."""
+    doc = api_as("physician")
+    pid = make_patient()
+    r = doc.post(f"/api/v1/patients/{pid}/visits", json={"visit_date": days_ago(3)})
+    assert r.status_code == 201, r.text
+    return doc, int(r.json()["id"])
+
+
+def page_text(page: Any) -> str:
+    """A page's HTML with its character references read (``&lt;`` as ``<``)."""
+    return html.unescape(page.text)
 
 
 def diagnostics_access_ids(db: Database) -> dict[str, Any]:

@@ -4,9 +4,6 @@ the staff pages, while the English page and the API keep the science's English."
 
 from __future__ import annotations
 
-import html
-from typing import Any
-
 import pytest
 
 from respira.diagnostics import science_texts
@@ -20,7 +17,7 @@ from respira.science.spirometry import (
     interpret_session,
 )
 from respira.science.texts import Term, Text
-from tests.diagnostics.helpers import SPIRO, days_ago
+from tests.diagnostics.helpers import SPIRO, days_ago, open_visit, page_text
 from tests.kit.test_translations import EXTRACTED
 
 # --- questionnaires -------------------------------------------------------------------
@@ -36,30 +33,18 @@ ACT_TRANSLATED = {
 }
 
 
-def _visit(api_as: Any, make_patient: Any) -> tuple[Any, int]:
-    doc = api_as("physician")
-    pid = make_patient()
-    r = doc.post(f"/api/v1/patients/{pid}/visits", json={"visit_date": days_ago(3)})
-    assert r.status_code == 201, r.text
-    return doc, int(r.json()["id"])
-
-
-def _text(page: Any) -> str:
-    return html.unescape(page.text)
-
-
 @pytest.mark.parametrize("lang", ["de", "ru", "en"])
 def test_a_questionnaire_answer_out_of_range_reads_in_the_readers_language(
     api_as, page_as, make_patient, lang
 ):
-    _doc, visit = _visit(api_as, make_patient)
+    _doc, visit = open_visit(api_as, make_patient)
     url = f"/visits/{visit}"
     form = {"instrument": "act", "act_1": "3", "act_2": "3", "act_3": "3", "act_4": "3"}
     page = page_as("physician").post_form(
         f"{url}/questionnaires?lang={lang}", {**form, "act_5": "7"}, csrf_from=url
     )
     assert page.status_code == 422
-    text = _text(page)
+    text = page_text(page)
     if lang == "en":  # the English page as before
         assert ACT_ENGLISH in text
     else:
@@ -68,7 +53,7 @@ def test_a_questionnaire_answer_out_of_range_reads_in_the_readers_language(
 
 
 def test_the_api_answers_a_questionnaire_error_in_the_sciences_english(api_as, make_patient):
-    doc, visit = _visit(api_as, make_patient)
+    doc, visit = open_visit(api_as, make_patient)
     body = {"instrument": "act", "answers": [3, 3, 3, 3, 7]}
     r = doc.post(f"/api/v1/visits/{visit}/questionnaires", json=body)
     assert r.status_code == 422
@@ -104,7 +89,7 @@ ETHNICITY_TRANSLATED = {
 def test_a_spirometry_sessions_input_errors_read_in_the_readers_language(
     api_as, page_as, make_patient, lang
 ):
-    _doc, visit = _visit(api_as, make_patient)
+    _doc, visit = open_visit(api_as, make_patient)
     url = f"/visits/{visit}"
     physician = page_as("physician")
     form = {"equations": "gli-global", "fev1_pre_l": "3.9", "fvc_pre_l": "3.2"}
@@ -116,16 +101,16 @@ def test_a_spirometry_sessions_input_errors_read_in_the_readers_language(
     )
     assert page.status_code == no_group.status_code == 422
     if lang == "en":
-        assert SPIRO_ENGLISH in _text(page)
-        assert "GLI-2012 needs the reference group (ethnicity)" in _text(no_group)
+        assert SPIRO_ENGLISH in page_text(page)
+        assert "GLI-2012 needs the reference group (ethnicity)" in page_text(no_group)
     else:
-        assert SPIRO_TRANSLATED[lang] in _text(page) and "exceeds" not in _text(page)
-        assert ETHNICITY_TRANSLATED[lang] in _text(no_group)
-        assert "needs the reference group" not in _text(no_group)
+        assert SPIRO_TRANSLATED[lang] in page_text(page) and "exceeds" not in page_text(page)
+        assert ETHNICITY_TRANSLATED[lang] in page_text(no_group)
+        assert "needs the reference group" not in page_text(no_group)
 
 
 def test_the_api_answers_a_spirometry_error_in_the_sciences_english(api_as, make_patient):
-    doc, visit = _visit(api_as, make_patient)
+    doc, visit = open_visit(api_as, make_patient)
     body = {"equations": "gli-global", "fev1_pre_l": 3.9, "fvc_pre_l": 3.2}
     r = doc.post(f"/api/v1/visits/{visit}/spirometry", json=body)
     assert r.status_code == 422
@@ -142,12 +127,12 @@ FEF_NOTE = {
 
 @pytest.mark.parametrize("lang", ["de", "ru", "en"])
 def test_a_sessions_notes_read_in_the_readers_language(api_as, page_as, make_patient, lang):
-    doc, visit = _visit(api_as, make_patient)
+    doc, visit = open_visit(api_as, make_patient)
     r = doc.post(f"/api/v1/visits/{visit}/spirometry", json={**SPIRO, "fef2575_pre_l_s": 2.4})
     assert r.status_code == 201, r.text
     assert r.json()["notes"] == [FEF_NOTE["en"]]  # the API and the record keep the English
     page = page_as("physician").get(f"/visits/{visit}?lang={lang}")
-    assert FEF_NOTE[lang] in _text(page)
+    assert FEF_NOTE[lang] in page_text(page)
 
 
 def test_a_session_without_reference_values_notes_it_in_the_readers_language(
@@ -161,11 +146,11 @@ def test_a_session_without_reference_values_notes_it_in_the_readers_language(
     assert r.status_code == 201, r.text
     assert r.json()["notes"][0].startswith("no reference values for this age: GLI Global 2022")
     physician = page_as("physician")
-    german = _text(physician.get(f"/visits/{visit['id']}?lang=de"))
+    german = page_text(physician.get(f"/visits/{visit['id']}?lang=de"))
     assert (
         "keine Referenzwerte für dieses Alter: GLI Global 2022 deckt das Alter von 3–95" in german
     )
-    russian = _text(physician.get(f"/visits/{visit['id']}?lang=ru"))
+    russian = page_text(physician.get(f"/visits/{visit['id']}?lang=ru"))
     assert "нет должных значений для этого возраста: GLI Global 2022 охватывает возраст 3–95" in (
         russian
     )
@@ -217,7 +202,7 @@ PHENOTYPE_TRANSLATED = {
 def test_the_phenotypes_checks_and_notes_read_in_the_readers_language(
     api_as, page_as, make_patient, lang
 ):
-    doc, visit = _visit(api_as, make_patient)
+    doc, visit = open_visit(api_as, make_patient)
     for body in (BIOLOGIC, EOSINOPHILS_ONLY):
         r = doc.post(f"/api/v1/visits/{visit}/markers", json=body)
         assert r.status_code == 201, r.text
@@ -225,7 +210,7 @@ def test_the_phenotypes_checks_and_notes_read_in_the_readers_language(
     detail = doc.get(f"/api/v1/visits/{visit}").json()["markers"]
     notes = [note for panel in detail for note in panel["phenotype_thresholds"]["notes"]]
     assert notes == [PHENOTYPE_ENGLISH[1], PHENOTYPE_ENGLISH[0]]
-    text = _text(page_as("physician").get(f"/visits/{visit}?lang={lang}"))
+    text = page_text(page_as("physician").get(f"/visits/{visit}?lang={lang}"))
     if lang == "en":
         missing = [t for t in PHENOTYPE_ENGLISH if t not in text]
         assert not missing, missing

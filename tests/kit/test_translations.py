@@ -118,3 +118,27 @@ def test_catalogue_compiles_and_translates(lang):
     i18n.translations.cache_clear()
     gettext = i18n.translations(lang).gettext
     assert gettext("Send request") != "Send request"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_message_in_several_catalogues_is_translated_the_same_way_in_each(lang):
+    """The steps' catalogues are merged into one, so a message id that two steps both
+    translate is shown with whichever is read last: two different translations make a
+    page's word depend on the order of the files (issue 14: "Course" was a disease's
+    course, "Verlauf", on the lab's and the protocols' pages)."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, dict[str, set[str]]] = {}
+    for path in i18n.catalogue_files(lang):
+        with path.open("rb") as fh:
+            for message in read_po(fh, locale=lang, domain=i18n.DOMAIN):
+                if message.id and message.string:
+                    key = message.id if isinstance(message.id, str) else message.id[0]
+                    text = (
+                        message.string
+                        if isinstance(message.string, str)
+                        else "|".join(message.string)
+                    )
+                    seen.setdefault(key, {}).setdefault(text, set()).add(path.parts[-5])
+    differing = {k: v for k, v in seen.items() if len(v) > 1}
+    assert not differing, "\n".join(f"{k!r}: {v}" for k, v in sorted(differing.items()))

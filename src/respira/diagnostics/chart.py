@@ -8,19 +8,23 @@ Stanojevic 2022). The area below the LLN is shaded. z-scores beyond the axis
 
 Presentation is by SVG attributes only (the Content-Security-Policy forbids inline
 styles and scripts); text is escaped. The page shows the same numbers in a table —
-the chart's text alternative — and the SVG carries a title and a description.
+the chart's text alternative — and the SVG carries a title and a description. Its
+words and numbers are in the page's language (``lang``; the words marked with ``N_``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from markupsafe import Markup, escape
 
+from respira.kit import i18n
+from respira.kit.marks import N_
 from respira.science.spirometry import Z_LLN
 
-_LLN_TEXT = f"{Z_LLN:.3f}".replace("-", "−")  # as printed: −1.645
+_LLN = Decimal(f"{abs(Z_LLN):.3f}")  # as printed: −1.645
 
 Z_MIN, Z_MAX = -6.0, 3.0
 WIDTH = 640
@@ -34,11 +38,20 @@ INK = "#1a1a1a"  # text
 GREY = "#4a4a4a"  # axis, tick labels, the line between before and after
 
 PARAMETERS: tuple[tuple[str, str], ...] = (
-    ("fev1", "FEV1"),
-    ("fvc", "FVC"),
-    ("fev1fvc", "FEV1/FVC"),
-    ("fef2575", "FEF25-75"),
+    ("fev1", N_("FEV1")),
+    ("fvc", N_("FVC")),
+    ("fev1fvc", N_("FEV1/FVC")),
+    ("fef2575", N_("FEF25-75")),
 )
+# The chart's words.
+DESCRIPTION = N_("z-scores against the lower limit of normal at z = %(lln)s. %(rows)s.")
+DESCRIBED_ROW = N_("%(label)s: pre %(pre)s, post %(post)s")
+NOT_MEASURED = N_("not measured")
+AXIS = N_("z-score")
+LLN_LINE = N_("LLN (z = %(lln)s)")
+BEFORE = N_("before bronchodilator")
+AFTER = N_("after bronchodilator")
+BELOW_LLN = N_("below the LLN")
 
 
 @dataclass(frozen=True)
@@ -66,8 +79,11 @@ def rows_from_results(results: Mapping[str, object]) -> list[ChartRow]:
     return out
 
 
-def fmt_z(z: float) -> str:
-    return f"{z:+.2f}".replace("-", "−")
+def fmt_z(z: float, lang: str = i18n.SOURCE_LANGUAGE) -> str:
+    """A z-score with its sign (a true minus), two decimals, in the language's way
+    ("−1.78", "−1,78"); rounded as the English has always been written."""
+    shown = f"{z:+.2f}"
+    return shown[0].replace("-", "−") + i18n.fmt_number(Decimal(shown[1:]), lang, 2)
 
 
 def _x(z: float) -> float:
@@ -108,16 +124,24 @@ def _marker(kind: str, x: float, y: float) -> str:
     return _el("polygon", points=points, fill="#ffffff", stroke=POST_COLOUR, stroke_width=2)
 
 
-def zscore_chart(rows: Iterable[ChartRow], *, chart_id: str, title: str) -> Markup:
-    """The SVG for one session; ``chart_id`` makes the element ids unique on a page."""
+def zscore_chart(
+    rows: Iterable[ChartRow], *, chart_id: str, title: str, lang: str = i18n.SOURCE_LANGUAGE
+) -> Markup:
+    """The SVG for one session, its words in ``lang`` (``title`` already is); ``chart_id``
+    makes the element ids unique on a page."""
     rows = list(rows)
+    _ = i18n.translations(lang).gettext
+    lln = "−" + i18n.fmt_number(_LLN, lang, 3)
     height = TOP + ROW * max(len(rows), 1) + 70
     plot_bottom = TOP + ROW * max(len(rows), 1)
     parts: list[str] = []
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+
+    def z_text(z: float | None) -> str:
+        return fmt_z(z, lang) if z is not None else _(NOT_MEASURED)
+
     described = "; ".join(
-        f"{r.label}: pre {fmt_z(r.pre) if r.pre is not None else 'not measured'}, "
-        f"post {fmt_z(r.post) if r.post is not None else 'not measured'}"
+        _(DESCRIBED_ROW) % {"label": _(r.label), "pre": z_text(r.pre), "post": z_text(r.post)}
         for r in rows
     )
     parts.append(
@@ -129,7 +153,7 @@ def zscore_chart(rows: Iterable[ChartRow], *, chart_id: str, title: str) -> Mark
     parts.append(
         _el(
             "desc",
-            f"z-scores against the lower limit of normal at z = {_LLN_TEXT}. {described}.",
+            _(DESCRIPTION) % {"lln": lln, "rows": described},
             id=desc_id,
         )
     )
@@ -164,16 +188,16 @@ def zscore_chart(rows: Iterable[ChartRow], *, chart_id: str, title: str) -> Mark
         tick_text = f"{tick:+d}".replace("-", "−") if tick else "0"
         parts.append(_text(tick_text, f"{x:.1f}", plot_bottom + 16, 11, GREY, "middle"))
     parts.append(_line(LEFT, WIDTH - RIGHT, plot_bottom, plot_bottom, GREY, 1))
-    parts.append(_text("z-score", (LEFT + WIDTH - RIGHT) / 2, plot_bottom + 32, 12, INK, "middle"))
+    parts.append(_text(_(AXIS), (LEFT + WIDTH - RIGHT) / 2, plot_bottom + 32, 12, INK, "middle"))
     lln_x = f"{x_lln:.1f}"
     dashed = {"stroke_dasharray": "6 4", "class_": "lln-line"}
     parts.append(_line(lln_x, lln_x, TOP - 12, plot_bottom, LLN_COLOUR, 2, **dashed))
-    lln_text = f"LLN (z = {_LLN_TEXT})"
+    lln_text = _(LLN_LINE) % {"lln": lln}
     parts.append(_text(lln_text, f"{x_lln - 4:.1f}", TOP - 16, 11, LLN_COLOUR, "end"))
     # One row per parameter.
     for i, row in enumerate(rows):
         y = TOP + ROW * i + ROW / 2 - 4
-        parts.append(_text(row.label, LEFT - 10, f"{y + 4:.1f}", 12, INK, "end"))
+        parts.append(_text(_(row.label), LEFT - 10, f"{y + 4:.1f}", 12, INK, "end"))
         if row.pre is not None and row.post is not None:
             x_pre, x_post = f"{_x(row.pre):.1f}", f"{_x(row.post):.1f}"
             parts.append(_line(x_pre, x_post, f"{y:.1f}", f"{y:.1f}", GREY, 1))
@@ -186,14 +210,14 @@ def zscore_chart(rows: Iterable[ChartRow], *, chart_id: str, title: str) -> Mark
                 arrow = "◀" if z < Z_MIN else "▶"
                 anchor = "start" if z < Z_MIN else "end"
                 dx = 10 if z < Z_MIN else -10
-                label = f"{arrow} {fmt_z(z)}"
+                label = f"{arrow} {fmt_z(z, lang)}"
                 parts.append(_text(label, f"{x + dx:.1f}", f"{y - 9:.1f}", 10, INK, anchor))
     # Legend.
     ly = plot_bottom + 52
     parts.append(_marker("pre", LEFT + 6, ly - 4))
-    parts.append(_text("before bronchodilator", LEFT + 18, ly, 12, INK))
+    parts.append(_text(_(BEFORE), LEFT + 18, ly, 12, INK))
     parts.append(_marker("post", LEFT + 196, ly - 4))
-    parts.append(_text("after bronchodilator", LEFT + 208, ly, 12, INK))
+    parts.append(_text(_(AFTER), LEFT + 208, ly, 12, INK))
     parts.append(
         _el(
             "rect",
@@ -206,6 +230,6 @@ def zscore_chart(rows: Iterable[ChartRow], *, chart_id: str, title: str) -> Mark
             stroke_width=1,
         )
     )
-    parts.append(_text("below the LLN", LEFT + 390, ly, 12, INK))
+    parts.append(_text(_(BELOW_LLN), LEFT + 390, ly, 12, INK))
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text and attribute above is escaped)

@@ -107,3 +107,21 @@ MODALITIES: tuple[str, ...] = (
     N_("HRCT"),
     N_("Other imaging"),
 )
+#: The reference groups of GLI-2012 and the biologics (``schemas.ETHNICITY_LABELS``,
+#: ``schemas.BIOLOGIC_LABELS``), for the forms' choices and the records.
+ETHNICITIES: tuple[str, ...] = (
+    N_("Caucasian"),
+    N_("African American"),
+    N_("North East Asian"),
+    N_("South East Asian"),
+    N_("Other or mixed"),
+)
+BIOLOGICS: tuple[str, ...] = (
+    N_("none"),
+    N_("omalizumab (anti-IgE)"),
+    N_("mepolizumab (anti-IL-5)"),
+    N_("reslizumab (anti-IL-5)"),
+    N_("benralizumab (anti-IL-5Rα)"),
+    N_("dupilumab (anti-IL-4Rα)"),
+    N_("tezepelumab (anti-TSLP)"),
+)

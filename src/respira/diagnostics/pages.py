@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from respira.diagnostics import chart, labels, science_texts, service
+from respira.diagnostics import chart, labels, science_texts, service, web
 from respira.diagnostics.schemas import (
     BIOLOGIC_LABELS,
     ETHNICITY_LABELS,
@@ -28,7 +28,7 @@ from respira.diagnostics.schemas import (
     VisitIn,
     VisitOut,
 )
-from respira.kit import records
+from respira.kit import i18n, records
 from respira.kit.actors import Actor
 from respira.kit.errors import InvalidInput
 from respira.kit.i18n import SOURCE_LANGUAGE
@@ -49,24 +49,27 @@ WRITE_POST = posts(PageAccess(*service.WRITE_ROLES))
 
 KINDS: tuple[str, ...] = ("spirometry", "markers", "questionnaires", "history", "imaging")
 SENSITISATION_ROWS = 6
+# The questionnaires' and the confirmations' words, marked for the catalogues (the
+# templates write them with ``_()``).
 INSTRUMENT_NAMES = {
-    "act": "ACT (Asthma Control Test, 12 years and over)",
-    "cact": "C-ACT (Childhood ACT, 4–11 years)",
-    "acq5": "ACQ-5",
-    "acq6": "ACQ-6",
-    "acq7": "ACQ-7 (with FEV1 % predicted)",
-    "gina": "GINA symptom control",
+    "act": N_("ACT (Asthma Control Test, 12 years and over)"),
+    "cact": N_("C-ACT (Childhood ACT, 4–11 years)"),
+    "acq5": N_("ACQ-5"),
+    "acq6": N_("ACQ-6"),
+    "acq7": N_("ACQ-7 (with FEV1 % predicted)"),
+    "gina": N_("GINA symptom control"),
 }
 SHORT_INSTRUMENT = service.SHORT_INSTRUMENT
 SAVED = {
-    "visit": "Visit opened.",
-    "spirometry": "Spirometry recorded and interpreted.",
-    "markers": "Markers recorded; phenotype computed.",
-    "imaging": "Imaging recorded.",
-    "questionnaires": "Questionnaire scored and recorded.",
-    "history": "Treatment and exacerbation history recorded.",
-    "retracted": "Marked as entered in error.",
+    "visit": N_("Visit opened."),
+    "spirometry": N_("Spirometry recorded and interpreted."),
+    "markers": N_("Markers recorded; phenotype computed."),
+    "imaging": N_("Imaging recorded."),
+    "questionnaires": N_("Questionnaire scored and recorded."),
+    "history": N_("Treatment and exacerbation history recorded."),
+    "retracted": N_("Marked as entered in error."),
 }
+CHART_TITLE = N_("z-scores before and after bronchodilator (%(equations)s)")
 
 
 def fmt_score(instrument: str, score: float) -> str:
@@ -202,12 +205,14 @@ def _key_findings(visit: VisitOut) -> dict[str, Any]:
     }
 
 
-def _charts(visit: VisitOut) -> dict[int, Any]:
+def _charts(visit: VisitOut, lang: str) -> dict[int, Any]:
+    title = problem_text(CHART_TITLE, lang)
     return {
         s.id: chart.zscore_chart(
             chart.rows_from_results(s.results),
             chart_id=f"zchart-{s.id}",
-            title=f"z-scores before and after bronchodilator ({EQUATION_NAMES[s.equations]})",
+            title=title % {"equations": EQUATION_NAMES[s.equations]},
+            lang=lang,
         )
         for s in visit.spirometry
         if s.results  # none without reference values for the age
@@ -236,6 +241,7 @@ def _visit_page(
         else None
     )
     saved = call.request.query_params.get("saved")
+    lang = request_lang(call.request)
     values: dict[str, Any] = {
         "acq7_7": acq7_shown(exact_fev1),
         "equations": "gli-global",
@@ -247,7 +253,7 @@ def _visit_page(
             **patient_banner(patient),
             "visit": visit,
             "findings": findings,
-            "charts": _charts(visit),
+            "charts": _charts(visit, lang),
             "can_write": call.actor.role in service.WRITE_ROLES and not visit.retracted,
             "open_form": open_form,
             "form": values,
@@ -255,9 +261,9 @@ def _visit_page(
             "flash": SAVED.get(saved) if saved else None,
             "questionnaire_forms": _questionnaire_forms(),
             "sensitisation_rows": range(1, SENSITISATION_ROWS + 1),
-            "ethnicities": list(ETHNICITY_LABELS.items()),
-            "modalities": list(MODALITY_LABELS.items()),
-            "biologics": list(BIOLOGIC_LABELS.items()),
+            "ethnicities": _choices(ETHNICITY_LABELS, lang),
+            "modalities": _choices(MODALITY_LABELS, lang),
+            "biologics": _choices(BIOLOGIC_LABELS, lang),
             "equation_names": EQUATION_NAMES,
             "modality_names": MODALITY_LABELS,
             "biologic_names": BIOLOGIC_LABELS,
@@ -265,7 +271,8 @@ def _visit_page(
             "ethnicity_names": ETHNICITY_LABELS,
             "words": words,
             "fmt_score": fmt_score,
-            "fmt_z": chart.fmt_z,
+            "fmt_z": lambda z: chart.fmt_z(z, lang),
+            **web.numbers(lang),
             "result_rows": RESULT_ROWS,
             "item_labels": QUESTIONNAIRE_ITEM_LABELS,
             "exact_fev1": exact_fev1,
@@ -275,12 +282,18 @@ def _visit_page(
             "allergy_methods": labels.ALLERGY_METHODS,
             "respondents": labels.RESPONDENTS,
             "modes": labels.MODES,
-            "science_text": science_text(request_lang(call.request)),
-            "science_terms": science_terms(request_lang(call.request)),
+            "science_text": science_text(lang),
+            "science_terms": science_terms(lang),
             **LABELS,
         },
         status_code,
     )
+
+
+def _choices(labels: dict[str, str], lang: str) -> list[tuple[str, str]]:
+    """A select's choices (code, words) with the words in ``lang``."""
+    gettext = i18n.translations(lang).gettext
+    return [(code, gettext(text)) for code, text in labels.items()]
 
 
 # How the visit page says where a session's height came from.
@@ -489,7 +502,7 @@ def _retraction(post: Post, visit_id: int, *, form: str, field: str) -> Retracti
         post,
         visit_id,
         open_form=form,
-        errors={field: errors.get("reason", "give a reason")},
+        errors={field: errors.get("reason", N_("give a reason"))},
         status_code=422,
     )
 

@@ -18,6 +18,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_fiel
 
 from respira.diagnostics import units
 from respira.diagnostics.science_texts import translatable_problems
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.kit.validation import ClinicalIn as _In
 from respira.kit.validation import PastDate, blank_to_none
 from respira.kit.validation import required_text as _text
@@ -140,19 +142,19 @@ class SpirometryIn(_In):
         )
         if self.has_post:
             if self.bronchodilator is None:
-                out["bronchodilator"] = (
+                out["bronchodilator"] = N_(
                     "name the bronchodilator given before the post-bronchodilator test"
                 )
             if self.bronchodilator_dose_ug is None:
-                out["bronchodilator_dose_ug"] = "enter the bronchodilator dose given (µg)"
+                out["bronchodilator_dose_ug"] = N_("enter the bronchodilator dose given (µg)")
         else:
             if self.bronchodilator is not None:
-                out["bronchodilator"] = (
+                out["bronchodilator"] = N_(
                     "no post-bronchodilator values were entered; leave the bronchodilator "
                     "empty or enter FEV1 and FVC after it"
                 )
             if self.bronchodilator_dose_ug is not None:
-                out["bronchodilator_dose_ug"] = (
+                out["bronchodilator_dose_ug"] = N_(
                     "no post-bronchodilator values were entered; leave the dose empty or "
                     "enter FEV1 and FVC after the bronchodilator"
                 )
@@ -279,8 +281,8 @@ class MarkersIn(_In):
             assert eos is not None
             return {
                 "blood_eosinophils_per_ul": units.low_eosinophils_need_confirmation(eos),
-                "confirm_low_eosinophils": (
-                    f"confirm that blood eosinophils of {units.fmt(eos)} cells/µL is right"
+                "confirm_low_eosinophils": units.message(
+                    N_("confirm that blood eosinophils of %(value)s cells/µL is right"), value=eos
                 ),
             }
         if (
@@ -289,13 +291,18 @@ class MarkersIn(_In):
             and self.total_ige_iu_ml is None
             and not self.sensitisations
         ):
-            msg = "enter at least one marker or allergy test"
+            msg = N_("enter at least one marker or allergy test")
             return {"blood_eosinophils_per_ul": msg, "feno_ppb": msg, "total_ige_iu_ml": msg}
         seen: set[str] = set()
         for s in self.sensitisations:
             key = (s.allergen.casefold(), s.method)
             if str(key) in seen:
-                return {"sensitisations": f"{s.allergen} is listed twice with the same method"}
+                return {
+                    "sensitisations": Msg(
+                        N_("%(allergen)s is listed twice with the same method"),
+                        allergen=s.allergen,
+                    )
+                }
             seen.add(str(key))
         return {}
 
@@ -328,11 +335,13 @@ class ImagingIn(_In):
 
     def problems(self) -> dict[str, str]:
         if self.clinically_indicated and self.indication is None:
-            return {"indication": "state the clinical indication for the imaging"}
+            return {"indication": N_("state the clinical indication for the imaging")}
         if not self.clinically_indicated and self.indication is not None:
             return {
-                "indication": "the imaging is marked as not clinically indicated; leave the "
-                "indication empty or mark it as indicated"
+                "indication": N_(
+                    "the imaging is marked as not clinically indicated; leave the "
+                    "indication empty or mark it as indicated"
+                )
             }
         return {}
 
@@ -399,19 +408,23 @@ class HistoryIn(_In):
     def problems(self) -> dict[str, str]:
         out: dict[str, str] = {}
         if self.maintenance_ocs and self.ocs_dose_mg_per_day is None:
-            out["ocs_dose_mg_per_day"] = (
+            out["ocs_dose_mg_per_day"] = N_(
                 "enter the maintenance OCS dose (mg/day prednisone-equivalent)"
             )
         if not self.maintenance_ocs and self.ocs_dose_mg_per_day is not None:
-            out["ocs_dose_mg_per_day"] = (
+            out["ocs_dose_mg_per_day"] = N_(
                 "the patient is not on maintenance OCS; leave the dose empty or tick "
                 "maintenance OCS"
             )
         if self.hospitalisations_12m > self.severe_exacerbations_12m:
-            out["hospitalisations_12m"] = (
-                f"{self.hospitalisations_12m} hospitalisations but "
-                f"{self.severe_exacerbations_12m} severe exacerbations: every asthma "
-                "hospitalisation counts as a severe exacerbation (ATS/ERS 2009)"
+            out["hospitalisations_12m"] = Msg(
+                N_(
+                    "%(hospitalisations)s hospitalisations but %(exacerbations)s severe "
+                    "exacerbations: every asthma hospitalisation counts as a severe "
+                    "exacerbation (ATS/ERS 2009)"
+                ),
+                hospitalisations=self.hospitalisations_12m,
+                exacerbations=self.severe_exacerbations_12m,
             )
         return out
 

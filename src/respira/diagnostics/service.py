@@ -103,10 +103,16 @@ __all__ = [
     "clinical_snapshots",
     "retracted_clause",
     "retracted_records",
+    "science_refusal",
 ]
 
 WRITE_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN})
 READ_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.PATIENT})
+#: The message of a science error (``SpirometryInputError``, ``QuestionnaireError``) for
+#: ``InvalidInput`` or inside a step's own message: the science's English as ``str``,
+#: which a page writes in its reader's language (another step that runs the science,
+#: such as the follow-up's check-in, uses it too).
+science_refusal = science_texts.refusal
 #: The questionnaires' short names for the pages (ACT, C-ACT, ACQ-5, ...).
 SHORT_INSTRUMENT = control.SHORT_NAMES
 

@@ -56,10 +56,82 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.science.spirometry import HEIGHT_RANGE_CM
 
 Check = Callable[[float], float]
+
+# The messages, marked for the catalogues: a page writes them in its reader's language
+# (numbers in the reader's way), the API answers their English (``refusal``).
+NOT_A_NUMBER = N_("%(label)s must be a number")
+LOOKS_LIKE_ML = N_(
+    "%(label)s %(value)s looks like mL; enter litres (%(value)s mL = %(converted)s L)"
+)
+LOOKS_LIKE_PERCENT_PREDICTED = N_(
+    "%(label)s %(value)s looks like %% predicted; enter the measured value in litres"
+)
+VOLUME_RANGE = N_("%(label)s must be between 0.2 and %(high)s L")
+LOOKS_LIKE_FLOW = N_(
+    "%(label)s %(value)s looks like mL/s or L/min; enter litres per second "
+    "(%(value)s mL/s = %(per_ml)s L/s; %(value)s L/min = %(per_min)s L/s)"
+)
+FLOW_RANGE = N_("%(label)s must be between 0.05 and 15 L/s")
+DOSE_IN_MG = N_(
+    "The bronchodilator dose %(value)s looks like mg; enter micrograms "
+    "(%(value)s mg = %(converted)s µg)"
+)
+DOSE_RANGE = N_("The bronchodilator dose must be more than 0 and at most 1,000 µg (usually 400 µg)")
+EOSINOPHILS_CONFIRM = N_(
+    "Blood eosinophils %(value)s cells/µL is a very low count. It is real on anti-IL-5 "
+    "therapy, but %(value)s ×10⁹/L would be %(per_ul)s/µL: check the unit, and confirm "
+    "that %(value)s cells/µL is right to record it"
+)
+EOSINOPHILS_IN_10_9 = N_(
+    "Blood eosinophils %(value)s looks like ×10⁹/L; enter cells/µL "
+    "(%(value)s ×10⁹/L = %(per_ul)s/µL)"
+)
+EOSINOPHILS_IN_PERCENT = N_(
+    "Blood eosinophils %(value)s looks like a percentage of leukocytes; enter the absolute "
+    "count in cells/µL"
+)
+EOSINOPHILS_RANGE = N_("Blood eosinophils must be between 0 and 20,000 cells/µL")
+FENO_IN_PPM = N_("FeNO %(value)s looks like ppm; enter ppb (%(value)s ppm = %(converted)s ppb)")
+FENO_RANGE = N_("FeNO must be between 0 and 300 ppb (parts per billion)")
+IGE_RANGE = N_(
+    "Total IgE must be between 0 and 20,000 IU/mL (= kU/L); values above are reported only "
+    "in hyper-IgE syndrome"
+)
+OCS_IN_UG = N_(
+    "The maintenance OCS dose %(value)s looks like µg; enter mg/day prednisone-equivalent "
+    "(%(value)s µg = %(converted)s mg)"
+)
+OCS_RANGE = N_(
+    "The maintenance OCS dose must be more than 0 and at most 100 mg/day (prednisone-eq.)"
+)
+PUFFS_RANGE = N_("Rescue-inhaler use must be between 0 and 200 puffs per week")
+HEIGHT_IN_METRES = N_(
+    "Height %(value)s looks like metres; enter centimetres (%(value)s metres = %(converted)s cm)"
+)
+HEIGHT_RANGE = N_(
+    "Height %(value)s cm is not a possible height; enter the height measured at this test in "
+    "centimetres, between %(low)s and %(high)s cm"
+)
+#: The quantities a message names by a parameter (``%(label)s``), in words.
+LABELS: dict[str, str] = {
+    "FEV1": N_("FEV1"),
+    "FVC": N_("FVC"),
+    "FEF25-75": N_("FEF25-75"),
+    "The bronchodilator dose": N_("The bronchodilator dose"),
+    "Blood eosinophils": N_("Blood eosinophils"),
+    "FeNO": N_("FeNO"),
+    "Total IgE": N_("Total IgE"),
+    "The maintenance OCS dose": N_("The maintenance OCS dose"),
+    "Rescue-inhaler use": N_("Rescue-inhaler use"),
+    "Height": N_("Height"),
+}
 
 
 def fmt(value: float) -> str:
@@ -69,48 +141,47 @@ def fmt(value: float) -> str:
     return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.6g}"
 
 
+def message(template: str, **params: Any) -> str:
+    """A message of ``template`` as a ``Msg``: its ``str`` is the English with the numbers
+    written by ``fmt`` (what the API answers), its parameters keep the numbers, for a page
+    to write them in its reader's way."""
+    english = template % {k: fmt(v) if isinstance(v, int | float) else v for k, v in params.items()}
+    made = str.__new__(Msg, english)
+    made.msgid = template
+    made.params = params
+    return made
+
+
+def _label(label: str) -> str:
+    return Msg(LABELS.get(label, label))
+
+
 def _finite(value: float, label: str) -> None:
     if not math.isfinite(value):
-        raise ValueError(f"{label} must be a number")
+        raise ValueError(message(NOT_A_NUMBER, label=_label(label)))
 
 
-def _looks_like(
-    label: str, value: float, other_unit: str, enter: str, converted: str | None = None
-) -> ValueError:
-    """The refusal of a value with the tell-tale size of ``other_unit``: what to enter
-    instead and, where it is a plain conversion, what the value would be."""
-    message = f"{label} {fmt(value)} looks like {other_unit}; enter {enter}"
-    return ValueError(f"{message} ({converted})" if converted else message)
+def _refused(template: str, **params: Any) -> ValueError:
+    return ValueError(message(template, **params))
 
 
-def _converted(
-    label: str, value: float, other_unit: str, enter: str, scale: float, digits: int, unit: str
-) -> ValueError:
-    """The refusal of a value typed in ``other_unit``, with what it is in ``unit`` (``scale``
-    times the value, rounded to ``digits``)."""
-    shown = fmt(round(value * scale, digits))
-    return _looks_like(
-        label, value, other_unit, enter, f"{fmt(value)} {other_unit} = {shown} {unit}"
-    )
-
-
-def _finite_not_thousandfold(label: str, value: float, large: str, enter: str, small: str) -> None:
+def _finite_not_thousandfold(label: str, value: float, template: str) -> None:
     """Refuse a value that is not a number, or one between 0 and 1 that was typed in the
-    ``large`` unit, 1000 times the ``small`` one asked for (0.4 mg for 400 µg, 0.025 ppm
-    for 25 ppb)."""
+    unit 1000 times the one asked for (0.4 mg for 400 µg, 0.025 ppm for 25 ppb):
+    ``template`` says so, with the value converted (to one decimal)."""
     _finite(value, label)
     if 0 < value < 1:
-        raise _converted(label, value, large, enter, 1000, 1, small)
+        raise _refused(template, value=value, converted=round(value * 1000, 1))
 
 
-def _between(label: str, low: float, high: float, accepted: str) -> Check:
+def _between(label: str, low: float, high: float, template: str) -> Check:
     """A quantity with a plausible range and no other unit it is typically mistaken for:
-    refused outside ``low``–``high`` with "``label`` must be ``accepted``"."""
+    refused outside ``low``–``high`` with ``template``."""
 
     def check(value: float) -> float:
         _finite(value, label)
         if not low <= value <= high:
-            raise ValueError(f"{label} must be {accepted}")
+            raise _refused(template)
         return value
 
     return check
@@ -121,12 +192,14 @@ def volume_l(label: str, high: float) -> Check:
 
     def check(value: float) -> float:
         _finite(value, label)
+        name = _label(label)
         if value >= 100:
-            raise _converted(label, value, "mL", "litres", 1 / 1000, 3, "L")
+            converted = round(value * (1 / 1000), 3)
+            raise _refused(LOOKS_LIKE_ML, label=name, value=value, converted=converted)
         if 20 <= value < 100:
-            raise _looks_like(label, value, "% predicted", "the measured value in litres")
+            raise _refused(LOOKS_LIKE_PERCENT_PREDICTED, label=name, value=value)
         if not 0.2 <= value <= high:
-            raise ValueError(f"{label} must be between 0.2 and {fmt(high)} L")
+            raise _refused(VOLUME_RANGE, label=name, high=high)
         return value
 
     return check
@@ -138,26 +211,24 @@ def flow_l_s(label: str) -> Check:
     def check(value: float) -> float:
         _finite(value, label)
         if value >= 50:
-            raise _looks_like(
-                label,
-                value,
-                "mL/s or L/min",
-                "litres per second",
-                f"{fmt(value)} mL/s = {fmt(round(value / 1000, 3))} L/s; "
-                f"{fmt(value)} L/min = {fmt(round(value / 60, 2))} L/s",
+            raise _refused(
+                LOOKS_LIKE_FLOW,
+                label=_label(label),
+                value=value,
+                per_ml=round(value / 1000, 3),
+                per_min=round(value / 60, 2),
             )
         if not 0.05 <= value <= 15:
-            raise ValueError(f"{label} must be between 0.05 and 15 L/s")
+            raise _refused(FLOW_RANGE, label=_label(label))
         return value
 
     return check
 
 
 def bronchodilator_dose_ug(value: float) -> float:
-    label = "The bronchodilator dose"
-    _finite_not_thousandfold(label, value, "mg", "micrograms", "µg")
+    _finite_not_thousandfold("The bronchodilator dose", value, DOSE_IN_MG)
     if not 0 < value <= 1000:
-        raise ValueError(f"{label} must be more than 0 and at most 1,000 µg (usually 400 µg)")
+        raise _refused(DOSE_RANGE)
     return value
 
 
@@ -176,70 +247,50 @@ def is_very_low_eosinophil_count(value: float | None) -> bool:
 def low_eosinophils_need_confirmation(value: float) -> str:
     """The message asking to confirm a very low eosinophil count (names the value and
     how to confirm it)."""
-    shown = fmt(value)
-    return (
-        f"Blood eosinophils {shown} cells/µL is a very low count. It is real on anti-IL-5 "
-        f"therapy, but {shown} ×10⁹/L would be {fmt(value * 1000)}/µL: check the unit, and "
-        f"confirm that {shown} cells/µL is right to record it"
-    )
+    return message(EOSINOPHILS_CONFIRM, value=value, per_ul=value * 1000)
 
 
 def eosinophils_per_ul(value: float) -> float:
-    label = "Blood eosinophils"
-    _finite(value, label)
+    _finite(value, "Blood eosinophils")
     if is_very_low_eosinophil_count(value):
         return value  # accepted when confirmed (the schema asks)
     if 0 < value < 10:
-        per_ul = fmt(round(value * 1000))
-        raise _looks_like(label, value, "×10⁹/L", "cells/µL", f"{fmt(value)} ×10⁹/L = {per_ul}/µL")
+        raise _refused(EOSINOPHILS_IN_10_9, value=value, per_ul=round(value * 1000))
     if 10 <= value < 50 and value != int(value):
-        raise _looks_like(
-            label, value, "a percentage of leukocytes", "the absolute count in cells/µL"
-        )
+        raise _refused(EOSINOPHILS_IN_PERCENT, value=value)
     if not 0 <= value <= 20000:
-        raise ValueError(f"{label} must be between 0 and 20,000 cells/µL")
+        raise _refused(EOSINOPHILS_RANGE)
     return value
 
 
 def feno_ppb(value: float) -> float:
-    label = "FeNO"
-    _finite_not_thousandfold(label, value, "ppm", "ppb", "ppb")
+    _finite_not_thousandfold("FeNO", value, FENO_IN_PPM)
     if not 0 <= value <= 300:
-        raise ValueError(f"{label} must be between 0 and 300 ppb (parts per billion)")
+        raise _refused(FENO_RANGE)
     return value
 
 
-total_ige_iu_ml = _between(
-    "Total IgE",
-    0,
-    20000,
-    "between 0 and 20,000 IU/mL (= kU/L); values above are reported only in hyper-IgE syndrome",
-)
+total_ige_iu_ml = _between("Total IgE", 0, 20000, IGE_RANGE)
 
 
 def ocs_dose_mg_per_day(value: float) -> float:
-    label = "The maintenance OCS dose"
-    _finite(value, label)
+    _finite(value, "The maintenance OCS dose")
     if value >= 1000:
-        raise _converted(label, value, "µg", "mg/day prednisone-equivalent", 1 / 1000, 2, "mg")
+        raise _refused(OCS_IN_UG, value=value, converted=round(value * (1 / 1000), 2))
     if not 0 < value <= 100:
-        raise ValueError(f"{label} must be more than 0 and at most 100 mg/day (prednisone-eq.)")
+        raise _refused(OCS_RANGE)
     return value
 
 
-rescue_puffs_per_week = _between("Rescue-inhaler use", 0, 200, "between 0 and 200 puffs per week")
+rescue_puffs_per_week = _between("Rescue-inhaler use", 0, 200, PUFFS_RANGE)
 
 
 def height_cm(value: float) -> float:
     """The height measured at a spirometry test, in centimetres."""
-    label = "Height"
-    _finite(value, label)
+    _finite(value, "Height")
     if 0 < value < 2.5:
-        raise _converted(label, value, "metres", "centimetres", 100, 1, "cm")
+        raise _refused(HEIGHT_IN_METRES, value=value, converted=round(value * 100, 1))
     low, high = HEIGHT_RANGE_CM
     if not low <= value <= high:
-        raise ValueError(
-            f"{label} {fmt(value)} cm is not a possible height; enter the height measured at "
-            f"this test in centimetres, between {fmt(low)} and {fmt(high)} cm"
-        )
+        raise _refused(HEIGHT_RANGE, value=value, low=low, high=high)
     return value

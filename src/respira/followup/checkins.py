@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from respira.diagnostics import service as diagnostics_service
 from respira.followup import messages as m
 from respira.followup.models import CheckIn, FollowUp
 from respira.followup.roles import CHECK_IN_ROLES, ON_BEHALF_ROLES
@@ -144,7 +145,7 @@ def _spirometry(
             fvc_pre_l=data.fvc_l,
         )
     except SpirometryInputError as exc:
-        errors["fev1_l"] = Msg(m.E_SPIROMETRY, reason=str(exc))
+        errors["fev1_l"] = Msg(m.E_SPIROMETRY, reason=diagnostics_service.science_refusal(exc))
         return None
     return SpirometryReading(
         equations_version=result.equations_version,
@@ -188,7 +189,7 @@ def _score(
     except QuestionnaireError as exc:
         index = (exc.item or 1) - 1
         if index >= expected:  # ACQ-7's FEV1 item: the spirometry is implausible
-            errors["fev1_l"] = Msg(m.E_SPIROMETRY, reason=str(exc))
+            errors["fev1_l"] = Msg(m.E_SPIROMETRY, reason=diagnostics_service.science_refusal(exc))
             return None
         low, high = item_ranges(instrument)[index]
         errors[f"answers.{index}"] = Msg(m.E_ANSWER_RANGE, low=str(low), high=str(high))

@@ -76,6 +76,12 @@ TREATMENT_TEXT = {
     "hospitalisation": N_("a stay in hospital"),
 }
 
+#: How staff read an attack's severity (``checkins._exacerbations``).
+SEVERITY_TEXT = {
+    "severe": N_("severe exacerbation"),
+    "moderate": N_("moderate exacerbation"),
+}
+
 
 def item_family(instrument: str) -> str:
     return "acq" if instrument.startswith("acq") else instrument

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from respira.diagnostics import web as diagnostics_web
 from respira.followup import service
 from respira.followup.messages import (
     E_CHOOSE,
@@ -23,6 +24,7 @@ from respira.followup.messages import (
     ITEM_TEXT,
     RECALL_TEXT,
     SCALE_TEXT,
+    SEVERITY_TEXT,
     STATE_TEXT,
     TREATMENT_TEXT,
     item_family,
@@ -35,13 +37,15 @@ from respira.followup.schemas import (
     RetractionIn,
     readable_errors,
 )
+from respira.kit import i18n
 from respira.kit.actors import Actor, Role
 from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
 from respira.kit.web.language import in_patient_language
 from respira.kit.web.routes import Call, Post, posts, uses
-from respira.kit.web.templating import gettext_for, patient_banner, request_lang
+from respira.kit.web.templating import patient_banner, problem_text, request_lang
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 
@@ -73,11 +77,11 @@ def _form_context(
 ) -> dict[str, Any]:
     instrument = detail.instrument
     family = item_family(instrument)
-    gettext = gettext_for(call.request)
+    lang = request_lang(call.request)
     return {
         "detail": detail,
         "form": form,
-        "errors": {k: service.translate(v, gettext) for k, v in errors.items()},
+        "errors": {k: _error_text(v, lang) for k, v in errors.items()},
         "instrument_name": INSTRUMENT_NAMES[instrument],
         "items": [
             (i, ITEM_TEXT[family][i], low, high)
@@ -88,8 +92,23 @@ def _form_context(
         "needs_spirometry": instrument == "acq7",
         "exacerbation_rows": range(EXACERBATION_ROWS),
         "treatments": TREATMENTS,
+        "severity_text": SEVERITY_TEXT,
+        "pattern_label": diagnostics_web.pattern_label,
+        **diagnostics_web.numbers(lang),
         **SHARED,
     }
+
+
+def _error_text(message: str, lang: str) -> str:
+    """A check-in's error in ``lang``; a message inside it (the science's reason why a
+    spirometry cannot be read) in ``lang`` too, its numbers in the reader's way."""
+    gettext = i18n.translations(lang).gettext
+    if isinstance(message, Msg) and any(isinstance(v, Msg) for v in message.params.values()):
+        params = {
+            k: problem_text(v, lang) if isinstance(v, Msg) else v for k, v in message.params.items()
+        }
+        return str(gettext(message.msgid)) % params
+    return service.translate(message, gettext)
 
 
 def _check_in_body(form: dict[str, str], instrument: str) -> tuple[dict[str, Any], dict[str, str]]:
