@@ -41,7 +41,7 @@ from respira.kit.marks import N_
 from respira.kit.web.forms import HUMAN_MESSAGES, FieldProblem
 from respira.patients import service as patients_service
 from respira.screening import engine, facts
-from respira.screening.catalogue import DAYS, FACTS, OPS_BY_KIND, is_number
+from respira.screening.catalogue import CHOICE_WORDS, DAYS, FACTS, OPS_BY_KIND, is_number
 from respira.screening.criteria_sets import parse_criteria, shipped_default_text
 from respira.screening.loader import (
     ID_RE,
@@ -170,55 +170,11 @@ OWN_PERIOD_DAYS = {
     "investigational_product_30d": 30,
 }
 
-# Every other fact by its name for people.
+# Every other fact by its name for people: the catalogue's label (one source).
 FACT_WORDS: dict[str, str] = {
-    "age_years": N_("age"),
-    "sex_at_birth": N_("sex at birth"),
-    "smoking_pack_years": N_("smoking history"),
-    "fev1_pre_l": N_("FEV1 pre-bronchodilator"),
-    "fev1_pre_pctpred": N_("FEV1 pre-bronchodilator"),
-    "fev1_pre_z": N_("FEV1 pre-bronchodilator z-score"),
-    "fev1fvc_pre_z": N_("FEV1/FVC pre-bronchodilator z-score"),
-    "spirometry_pattern": N_("spirometry pattern"),
-    "act_score": N_("ACT score"),
-    "acq_score": N_("ACQ score"),
-    "acq_instrument": N_("ACQ instrument"),
-    "gina_control": N_("GINA symptom control"),
-    "blood_eosinophils_per_ul": N_("blood eosinophils"),
-    "feno_ppb": N_("FeNO"),
-    "total_ige_iu_ml": N_("total IgE"),
-    "phenotype": N_("phenotype"),
-    "gina_step": N_("GINA treatment step"),
-    "ics_dose_level": N_("ICS dose level"),
-    "biologic": N_("biologic"),
-    "exacerbations_12m": N_("severe exacerbations in 12 months"),
-    "hospitalisations_12m": N_("hospitalisations in 12 months"),
-    "rescue_puffs_per_week": N_("rescue inhaler use"),
-    "last_systemic_corticosteroid_course": N_("last systemic corticosteroid course"),
-    "last_exacerbation": N_("last severe exacerbation"),
-    "fev1_post_pctpred": N_("FEV1 post-bronchodilator"),
-    "fev1fvc_post_z": N_("FEV1/FVC post-bronchodilator z-score"),
-    "cact_score": N_("C-ACT score"),
-    "ocs_dose_mg_per_day": N_("maintenance OCS dose"),
-    "tb_screening_result": N_("TB screening (IGRA)"),
-    "heart_failure_nyha": N_("heart failure (NYHA class)"),
-    "egfr_ml_min_1_73m2": N_("eGFR"),
-    "pregnancy_test_result": N_("pregnancy test"),
-    "smoking_quit_on": N_("stopped smoking"),
+    name: spec.label for name, spec in FACTS.items() if spec.kind != "bool"
 }
 
-# The values of enumerated facts in words (NYHA classes are written as they are).
-CHOICE_WORDS = {
-    "female": N_("female"),
-    "male": N_("male"),
-    "none": N_("none"),
-    "low": N_("low"),
-    "medium": N_("medium"),
-    "high": N_("high"),
-    "negative": N_("negative"),
-    "positive": N_("positive"),
-    "indeterminate": N_("indeterminate"),
-}
 
 # Units as people read them after a number ("z" and "step" need none: the fact names them).
 UNIT_WORDS = {

@@ -26,10 +26,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from respira.screening.catalogue import DAYS, FACTS, OPERATORS, Facts, is_number
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
+from respira.screening.catalogue import (
+    CHOICE_WORDS,
+    DAYS,
+    FACTS,
+    OPERATORS,
+    UNIT_WORDS,
+    Facts,
+    is_number,
+)
 from respira.screening.loader import CriteriaSet, Criterion, Leaf, Rule
 
 Status = Literal["met", "not_met", "unknown"]
@@ -109,40 +120,76 @@ class Evaluation:
     results: tuple[CriterionResult, ...] = field(default_factory=tuple)
 
 
+# The evidence is written in English (what is stored, signed and answered by the API)
+# with ``english``; a page writes the same lines in the reader's language by passing
+# its ``gettext`` (``respira.screening.wording``).
+Gettext = Callable[[str], str]
+
+
+def english(message: str) -> str:
+    return message
+
+
+def _say(gettext: Gettext, msgid: str, **params: Any) -> str:
+    return gettext(msgid) % params
+
+
+_YES, _NO, _NONE = N_("yes"), N_("no"), N_("none recorded")
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, gettext: Gettext = english) -> str:
     if value is True:
-        return "yes"
+        return gettext(_YES)
     if value is False:
-        return "no"
+        return gettext(_NO)
     if value is None:
-        return "none recorded"
+        return gettext(_NONE)
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, str) and CHOICE_WORDS.get(value) == value:
+        return gettext(value)
     return str(value)
 
 
 _SILENT_UNITS = (None, DAYS, "step")
-_WORDED = {"eq": "is", "ne": "is not", "in": "is one of", "not_in": "is none of"}
+_WORDED = {
+    "eq": N_("is"),
+    "ne": N_("is not"),
+    "in": N_("is one of"),
+    "not_in": N_("is none of"),
+}
 
 
-def _fmt_threshold(leaf: Leaf) -> str:
-    unit = "" if leaf.unit in _SILENT_UNITS else f" {leaf.unit}"
+def _unit(unit: str | None, gettext: Gettext) -> str:
+    return gettext(UNIT_WORDS[unit]) if unit in UNIT_WORDS else str(unit)
+
+
+def _fmt_threshold(leaf: Leaf, gettext: Gettext = english) -> str:
+    unit = "" if leaf.unit in _SILENT_UNITS else f" {_unit(leaf.unit, gettext)}"
     if leaf.op == "within_days":
-        return f"within the last {leaf.value} days"
+        return _say(gettext, N_("within the last %(days)s days"), days=leaf.value)
     if leaf.op == "between":
         lo, hi = leaf.value
-        return f"between {_fmt(lo)} and {_fmt(hi)}{unit}"
+        return _say(
+            gettext,
+            N_("between %(low)s and %(high)s%(unit)s"),
+            low=_fmt(lo, gettext),
+            high=_fmt(hi, gettext),
+            unit=unit,
+        )
     if leaf.op in ("in", "not_in"):
-        return f"{_WORDED[leaf.op]} {', '.join(_fmt(v) for v in leaf.value)}{unit}"
-    return f"{_WORDED.get(leaf.op, OPERATORS[leaf.op])} {_fmt(leaf.value)}{unit}"
+        values = ", ".join(_fmt(v, gettext) for v in leaf.value)
+        return f"{gettext(_WORDED[leaf.op])} {values}{unit}"
+    word = gettext(_WORDED[leaf.op]) if leaf.op in _WORDED else OPERATORS[leaf.op]
+    return f"{word} {_fmt(leaf.value, gettext)}{unit}"
 
 
 def _compare(leaf: Leaf, value: Any, on: dt.date) -> bool | None:
@@ -208,23 +255,27 @@ def _number_text(value: float, decimals: int | None) -> str:
     return _signed("0" if text == "-0" else text)
 
 
-def _with_unit(number: str, value: float, unit: str | None) -> str:
+def _with_unit(number: str, value: float, unit: str | None, gettext: Gettext) -> str:
     if unit == "z":
         return f"z {number}"
     if unit == "events":
-        return f"{number} {'event' if value == 1 else 'events'}"
+        one, many = N_("%(number)s event"), N_("%(number)s events")
+        return _say(gettext, one if value == 1 else many, number=number)
     if unit == "% predicted":
-        return f"{number} % predicted"
-    return number if unit in _SILENT_UNITS else f"{number} {unit}"
+        return _say(gettext, N_("%(number)s %% predicted"), number=number)
+    return number if unit in _SILENT_UNITS else f"{number} {_unit(unit, gettext)}"
 
 
-def shown_value(value: Any, unit: str | None) -> tuple[str, str]:
+def shown_value(value: Any, unit: str | None, gettext: Gettext = english) -> tuple[str, str]:
     """The value rounded as clinicians read it, and exact, each with its unit."""
     if not is_number(value):
-        return _fmt(value), _fmt(value)
-    rounded = _with_unit(_number_text(value, _DECIMALS.get(unit or "")), value, unit)
+        return _fmt(value, gettext), _fmt(value, gettext)
+    rounded = _with_unit(_number_text(value, _DECIMALS.get(unit or "")), value, unit, gettext)
     exact = _with_unit(
-        _signed(repr(float(value)) if isinstance(value, float) else str(value)), value, unit
+        _signed(repr(float(value)) if isinstance(value, float) else str(value)),
+        value,
+        unit,
+        gettext,
     )
     return rounded, exact
 
@@ -236,70 +287,95 @@ def _use(
     state: Literal["used", "missing", "stale", "uncovered"],
     result: bool | None,
     tail: str,
+    gettext: Gettext,
 ) -> FactUse:
     spec = FACTS[leaf.fact]
-    shown, exact = shown_value(value, spec.unit)
+    label = gettext(spec.label)
+    shown, exact = shown_value(value, spec.unit, gettext)
     detail = f" ({found.on.isoformat()}, {found.source}) — {tail}"
     return FactUse(
         leaf.fact,
-        spec.label,
+        label,
         value,
         spec.unit,
         found.on,
         found.source,
         state,
         result,
-        f"{spec.label}: {shown}{detail}",
+        f"{label}: {shown}{detail}",
         shown,
         exact,
         detail,
     )
 
 
-def _eval_leaf(leaf: Leaf, facts: Facts, on: dt.date) -> FactUse:
-    use = _eval_recorded(leaf, facts, on)
+def eval_leaf(leaf: Leaf, facts: Facts, on: dt.date, gettext: Gettext = english) -> FactUse:
+    use = _eval_recorded(leaf, facts, on, gettext)
     if leaf.supporting and use.result is not True:
         # Supporting evidence only: what is missing or does not hold adds nothing.
-        return dataclasses.replace(
-            use, result=False, text=f"{use.text} (supporting evidence only: adds nothing)"
+        text = _say(
+            gettext, N_("%(evidence)s (supporting evidence only: adds nothing)"), evidence=use.text
         )
+        return dataclasses.replace(use, result=False, text=text)
     return use
 
 
-def _eval_recorded(leaf: Leaf, facts: Facts, on: dt.date) -> FactUse:
+def _eval_recorded(leaf: Leaf, facts: Facts, on: dt.date, gettext: Gettext) -> FactUse:
     spec = FACTS[leaf.fact]
+    label = gettext(spec.label)
     found = facts.get(leaf.fact)
-    cond = _fmt_threshold(leaf)
+    cond = _fmt_threshold(leaf, gettext)
     if found is None:
-        text = f"{spec.label}: not recorded ({spec.origin}) — unknown"
-        return FactUse(leaf.fact, spec.label, None, spec.unit, None, None, "missing", None, text)
+        text = _say(
+            gettext,
+            N_("%(fact)s: not recorded (%(origin)s) — unknown"),
+            fact=label,
+            origin=gettext(spec.origin),
+        )
+        return FactUse(leaf.fact, label, None, spec.unit, None, None, "missing", None, text)
     value, when = found.value, found.on
     if value is None and spec.kind != "date" and not spec.none_is_value:
-        text = f"{spec.label}: recorded as unknown ({when.isoformat()}, {found.source}) — unknown"
-        return FactUse(
-            leaf.fact, spec.label, None, spec.unit, when, found.source, "missing", None, text
+        text = _say(
+            gettext,
+            N_("%(fact)s: recorded as unknown (%(on)s, %(source)s) — unknown"),
+            fact=label,
+            on=when.isoformat(),
+            source=found.source,
         )
+        return FactUse(leaf.fact, label, None, spec.unit, when, found.source, "missing", None, text)
     if leaf.window_days is not None and (on - when).days > leaf.window_days:
-        tail = (
-            f"older than the {leaf.window_days}-day look-back window "
-            f"(before {(on - dt.timedelta(days=leaf.window_days)).isoformat()}) — unknown"
+        tail = _say(
+            gettext,
+            N_("older than the %(days)s-day look-back window (before %(since)s) — unknown"),
+            days=leaf.window_days,
+            since=(on - dt.timedelta(days=leaf.window_days)).isoformat(),
         )
-        return _use(leaf, value, found, "stale", None, tail)
+        return _use(leaf, value, found, "stale", None, tail, gettext)
     result = _compare(leaf, value, on)
     if result is False and leaf.up_to_screening and when < on:
         # "No" as of an earlier day says nothing about the days since (issue 14).
-        tail = (
-            f"{cond}: does not hold as of {when.isoformat()}, but the "
-            f"{leaf.window_days}-day window up to the screening date {on.isoformat()} is "
-            f"not covered after {when.isoformat()} — unknown; assess again on the "
-            "screening date"
+        tail = _say(
+            gettext,
+            N_(
+                "%(condition)s: does not hold as of %(recorded)s, but the %(days)s-day window"
+                " up to the screening date %(on)s is not covered after %(recorded)s — unknown;"
+                " assess again on the screening date"
+            ),
+            condition=cond,
+            recorded=when.isoformat(),
+            days=leaf.window_days,
+            on=on.isoformat(),
         )
-        return _use(leaf, value, found, "uncovered", None, tail)
+        return _use(leaf, value, found, "uncovered", None, tail, gettext)
     if result is None:
-        tail = f"cannot be compared with '{cond}' — unknown"
+        tail = _say(
+            gettext, N_("cannot be compared with '%(condition)s' — unknown"), condition=cond
+        )
+    elif result:
+        tail = _say(gettext, N_("%(condition)s: holds"), condition=cond)
     else:
-        tail = f"{cond}: {'holds' if result else 'does not hold'}"
-    return _use(leaf, value, found, "used", result, tail)
+        tail = _say(gettext, N_("%(condition)s: does not hold"), condition=cond)
+    return _use(leaf, value, found, "used", result, tail, gettext)
 
 
 def _eval(
@@ -307,7 +383,7 @@ def _eval(
 ) -> tuple[bool | None, list[FactUse], list[FactUse]]:
     """The rule's truth, the leaves that decided it, and every leaf evaluated."""
     if isinstance(rule, Leaf):
-        use = _eval_leaf(rule, facts, on)
+        use = eval_leaf(rule, facts, on)
         return use.result, [use], [use]
     parts = [_eval(p, facts, on) for p in rule.parts]
     every = [u for _, _, uses in parts for u in uses]
@@ -338,22 +414,38 @@ def evaluate_criterion(criterion: Criterion, facts: Facts, on: dt.date) -> Crite
     )
 
 
-def decide(
-    results: tuple[CriterionResult, ...] | list[CriterionResult],
-) -> tuple[Decision, list[str]]:
+class Judged(Protocol):
+    """What the decision reads of a criterion's result (a ``CriterionResult``, or the
+    stored one a page shows)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def status(self) -> str: ...
+
+
+def decide(results: Sequence[Judged]) -> tuple[Decision, list[Msg]]:
     """The decision and the criteria that made it (see the module's rule)."""
     excluded = [r.id for r in results if r.kind == "exclusion" and r.status == "met"]
     failed = [
         r.id for r in results if r.kind != "exclusion" and r.required and r.status == "not_met"
     ]
     if excluded or failed:
-        reasons = [f"exclusion met: {i}" for i in excluded]
-        reasons += [f"required criterion not met: {i}" for i in failed]
+        reasons = [Msg(N_("exclusion met: %(criterion)s"), criterion=i) for i in excluded]
+        reasons += [
+            Msg(N_("required criterion not met: %(criterion)s"), criterion=i) for i in failed
+        ]
         return "not_eligible", reasons
     open_ = [r.id for r in results if r.required and r.status == "unknown"]
     if open_:
-        return "needs_review", [f"unknown, needs data or review: {i}" for i in open_]
-    return "eligible", ["every exclusion not met and every required criterion met"]
+        return "needs_review", [
+            Msg(N_("unknown, needs data or review: %(criterion)s"), criterion=i) for i in open_
+        ]
+    return "eligible", [Msg(N_("every exclusion not met and every required criterion met"))]
 
 
 def evaluate(criteria: CriteriaSet, facts: Facts, on: dt.date) -> Evaluation:

@@ -15,14 +15,16 @@ from respira.kit.actors import Actor
 from respira.kit.clinic_time import clinic_today
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
-from respira.kit.web.templating import patient_banner, request_lang
+from respira.kit.web.templating import gettext_for, patient_banner, request_lang
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 from respira.screening import criteria_editor as editor
-from respira.screening import engine, service
+from respira.screening import engine, service, wording
+from respira.screening.catalogue import KIND_WORDS
 from respira.screening.schemas import CriteriaSetIn, FindingsIn, NoteIn, ScreeningOut, SignIn
 
 router = APIRouter(include_in_schema=False)
@@ -282,11 +284,15 @@ def _screening_page(
     patient = patients_service.get_patient(call.session, call.actor, screening.patient_id)
     newest = screening.superseded_by_id is None
     is_physician = call.actor.role in service.SIGN_ROLES
+    gettext = gettext_for(call.request)
     return call.render(
         "screening/screening.html",
         {
             **patient_banner(patient),
             "screening": screening,
+            "lines": wording.evidence_lines(call.session, screening, gettext),
+            "reasons": wording.reasons(screening, gettext),
+            "state_words": wording.STATE_WORDS,
             "groups": _grouped(screening),
             "decision_text": DECISION_TEXT,
             "meanings": service.MEANINGS,
@@ -392,11 +398,15 @@ def _criteria_form(
     preview: editor.Preview | None = None,
 ) -> Response:
     toml_error = refused.errors.get("toml") if refused else None
+    # A problem of the form (a Msg: "This is required") is translated where it is shown;
+    # the loader's problems of the text come one a line.
+    problems = [toml_error] if isinstance(toml_error, Msg) else (toml_error or "").splitlines()
     return call.render_form(
         "screening/criteria_form.html",
         {
             "form": form,
-            "problems": toml_error.split("\n") if toml_error else [],
+            "problems": problems,
+            "kind_words": KIND_WORDS,
             "based_on": based_on,
             "facts": engine.FACTS,
             "operators": engine.OPERATORS,

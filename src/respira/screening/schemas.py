@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from respira.kit import validation as v
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.kit.validation import blank_to_none
 from respira.screening.models import MEANINGS, TRI_FIELDS
 
@@ -282,6 +284,11 @@ class ScreeningOut(BaseModel):
     changed_evidence: list[ChangedEvidenceOut]
 
 
+# The meanings are MEANINGS, written out so that the sentence can be translated.
+_CHOOSE_MEANING = N_("choose what your signature means: approved eligibility or declined")
+assert _CHOOSE_MEANING.endswith(" or ".join(MEANINGS))
+
+
 class SignIn(v.InputModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -292,7 +299,7 @@ class SignIn(v.InputModel):
     @classmethod
     def _password_given(cls, value: str) -> str:
         if not value:
-            raise ValueError("enter your password to sign")
+            raise ValueError(Msg(N_("enter your password to sign")))
         return value
 
     @field_validator("meaning")
@@ -300,7 +307,7 @@ class SignIn(v.InputModel):
     def _meaning_known(cls, value: str) -> str:
         value = value.strip()
         if value not in MEANINGS:
-            raise ValueError(f"choose what your signature means: {' or '.join(MEANINGS)}")
+            raise ValueError(Msg(_CHOOSE_MEANING))
         return value
 
 
