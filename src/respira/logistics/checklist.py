@@ -30,8 +30,11 @@ from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import InvalidInput, NotFound
+from respira.kit.marks import N_
 from respira.kit.rows import from_row
+from respira.kit.texts import Msg
 from respira.kit.trail import Trail
+from respira.kit.web.forms import human_message
 from respira.logistics import airports, clock, diets, rows
 from respira.logistics.labels import ITEM_STATE_LABELS
 from respira.logistics.models import ITEM_KINDS, Stay, StayItem
@@ -73,6 +76,25 @@ NEEDED_FOR_DONE: dict[str, tuple[str, ...]] = {
     "meals": ("diet",),
     "other": (),
 }
+# Each of those details in words (its path's words: what the API's refusal names), that
+# a page writes in its reader's language.
+NEEDED_WORDS: dict[str, str] = {
+    "passport_number": N_("passport number"),
+    "nationality": N_("nationality"),
+    "passport_expires": N_("passport expires"),
+    "arrival": N_("arrival"),
+    "departure": N_("departure"),
+    "pickup.driver": N_("pickup driver"),
+    "pickup.vehicle": N_("pickup vehicle"),
+    "pickup.confirmed": N_("pickup confirmed"),
+    "dropoff.driver": N_("dropoff driver"),
+    "dropoff.vehicle": N_("dropoff vehicle"),
+    "dropoff.confirmed": N_("dropoff confirmed"),
+    "room": N_("room"),
+    "language": N_("language"),
+    "interpreter": N_("interpreter"),
+    "diet": N_("diet"),
+}
 MAX_FLIGHT_HOURS = 30
 # A passport must stay valid three months beyond the departure from the Schengen area
 # (Regulation (EU) 2016/399, Schengen Borders Code, Art. 6(1)(a)(i)); the stay's page
@@ -94,6 +116,13 @@ def _value(details: dict[str, Any], path: str) -> Any:
 def missing_for_done(kind: str, details: dict[str, Any]) -> list[str]:
     """The details an item of ``kind`` still lacks before it is done."""
     return [path for path in NEEDED_FOR_DONE[kind] if _value(details, path) in (None, "", False)]
+
+
+def listed_words(paths: list[str]) -> Msg:
+    """Details by their words, separated by commas ("pickup driver, pickup vehicle"): a
+    ``Msg`` whose words a page writes in its reader's language."""
+    words = {f"w{i}": Msg(NEEDED_WORDS.get(path, path)) for i, path in enumerate(paths)}
+    return Msg(", ".join(f"%({name})s" for name in words), **words)
 
 
 def flight_leg(stored: dict[str, Any] | None) -> FlightLegOut | None:
@@ -199,12 +228,18 @@ def standard_items(actor: Actor, owner: OwnerOut, interpreter_language: str) -> 
 
 
 def _errors(exc: ValidationError) -> dict[str, str]:
-    """A details schema's errors by the dotted path of the field ("arrival.number")."""
+    """A details schema's errors by the dotted path of the field ("arrival.number"):
+    each Pydantic's message (what the API answers) carrying the sentence for people
+    (``human_message``) that a page shows in its reader's language."""
     out: dict[str, str] = {}
     for err in exc.errors():
         path = ".".join(str(part) for part in err.get("loc", ())) or "details"
-        message = str(err.get("msg", "is not valid"))
-        out.setdefault(path, message.removeprefix("Value error, "))
+        if path in out:
+            continue
+        human = human_message(dict(err), path)
+        said = str.__new__(Msg, str(err.get("msg", "is not valid")).removeprefix("Value error, "))
+        said.msgid, said.params = human.msgid, human.params
+        out[path] = said
     return out
 
 
@@ -326,8 +361,10 @@ def update_item(
     if state == "done" and (missing := missing_for_done(item.kind, details)):
         raise InvalidInput(
             {
-                "state": "the item cannot be done without: "
-                + ", ".join(m.replace(".", " ").replace("_", " ") for m in missing)
+                "state": Msg(
+                    N_("the item cannot be done without: %(missing)s"),
+                    missing=listed_words(missing),
+                )
             }
         )
     if given.get("owner_id") is not None and given["owner_id"] != item.owner_id:

@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session
 from respira.kit.actors import Actor, Role
 from respira.kit.errors import NotFound
 from respira.kit.marks import N_
-from respira.kit.texts import translate
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
 from respira.kit.web.routes import Call, Post, posts, uses
-from respira.kit.web.templating import gettext_for, patient_banner, request_lang
+from respira.kit.web.templating import gettext_for, patient_banner, problem_text, request_lang
 from respira.logistics import service
 from respira.logistics.api import letter_response
 from respira.logistics.schemas import (
@@ -94,8 +93,8 @@ def translated(call: Call, refused: Refused | None) -> Refused | None:
     know)."""
     if refused is None:
         return None
-    gettext = gettext_for(call.request)
-    errors = {key: translate(value, gettext) for key, value in refused.errors.items()}
+    lang = request_lang(call.request)
+    errors = {key: problem_text(value, lang) for key, value in refused.errors.items()}
     return Refused(errors, refused.status_code, refused.stale)
 
 
@@ -343,6 +342,7 @@ def _item_page(
         item_states=list(service.ITEM_STATE_LABELS),
         moves=service.MOVES,
         needed=service.NEEDED_FOR_DONE[item.kind],
+        needed_words=service.NEEDED_WORDS,
     )
     return call.render_form("logistics/item.html", context, translated(call, refused))
 

@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from respira.kit.marks import N_
 from respira.kit.validation import (
     ClinicalIn,
     LocalDatetime,
@@ -162,7 +163,7 @@ class StayIn(FormIn):
     def problems(self) -> dict[str, str]:
         if self.course_id is None and (self.arrival_date is None or self.departure_date is None):
             field = "arrival_date" if self.arrival_date is None else "departure_date"
-            return {field: "give the arrival and departure dates, or choose the course"}
+            return {field: N_("give the arrival and departure dates, or choose the course")}
         return {}
 
 

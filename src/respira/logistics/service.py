@@ -27,6 +27,7 @@ from respira.logistics.board import board
 from respira.logistics.checklist import (
     MOVES,
     NEEDED_FOR_DONE,
+    NEEDED_WORDS,
     OPEN_STATES,
     STANDARD_KINDS,
     add_item,
@@ -92,6 +93,7 @@ __all__ = [
     "METHOD_LABELS",
     "MOVES",
     "NEEDED_FOR_DONE",
+    "NEEDED_WORDS",
     "OPEN_STATES",
     "PATIENT_ROLES",
     "RESTRICTION_KIND_LABELS",

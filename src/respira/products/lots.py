@@ -15,7 +15,9 @@ from respira.kit.actors import Actor, require_role
 from respira.kit.clinic_time import clinic_day, clinic_today
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.marks import N_
 from respira.kit.rows import from_row
+from respira.kit.texts import Msg
 from respira.kit.validation import latest_today
 from respira.products.donors import ineligible_reasons
 from respira.products.models import Donor, Harvest, Lot, LotPassage, Unit
@@ -42,28 +44,45 @@ from respira.products.schemas import (
 from respira.products.specifications import current_spec, evaluate, latest_results
 
 
+def _named(check: QcCheck) -> str:
+    """A check's attribute by its label, which a page writes in its reader's language."""
+    return Msg(check.label) if check.label else check.attribute
+
+
 def _blocking(
     lot: Lot,
     checks: list[QcCheck],
     donor_reasons: list[str] | None,
     today: dt.date,
-) -> list[str]:
-    """Why the lot cannot be released now (empty: it can)."""
+) -> list[Msg]:
+    """Why the lot cannot be released now (empty: it can): each a ``Msg`` (its ``str``
+    the English the API answers) that a page writes in its reader's language."""
     out = []
     if lot.status != "quarantine":
-        out.append(f"the lot is {lot.status}")
+        out.append(Msg(N_("the lot is %(status)s"), status=Msg(lot.status)))
     if lot.quarantine_reason:
-        out.append(f"the lot is on quarantine hold: {lot.quarantine_reason}")
+        out.append(
+            Msg(N_("the lot is on quarantine hold: %(reason)s"), reason=lot.quarantine_reason)
+        )
     if lot.expiry < today:
-        out.append(f"the lot expired on {lot.expiry.isoformat()}")
+        out.append(Msg(N_("the lot expired on %(date)s"), date=lot.expiry.isoformat()))
     if donor_reasons:
-        out.append("the donor is not eligible: " + "; ".join(donor_reasons))
+        out.append(
+            Msg(N_("the donor is not eligible: %(reasons)s"), reasons="; ".join(donor_reasons))
+        )
     for c in checks:
         if c.outcome == "missing":
-            out.append(f"{c.label}: no result")
+            out.append(Msg(N_("%(attribute)s: no result"), attribute=_named(c)))
         elif c.outcome == "fail":
             assert c.result is not None
-            out.append(f"{c.label}: {c.result.value} does not meet {c.requirement}")
+            out.append(
+                Msg(
+                    N_("%(attribute)s: %(value)s does not meet %(requirement)s"),
+                    attribute=_named(c),
+                    value=c.result.value,
+                    requirement=c.requirement,
+                )
+            )
     return out
 
 
@@ -104,7 +123,7 @@ def lot_out(session: Session, lot: Lot, spec: SpecificationOut | None = None) ->
         blocking=blocking,
         released_by=lot.released_by_name,
         units=[unit_out(u, lot.code) for u in units],
-    )
+    ).said(blocking)
 
 
 def save_lot(

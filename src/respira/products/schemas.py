@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.kit.validation import InputModel
 
 MarkerResult = Literal["non-reactive", "reactive"]
@@ -268,6 +269,9 @@ class UnitOut(BaseModel):
 
 
 class LotOut(BaseModel):
+    """A lot; ``blocking`` says in English why it cannot be released now (the API's),
+    ``blocking_text`` the same as ``Msg``s that a page writes in its reader's language."""
+
     id: int
     code: str
     origin: Literal["donor", "harvest"]
@@ -305,6 +309,16 @@ class LotOut(BaseModel):
     units: list[UnitOut]
     created_at: dt.datetime
     version: int
+    _blocking_said: list[Msg] | None = PrivateAttr(default=None)
+
+    def said(self, blocking: list[Msg]) -> LotOut:
+        """The lot, keeping the messages of ``blocking`` for the pages."""
+        self._blocking_said = blocking
+        return self
+
+    @property
+    def blocking_text(self) -> list[str]:
+        return list(self._blocking_said) if self._blocking_said is not None else self.blocking
 
 
 class LotSummary(BaseModel):

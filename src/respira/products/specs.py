@@ -16,9 +16,14 @@ import math
 import re
 from typing import Any, Literal
 
+from respira.kit.marks import N_
+
 DEFAULT_VERSION = "msc-release-2026.1"
 DEFAULT_PASSAGE_LIMIT = 5
-DEFAULT_SOURCE = (
+# The shipped default's source and its attributes' labels are marked for translation:
+# the laboratory's pages show them in the reader's language (a source or a label of
+# another version that the catalogue does not know is shown as written).
+DEFAULT_SOURCE = N_(
     "clinical.md §5.1 (ISCT minimal criteria, Dominici 2006, Cytotherapy 8:315-317) and "
     "§5.2 (typical release specifications of clinical-grade MSC products: viability ≥70 %, "
     "sterility Ph. Eur. 2.6.1/USP <71>, mycoplasma Ph. Eur. 2.6.7, endotoxin <0.5 EU/mL, "
@@ -35,25 +40,25 @@ def _max(attribute: str, label: str, limit: float) -> dict[str, Any]:
 
 
 DEFAULT_ITEMS: list[dict[str, Any]] = [
-    _min("cd73", "CD73 positive", 95.0),
-    _min("cd90", "CD90 positive", 95.0),
-    _min("cd105", "CD105 positive", 95.0),
-    _max("cd45", "CD45 positive", 2.0),
-    _max("cd34", "CD34 positive", 2.0),
-    _max("cd14_cd11b", "CD14 or CD11b positive", 2.0),
-    _max("cd79a_cd19", "CD79a or CD19 positive", 2.0),
-    _max("hla_dr", "HLA-DR positive", 2.0),
-    _min("viability", "Viability", 70.0),
-    {"attribute": "sterility", "label": "Sterility", "unit": "", "accepted": ["no growth"]},
-    {"attribute": "mycoplasma", "label": "Mycoplasma", "unit": "", "accepted": ["negative"]},
+    _min("cd73", N_("CD73 positive"), 95.0),
+    _min("cd90", N_("CD90 positive"), 95.0),
+    _min("cd105", N_("CD105 positive"), 95.0),
+    _max("cd45", N_("CD45 positive"), 2.0),
+    _max("cd34", N_("CD34 positive"), 2.0),
+    _max("cd14_cd11b", N_("CD14 or CD11b positive"), 2.0),
+    _max("cd79a_cd19", N_("CD79a or CD19 positive"), 2.0),
+    _max("hla_dr", N_("HLA-DR positive"), 2.0),
+    _min("viability", N_("Viability"), 70.0),
+    {"attribute": "sterility", "label": N_("Sterility"), "unit": "", "accepted": ["no growth"]},
+    {"attribute": "mycoplasma", "label": N_("Mycoplasma"), "unit": "", "accepted": ["negative"]},
     {
         "attribute": "endotoxin",
-        "label": "Endotoxin",
+        "label": N_("Endotoxin"),
         "unit": "EU/mL",
         "max": 0.5,
         "max_exclusive": True,
     },
-    {"attribute": "karyotype", "label": "Karyotype", "unit": "", "accepted": ["normal"]},
+    {"attribute": "karyotype", "label": N_("Karyotype"), "unit": "", "accepted": ["normal"]},
 ]
 
 _NUMBER = re.compile(r"(?P<op><|>|≤|≥|<=|>=)?\s*(?P<num>[0-9]+(?:\.[0-9]+)?)")

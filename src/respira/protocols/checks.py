@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from respira.kit.actors import Actor
 from respira.kit.clinic_time import clinic_today
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.kit.validation import today_utc
 from respira.products import service as products_service
 from respira.protocols.limits import TISSUE_LABELS, TISSUE_OF_SOURCE, Plan
@@ -23,6 +25,27 @@ from respira.screening import service as screening_service
 # --- eligibility --------------------------------------------------------------------------
 
 
+# The words of a screening's decision and of its signature's meaning in a reason.
+_DECISION_WORDS = {
+    "eligible": N_("eligible"),
+    "not_eligible": N_("not eligible"),
+    "needs_review": N_("needs review"),
+}
+_MEANING_WORDS = {"approved eligibility": N_("approved eligibility"), "declined": N_("declined")}
+
+
+def _word(words: dict[str, str], code: str) -> Msg:
+    return Msg(words.get(code, code.replace("_", " ")))
+
+
+def _verdict(eligible: bool, screening_id: int | None, reason: Msg) -> Eligibility:
+    """An ``Eligibility`` whose ``reason`` is the English (the API's) and whose
+    ``reason_text`` a page shows in its reader's language."""
+    made = Eligibility(eligible=eligible, screening_id=screening_id, reason=str(reason))
+    made.said(reason)
+    return made
+
+
 def eligibility(session: Session, actor: Actor, patient_id: int) -> Eligibility:
     """Whether the patient's latest signed screening decided ``eligible`` (and was
     signed "approved eligibility"), asked of screening."""
@@ -30,46 +53,72 @@ def eligibility(session: Session, actor: Actor, patient_id: int) -> Eligibility:
     in_force, newest = summary["in_force"], summary["newest"]
     if in_force is None:
         if newest is None:
-            return Eligibility(
-                eligible=False,
-                screening_id=None,
-                reason="the patient has no screening: a course needs a signed screening "
-                "that decided eligible",
+            return _verdict(
+                False,
+                None,
+                Msg(
+                    N_(
+                        "the patient has no screening: a course needs a signed screening "
+                        "that decided eligible"
+                    )
+                ),
             )
-        return Eligibility(
-            eligible=False,
-            screening_id=newest.id,
-            reason=f"screening {newest.id} ({newest.decision.replace('_', ' ')}) is not "
-            "signed: a course needs a signed screening that decided eligible",
+        return _verdict(
+            False,
+            newest.id,
+            Msg(
+                N_(
+                    "screening %(id)s (%(decision)s) is not signed: a course needs a signed "
+                    "screening that decided eligible"
+                ),
+                id=str(newest.id),
+                decision=_word(_DECISION_WORDS, newest.decision),
+            ),
         )
     if in_force.decision != "eligible" or in_force.meaning != screening_service.APPROVED:
-        decided = in_force.decision.replace("_", " ")
-        return Eligibility(
-            eligible=False,
-            screening_id=in_force.id,
-            reason=f"the latest signed screening ({in_force.id}, signed “{in_force.meaning}” "
-            f"by {in_force.signed_by_name}) decided {decided}: a course needs a signed "
-            "screening that decided eligible",
+        return _verdict(
+            False,
+            in_force.id,
+            Msg(
+                N_(
+                    "the latest signed screening (%(id)s, signed “%(meaning)s” by %(name)s) "
+                    "decided %(decision)s: a course needs a signed screening that decided "
+                    "eligible"
+                ),
+                id=str(in_force.id),
+                meaning=_word(_MEANING_WORDS, str(in_force.meaning)),
+                name=in_force.signed_by_name,
+                decision=_word(_DECISION_WORDS, in_force.decision),
+            ),
         )
     if in_force.id in summary["evidence_changed"]:
-        return Eligibility(
-            eligible=False,
-            screening_id=in_force.id,
-            reason=f"screening {in_force.id} decided eligible, but a record it rests on was "
-            "retracted or corrected since it was signed: screen the patient again before "
-            "planning a course",
+        return _verdict(
+            False,
+            in_force.id,
+            Msg(
+                N_(
+                    "screening %(id)s decided eligible, but a record it rests on was "
+                    "retracted or corrected since it was signed: screen the patient again "
+                    "before planning a course"
+                ),
+                id=str(in_force.id),
+            ),
         )
-    return Eligibility(
-        eligible=True,
-        screening_id=in_force.id,
-        reason=f"screening {in_force.id} decided eligible, signed by {in_force.signed_by_name}",
+    return _verdict(
+        True,
+        in_force.id,
+        Msg(
+            N_("screening %(id)s decided eligible, signed by %(name)s"),
+            id=str(in_force.id),
+            name=in_force.signed_by_name,
+        ),
     )
 
 
 def require_eligible(session: Session, actor: Actor, patient_id: int) -> None:
     found = eligibility(session, actor, patient_id)
     if not found.eligible:
-        raise Conflict(f"no course can be planned: {found.reason}")
+        raise Conflict(Msg(N_("no course can be planned: %(reason)s"), reason=found.reason_text))
 
 
 # --- checking a plan --------------------------------------------------------------------

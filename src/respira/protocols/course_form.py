@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from respira.kit.web.forms import error_message
+from respira.kit.web.forms import human_message
 from respira.protocols.schemas import MODALITY_LABELS, CourseIn
 
 INFUSION_ROWS = 6
@@ -86,6 +86,7 @@ def parse_course(data: dict[str, str]) -> tuple[CourseIn | None, dict[str, str],
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for err in exc.errors():
-            parts = [str(p) for p in err.get("loc", ())]
-            errors.setdefault(_field_key(parts, rows), error_message(dict(err)))
+            key = _field_key([str(p) for p in err.get("loc", ())], rows)
+            if key not in errors:
+                errors[key] = human_message(dict(err), key)
         return None, errors, rows

@@ -15,7 +15,7 @@ from respira.kit.texts import Gettext, Msg, translate
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
 from respira.kit.web.routes import Call, Post, posts, uses
-from respira.kit.web.templating import gettext_for, patient_banner
+from respira.kit.web.templating import gettext_for, patient_banner, problem_text, request_lang
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 from respira.protocols import service
@@ -76,7 +76,10 @@ def _course_form(
             "infusion_rows": range(INFUSION_ROWS),
             "nebulisation_rows": range(NEBULISATION_ROWS),
             "limits": service.limits_in_force(session),
-            "harvests": service.patient_harvests(session, actor, patient.id),
+            "harvests": [
+                (key, problem_text(label, request_lang(call.request)))
+                for key, label in service.patient_harvests(session, actor, patient.id)
+            ],
             "physicians": service.other_physicians(session, actor),
             "eligibility": service.eligibility(session, actor, patient.id),
         },

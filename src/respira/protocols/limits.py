@@ -15,12 +15,13 @@ from respira.accounts import service as accounts_service
 from respira.kit import audit, records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.errors import InvalidInput
+from respira.kit.marks import N_
 from respira.protocols.models import Course, ProgrammeLimits
 from respira.protocols.roles import LIMITS_ADMIN_ROLES, LIMITS_READ_ROLES
 from respira.protocols.schemas import CourseIn, LimitBreach, LimitsIn, LimitsOut, OverrideIn
 
 TISSUE_OF_SOURCE = {"autologous_bone_marrow": "bone_marrow", "autologous_adipose": "adipose"}
-TISSUE_LABELS = {"bone_marrow": "bone marrow", "adipose": "adipose tissue"}
+TISSUE_LABELS = {"bone_marrow": N_("bone marrow"), "adipose": N_("adipose tissue")}
 
 DEFAULT_LIMITS: dict[str, Any] = {
     "dose_min_million_cells_per_kg": 0.5,
@@ -31,14 +32,17 @@ DEFAULT_LIMITS: dict[str, Any] = {
     "lead_time_bone_marrow_days": 28,
     "lead_time_adipose_days": 21,
     "infusion_chairs_per_day": 4,
-    "reason": (
+    "reason": N_(
         "Programme default: 0.5–3.0 ×10^6 cells/kg per IV infusion (clinical.md §5.3), at "
         "most 4 infusions, a stay of 3–9 days, autologous lead times of 28 days (bone "
         "marrow: plan 4–8 weeks) and 21 days (adipose: 3–6 weeks) from harvest "
         "(clinical.md §5.4), 4 infusion chairs a day."
     ),
 }
-DEFAULT_AUTHOR = "Respira (programme default)"
+DEFAULT_AUTHOR = N_("Respira (programme default)")
+# The default's words as stored (English, in version 1's row): a page shows them in its
+# reader's language; what an admin wrote is shown as written.
+DEFAULT_TEXTS = frozenset({DEFAULT_LIMITS["reason"], DEFAULT_AUTHOR})
 
 
 def fmt_dose(x: float) -> str:

@@ -12,6 +12,7 @@ from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
 from respira.kit.web.routes import Call, Post, posts, uses
 from respira.protocols import service
+from respira.protocols.limits import DEFAULT_TEXTS
 from respira.protocols.page_router import router
 from respira.protocols.schemas import LimitsIn
 
@@ -40,6 +41,7 @@ def _limits_page(
             "current": current,
             "versions": versions,
             "fields": LIMIT_FIELDS,
+            "shipped": DEFAULT_TEXTS,
             "form": form,
             "can_edit": call.actor.role in service.LIMITS_ADMIN_ROLES,
             "flash": call.flash({"stored": N_("New version stored; it is in force now.")}),

@@ -17,6 +17,8 @@ from respira.kit.actors import Actor, Role, require_role
 from respira.kit.clinic_time import clinic_today
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.patients import service as patients_service
 from respira.products import service as products_service
 from respira.protocols.checks import (
@@ -275,9 +277,18 @@ def other_physicians(session: Session, actor: Actor) -> list[tuple[int, str]]:
 
 
 def patient_harvests(session: Session, actor: Actor, patient_id: int) -> list[tuple[int, str]]:
-    """The patient's harvests, for the course form's choice."""
+    """The patient's harvests, for the course form's choice: each named by a ``Msg``
+    (English as a ``str``; the page writes it in its reader's language)."""
     require_role(actor, WRITE_ROLES)
     return [
-        (h.id, f"Harvest {h.id} · {TISSUE_LABELS.get(h.tissue, h.tissue)} · {h.harvested_on}")
+        (
+            h.id,
+            Msg(
+                N_("Harvest %(id)s · %(tissue)s · %(date)s"),
+                id=str(h.id),
+                tissue=Msg(TISSUE_LABELS.get(h.tissue, h.tissue)),
+                date=h.harvested_on.isoformat(),
+            ),
+        )
         for h in products_service.list_harvests(session, actor, patient_id)
     ]

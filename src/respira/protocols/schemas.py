@@ -18,10 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from respira.kit import validation as v
 from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.kit.validation import ClinicalIn as _In
 from respira.kit.validation import required_text as _required_text
 from respira.patients.schemas import WeightKg
@@ -295,8 +296,19 @@ class DayPlan(BaseModel):
 
 
 class Eligibility(BaseModel):
-    """Whether a course may be drafted for the patient, and why (not)."""
+    """Whether a course may be drafted for the patient, and why (not): ``reason`` in
+    English (the API's), ``reason_text`` the same as a ``Msg`` that a page shows in its
+    reader's language."""
 
     eligible: bool
     screening_id: int | None
     reason: str
+    _said: Msg | None = PrivateAttr(default=None)
+
+    def said(self, reason: Msg) -> None:
+        """Keep the reason's message (its id and parameters) for the pages."""
+        self._said = reason
+
+    @property
+    def reason_text(self) -> str:
+        return self._said if self._said is not None else self.reason

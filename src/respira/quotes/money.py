@@ -24,6 +24,9 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
+
 # ISO 4217 list one, "Minor unit" (see the module's docstring).
 MINOR_DIGITS: dict[str, int] = {"EUR": 2, "USD": 2, "CHF": 2, "GBP": 2, "JPY": 0}
 CURRENCIES: tuple[str, ...] = tuple(MINOR_DIGITS)
@@ -43,16 +46,18 @@ def amount_text(value: Any) -> str:
     number): its canonical text, or ``ValueError`` saying what is wrong. Whether its
     decimals fit the currency is checked with the currency (``to_minor``)."""
     if isinstance(value, bool | float):
-        raise ValueError('give money as a decimal string, such as "2333.33"')
+        raise ValueError(N_('give money as a decimal string, such as "2333.33"'))
     if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str):
-        raise ValueError('give money as a decimal string, such as "2333.33"')
+        raise ValueError(N_('give money as a decimal string, such as "2333.33"'))
     text = value.strip()
     if not _AMOUNT.fullmatch(text):
         raise ValueError(
-            'must be an amount of at most 9 digits before the point, such as "2333.33", '
-            "without a sign, spaces or thousands separators"
+            N_(
+                'must be an amount of at most 9 digits before the point, such as "2333.33", '
+                "without a sign, spaces or thousands separators"
+            )
         )
     return text
 
@@ -69,8 +74,18 @@ def digits_problem(text: str, currency: str) -> str | None:
     if decimals_of(text) <= digits:
         return None
     if digits == 0:
-        return f'{currency} has no minor unit: give a whole number such as "{text.split(".")[0]}"'
-    return f"{currency} has {digits} decimals: {text} has {decimals_of(text)}"
+        return Msg(
+            N_('%(currency)s has no minor unit: give a whole number such as "%(whole)s"'),
+            currency=currency,
+            whole=text.split(".")[0],
+        )
+    return Msg(
+        N_("%(currency)s has %(digits)s decimals: %(text)s has %(given)s"),
+        currency=currency,
+        digits=digits,
+        text=text,
+        given=decimals_of(text),
+    )
 
 
 def to_minor(text: str, currency: str) -> int:
@@ -120,19 +135,21 @@ def decimal_text(value: Any, *, places: int, low: Decimal, high: Decimal) -> Dec
     number is read from its shortest text, "0.5"), with at most ``places`` decimals and
     within [low, high]; ``ValueError`` naming the rule otherwise."""
     if isinstance(value, bool) or value is None:
-        raise ValueError("must be a number")
+        raise ValueError(N_("must be a number"))
     raw = repr(value) if isinstance(value, float) else str(value).strip()
     try:
         number = Decimal(raw)
     except InvalidOperation:
-        raise ValueError("must be a number, such as 1.25") from None
+        raise ValueError(N_("must be a number, such as 1.25")) from None
     if not number.is_finite():
-        raise ValueError("must be a number, such as 1.25")
+        raise ValueError(N_("must be a number, such as 1.25"))
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:
-        raise ValueError(f"may have at most {places} decimals")
+        raise ValueError(Msg(N_("may have at most %(places)s decimals"), places=places))
     if number < low or number > high:
-        raise ValueError(f"must be between {low} and {high}")
+        raise ValueError(
+            Msg(N_("must be between %(low)s and %(high)s"), low=str(low), high=str(high))
+        )
     return number
 
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from respira.kit.errors import InvalidInput
+from respira.kit.marks import N_
 from respira.quotes import money
 from respira.quotes.catalogue import (
     COMORBIDITIES,
@@ -237,10 +238,10 @@ def price(
     if errors:
         raise InvalidInput(errors)
     if not out:
-        raise InvalidInput({line_field: "a quote needs at least one priced line"})
+        raise InvalidInput({line_field: N_("a quote needs at least one priced line")})
     medical = sum(line.amount_minor for line in out if line.category in MEDICAL_CATEGORIES)
     if severity not in tariff.severity_factors:
-        raise InvalidInput({"severity": "must be mild, moderate or severe"})
+        raise InvalidInput({"severity": N_("must be mild, moderate or severe")})
     factor = tariff.severity_factors[severity]
     out.append(
         Line(

@@ -37,6 +37,7 @@ from respira.kit.clinic_time import clinic_today
 from respira.kit.config import get_settings
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.marks import N_
 from respira.kit.patient_rows import rows_of_patient
 from respira.kit.rows import from_row
 from respira.kit.texts import Msg, gettext_in, paragraphs, patient_language
@@ -363,7 +364,7 @@ def _priced(
     severity = data.severity or record_severity(session, patient_id)[0]
     if severity is None:
         raise InvalidInput(
-            {"severity": "give the severity: the record holds no GINA treatment step to read"}
+            {"severity": N_("give the severity: the record holds no GINA treatment step to read")}
         )
     priced = pricing.price(
         the_tariff,

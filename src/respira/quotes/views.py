@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from respira.kit.config import get_settings
 from respira.kit.texts import Gettext, translate
+from respira.kit.web.forms import human_message
 from respira.quotes import service
 
 LABELS: dict[str, Any] = {
@@ -74,12 +75,13 @@ def shown_amounts(records: list[Any], names: tuple[str, ...], lang: str) -> dict
 
 def dotted_errors(exc: ValidationError) -> dict[str, str]:
     """A form's validation errors by field, a field inside a list named with dots
-    (``items.3.unit_price``), as the API names them."""
+    (``items.3.unit_price``), as the API names them; each written for people
+    (``human_message``), in the reader's language on the page."""
     out: dict[str, str] = {}
     for err in exc.errors():
         field = ".".join(str(part) for part in err.get("loc", ())) or "__all__"
-        message = str(err.get("msg", "is not valid")).removeprefix("Value error, ")
-        out.setdefault(field, message)
+        if field not in out:
+            out[field] = human_message(dict(err), field)
     return out
 
 
