@@ -77,15 +77,21 @@ def test_a_creation_lists_the_stored_fields_and_unknown_fields_get_a_humanised_n
         _record(
             entity_type="treatment_history",
             action="create",
-            after={"rescue_puffs_per_week": 14.0, "laba": True, "biologic": None},
+            after={
+                "rescue_puffs_per_week": 14.0,
+                "laba": True,
+                "biologic": None,
+                "peak_flow_l_min": 420,
+            },
         ),
         _en,
         "en",
     )
     assert [describe.change_line(c) for c in entry.changes] == [
-        "Rescue puffs per week: 14",
-        "Laba: yes",
+        "Rescue puffs a week: 14",
+        "Long-acting beta-agonist (LABA): yes",
         "Biologic: —",
+        "Peak flow l min: 420",
     ]
     assert entry.summary == "created" and entry.kind == "Treatment history"
 

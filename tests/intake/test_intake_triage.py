@@ -217,7 +217,7 @@ def test_a_status_change_through_the_page_is_saved_and_audited(page_as, db):
     r = c.post_form(f"{page}/status", {"status": "contacted", "version": "1"}, csrf_from=page)
     assert r.status_code == 200 and "Status changed." in r.text  # after the redirect
     assert "<td>status changed</td>" in r.text  # the history on the page
-    assert "<dt>status</dt><dd>contacted</dd>" in r.text
+    assert "<dt>Status</dt><dd>Contacted</dd>" in r.text  # the field and status in words
     assert current(db, rid).status == "contacted"
     with db.session() as s:
         assert audit.history(s, "consultation_request", rid)[-1].actor_id == c.account.id

@@ -4,7 +4,8 @@
 record it concerns ("ACT and other questionnaires"), what happened ("changed",
 "retracted"), one line per changed field with its label in the reader's language
 ("Date of birth: 1980-03-14 → 1980-03-15"), who did it (name and role) and when, in the
-clinic's time zone (``respira.kit.clinic_time``). A field without a label here is shown
+clinic's time zone (``respira.kit.clinic_time``). The fields and kinds of record the
+use cases write are labelled here and in ``field_labels``; one without a label is shown
 with a humanised name (``rescue_puffs_per_week`` → "Rescue puffs per week"), so a new
 kind of record reads sensibly before anyone labels it.
 
@@ -24,18 +25,15 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
+from respira.audit_trail.field_labels import FIELD_LABELS, FIELDS_OF_KIND, KIND_LABELS
+from respira.kit.actors import ROLE_WORDS
 from respira.kit.clinic_time import clinic_zone
 from respira.kit.marks import N_
 
 Gettext = Callable[[str], str]
 
 ROLES: dict[str, str] = {
-    "admin": N_("administrator"),
-    "physician": N_("physician"),
-    "nurse": N_("nurse"),
-    "coordinator": N_("coordinator"),
-    "lab": N_("laboratory"),
-    "patient": N_("patient"),
+    **ROLE_WORDS,
     "public": N_("member of the public"),
     "system": N_("operator (command line)"),
 }
@@ -98,6 +96,7 @@ KINDS: dict[str, str] = {
     "invoice": N_("Invoice"),
     "stay": N_("Stay"),
     "harvest": N_("Harvest"),
+    **KIND_LABELS,
 }
 
 # Field labels: those of one kind of record first, then those every kind shares.
@@ -151,9 +150,11 @@ FIELDS: dict[str, dict[str, str]] = {
         "filters": N_("Filters"),
         "rows": N_("Rows"),
     },
+    **FIELDS_OF_KIND,
 }
 
 COMMON_FIELDS: dict[str, str] = {
+    **FIELD_LABELS,
     "patient_id": N_("Patient"),
     "visit_id": N_("Visit"),
     "visit_date": N_("Visit date"),

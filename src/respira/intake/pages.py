@@ -24,6 +24,7 @@ from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from respira.audit_trail import web as audit_words
 from respira.intake import service
 from respira.intake.http import PayloadTooLarge, rate_limit_for
 from respira.intake.messages import CONSENT_TEXT, CONSENT_TEXT_VERSION, ERRORS, KIND_LABELS
@@ -319,20 +320,31 @@ class HistoryEntry:
     reason: str | None
 
 
-def _history(session: Session, request_id: int) -> list[HistoryEntry]:
-    """The request's audit records, as changed fields and their new values."""
+def _history(session: Session, request_id: int, gettext: Any) -> list[HistoryEntry]:
+    """The request's audit records, as changed fields and their new values, with the
+    fields, a status and the actor's role in the reader's words (the audit trail's)."""
     out = []
     for rec in audit.history(session, service.ENTITY, request_id):
         after = json.loads(rec.after) if rec.after and rec.action != "create" else {}
         changes = [
-            (field.replace("_", " "), "—" if value is None else str(value))
+            (
+                audit_words.field_label(service.ENTITY, field, gettext),
+                _history_value(field, value, gettext),
+            )
             for field, value in after.items()
         ]
-        out.append(
-            HistoryEntry(rec.at, f"{rec.actor_name} ({rec.actor_role})", rec.action, changes,
-                         rec.reason if rec.action == "convert" else None)
-        )  # fmt: skip
+        who = f"{rec.actor_name} ({audit_words.role_label(rec.actor_role, gettext)})"
+        reason = rec.reason if rec.action == "convert" else None
+        out.append(HistoryEntry(rec.at, who, rec.action, changes, reason))
     return out
+
+
+def _history_value(field: str, value: Any, gettext: Any) -> str:
+    if value is None:
+        return "—"
+    if field == "status" and value in STATUS_LABELS:
+        return str(gettext(STATUS_LABELS[value]))
+    return str(value)
 
 
 def _detail(
@@ -353,7 +365,7 @@ def _detail(
             "actions": actions,
             "action_labels": ACTION_LABELS,
             "can_convert": service.can_transition(req.status, "converted"),
-            "history": _history(call.session, req.id),
+            "history": _history(call.session, req.id, gettext_for(call.request)),
             "errors": errors or {},
             "form": form or {},
             "flash": flash,

@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 from respira.intake import models as m
 from respira.intake.messages import CONSENT_TEXT_VERSION, error_text
 from respira.kit import validation as v
+from respira.kit.marks import N_
 from respira.patients.schemas import (
     MAX_STATED_DISTINCT,
     Country,
@@ -280,7 +281,7 @@ class ConsultationRequestPatch(v.InputModel):
     @classmethod
     def _status_given(cls, value: object) -> object:
         if value is None:
-            raise ValueError("a status cannot be cleared")
+            raise ValueError(N_("a status cannot be cleared"))
         return value
 
     @field_validator("decline_reason", mode="before")
@@ -294,9 +295,9 @@ class ConsultationRequestPatch(v.InputModel):
     def _reason_with_decline(cls, value: str | None, info: ValidationInfo) -> str | None:
         status = info.data.get("status")
         if status == "declined" and value is None:
-            raise ValueError("give the reason for declining the request")
+            raise ValueError(N_("give the reason for declining the request"))
         if value is not None and status != "declined" and "status" in info.data:
-            raise ValueError("a reason is given only together with the status declined")
+            raise ValueError(N_("a reason is given only together with the status declined"))
         return value
 
     @field_validator("notes", mode="before")

@@ -41,6 +41,7 @@ from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.kit.marks import N_
 from respira.kit.texts import Msg
+from respira.kit.web.forms import human_message
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientIn, PatientOut
 from respira.patients.service import Patient
@@ -476,8 +477,18 @@ def patient_in_from_conversion(
         errors: dict[str, str] = {}
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else "__all__"
-            errors.setdefault(field, err["msg"].removeprefix("Value error, "))
+            errors.setdefault(field, _readable(err, field))
         raise InvalidInput(errors) from exc
+
+
+def _readable(err: Any, field: str) -> str:
+    """A Pydantic error of the patient to create: its ``str`` is Pydantic's message as
+    the API has always answered it, and a page shows it as the kit's sentence for
+    people (``human_message``) in the reader's language."""
+    problem = human_message(dict(err), field)
+    made = str.__new__(Msg, str(err["msg"]).removeprefix("Value error, "))
+    made.msgid, made.params = problem.msgid, problem.params
+    return made
 
 
 def require_convertible(status: str, patient_id: int | None) -> None:

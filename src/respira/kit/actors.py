@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from respira.kit.marks import N_
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -18,6 +20,17 @@ class Role(StrEnum):
     LAB = "lab"
     PATIENT = "patient"
 
+
+# A role in words, as the header of every page names the signed-in user's (translated
+# there); the audit trail uses the same message ids.
+ROLE_WORDS: dict[str, str] = {
+    "admin": N_("administrator"),
+    "physician": N_("physician"),
+    "nurse": N_("nurse"),
+    "coordinator": N_("coordinator"),
+    "lab": N_("laboratory"),
+    "patient": N_("patient"),
+}
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
 STAFF_ROLES: frozenset[Role] = frozenset(
@@ -58,4 +71,4 @@ def require_role(actor: Actor, roles: frozenset[Role] | set[Role]) -> None:
     from respira.kit.errors import Forbidden
 
     if actor.role != SYSTEM_ROLE and actor.role not in roles:
-        raise Forbidden("your role may not do this")
+        raise Forbidden(N_("your role may not do this"))

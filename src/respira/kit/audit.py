@@ -66,6 +66,7 @@ from respira.kit.actors import Actor
 from respira.kit.config import get_settings
 from respira.kit.db import Base, Database, UTCDateTime, utcnow
 from respira.kit.errors import Forbidden, InvalidInput
+from respira.kit.marks import N_
 
 GENESIS_HASH = "0" * 64
 # An arbitrary 63-bit key for pg_advisory_xact_lock: "respira audit head".
@@ -983,11 +984,11 @@ def esign(
     if meaning not in allowed:
         raise InvalidInput({"meaning": f"must be one of: {', '.join(sorted(allowed))}"})
     if actor.user_id is None:
-        raise Forbidden("only a signed-in user can sign")
+        raise Forbidden(N_("only a signed-in user can sign"))
     if _password_check is None:
         raise RuntimeError("no password check installed (respira.app.steps.load() installs it)")
     if not _password_check(session, actor.user_id, password):
-        raise Forbidden("the password given for the signature is not correct")
+        raise Forbidden(N_("the password given for the signature is not correct"))
     sig = Signature(
         signer_id=actor.user_id,
         signer_name=actor.name,

@@ -9,6 +9,7 @@ Everything it shows is labelled as an uncalibrated hypothesis, never a predictio
 person."""
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 from respira.kit.step import Nav, Section, Step
 
 STEP = Step(
@@ -21,7 +22,7 @@ STEP = Step(
     # Signed-in users reach the (public) page from the menu; visitors from the home page.
     nav=(
         Nav(
-            "Asthma model",
+            N_("Asthma model"),
             "/model",
             frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR, Role.PATIENT}),
             90,

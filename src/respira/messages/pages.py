@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from respira.kit.actors import Actor, Role
 from respira.kit.db import Database
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.marks import N_
 from respira.kit.web.deps import PageAccess
 from respira.kit.web.forms import Refused
 from respira.kit.web.language import in_patient_language
@@ -130,7 +131,7 @@ def change_status(thread_id: int, post: Post = posts(CARE_TEAM)) -> Response:
     status = post.data.get("status", "")
     outcome: Any = version
     if status not in ("open", "closed"):
-        outcome = Refused({"__all__": "choose to close or to reopen the thread"}, 422, False)
+        outcome = Refused({"__all__": N_("choose to close or to reopen the thread")}, 422, False)
     elif not isinstance(version, Refused):
         outcome = post.attempt(
             lambda: service.set_status(post.session, post.actor, thread_id, status, version),

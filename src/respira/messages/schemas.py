@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 
+from respira.kit.marks import N_
 from respira.kit.validation import ClinicalIn, name_text, required_text
 
 MAX_SUBJECT = 200
@@ -30,6 +31,9 @@ class ThreadIn(MessageIn):
     subject: Annotated[str, AfterValidator(_subject)]
 
 
+ONE_OF_THE_TWO = N_("give either assignee_id or on_call: true, not both and not neither")
+
+
 class AssignIn(ClinicalIn):
     """To a chosen staff member (``assignee_id``) or to the physician on call now
     (``on_call``): exactly one of the two."""
@@ -40,7 +44,9 @@ class AssignIn(ClinicalIn):
     @model_validator(mode="after")
     def _one_of_the_two(self) -> AssignIn:
         if (self.assignee_id is None) == (not self.on_call):
-            raise ValueError("give either assignee_id or on_call: true, not both and not neither")
+            raise ValueError(
+                N_("give either assignee_id or on_call: true, not both and not neither")
+            )
         return self
 
 

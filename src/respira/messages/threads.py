@@ -22,6 +22,7 @@ from respira.kit import records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.marks import N_
 from respira.kit.patient_rows import rows_of_patient
 from respira.kit.trail import Trail
 from respira.messages import notices
@@ -42,7 +43,11 @@ from respira.patients import service as patients_service
 THREADS = Trail("message_thread")
 MESSAGES = Trail("thread_message")
 
-STALE = "the thread was changed by someone else at the same moment; reload it and try again"
+STALE = N_("the thread was changed by someone else at the same moment; reload it and try again")
+ALREADY = {
+    "open": N_("the thread is already open"),
+    "closed": N_("the thread is already closed"),
+}
 
 
 def side_of(actor: Actor) -> str:
@@ -78,7 +83,7 @@ def _load(session: Session, actor: Actor, thread_id: int, *, lock: bool = False)
         else session.get(MessageThread, thread_id)
     )
     if row is None or records.hidden_from(actor, row.patient_id, False):
-        raise NotFound("no such thread")
+        raise NotFound(N_("no such thread"))
     return row
 
 
@@ -293,7 +298,7 @@ def set_status(
     """Close a thread (answered, nothing more to do) or reopen it."""
     row = _change(session, actor, thread_id, expected_version)
     if row.status == status:
-        raise Conflict(f"the thread is already {status}")
+        raise Conflict(ALREADY[status])
     _set_status(session, actor, row, status)
     records.flush(session, STALE)
     session.commit()

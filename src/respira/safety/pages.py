@@ -27,7 +27,7 @@ from respira.kit.web.routes import (
     posts,
     uses,
 )
-from respira.kit.web.templating import patient_banner
+from respira.kit.web.templating import gettext_for, patient_banner
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 from respira.safety import labels, service
@@ -216,7 +216,11 @@ def _event_page(
         "can_sign": role in service.SIGN_ROLES and not event.retracted,
         "can_correct": role in service.RECORD_ROLES and not event.retracted,
         "next_kind": "follow_up" if event.reports else "initial",
-        "meanings": {"initial": service.INITIAL_MEANING, "follow_up": service.FOLLOW_UP_MEANING},
+        # The signature's meaning is stored in English; the page says it in the reader's words.
+        "meanings": {
+            "initial": gettext_for(call.request)(service.INITIAL_MEANING),
+            "follow_up": gettext_for(call.request)(service.FOLLOW_UP_MEANING),
+        },
     }
     return page_with_form(call, "safety/event.html", context, refused, form, DONE)
 

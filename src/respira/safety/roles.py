@@ -11,6 +11,7 @@ Patients have no part here (their portal shows what the clinic tells them).
 from __future__ import annotations
 
 from respira.kit.actors import Role
+from respira.kit.marks import N_
 
 RECORD_ROLES = frozenset({Role.NURSE, Role.PHYSICIAN})
 READ_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE})
@@ -29,6 +30,6 @@ ROSTER_ACCOUNT_ROLES = {
     "medical_director": frozenset({Role.PHYSICIAN, Role.ADMIN}),
 }
 
-INITIAL_MEANING = "initial safety report"
-FOLLOW_UP_MEANING = "follow-up safety report"
+INITIAL_MEANING = N_("initial safety report")
+FOLLOW_UP_MEANING = N_("follow-up safety report")
 REPORT_MEANINGS = {"initial": INITIAL_MEANING, "follow_up": FOLLOW_UP_MEANING}

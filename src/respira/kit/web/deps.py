@@ -26,8 +26,10 @@ from respira.kit import tokens
 from respira.kit.actors import Actor, Role
 from respira.kit.db import Database
 from respira.kit.errors import Forbidden, NotAuthenticated
+from respira.kit.marks import N_
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+STALE_FORM = N_("the form's security token is missing or out of date; reload the page")
 # Where the route guard (``respira.kit.web.limits``) leaves its refusal of a request (a
 # body too large, an id out of range, a NUL character), for the access declaration to
 # raise once it has authenticated the caller.
@@ -126,17 +128,19 @@ class PageAccess:
                 session, request.cookies.get(tokens.SESSION_COOKIE)
             )
         if found is None:
-            raise NotAuthenticated("please sign in")
+            raise NotAuthenticated(N_("please sign in"))
         actor, nonce = found
         request.state.actor = actor
         request.state.csrf_seed = nonce
         if actor.role not in self.roles:
-            raise Forbidden("your role may not open this page")
+            raise Forbidden(N_("your role may not open this page"))
         raise_refusal(request)
         if request.method not in SAFE_METHODS and not tokens.csrf_valid(
             nonce, await _form_csrf(request)
         ):
-            raise Forbidden("the form's security token is missing or out of date; reload the page")
+            raise Forbidden(
+                N_("the form's security token is missing or out of date; reload the page")
+            )
         return actor
 
 
@@ -167,5 +171,7 @@ class Public:
             anon_seed(request) if actor.user_id is None else request.state.csrf_seed,
             await _form_csrf(request),
         ):
-            raise Forbidden("the form's security token is missing or out of date; reload the page")
+            raise Forbidden(
+                N_("the form's security token is missing or out of date; reload the page")
+            )
         return actor

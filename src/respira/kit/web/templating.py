@@ -32,7 +32,8 @@ from jinja2 import (
 from markupsafe import Markup
 
 from respira.kit import clinic_time, i18n, tokens, validation
-from respira.kit.actors import Actor
+from respira.kit.actors import ROLE_WORDS, Actor
+from respira.kit.marks import N_
 from respira.kit.step import Nav
 from respira.kit.texts import Msg
 
@@ -105,7 +106,15 @@ def gettext_for(request: Request) -> Any:
 
 @pass_context
 def _gettext(ctx: Any, message: str, **params: Any) -> str:
-    text: str = gettext_for(ctx["request"])(message)
+    """``_()`` in a template; in a macro imported without the page's context (the
+    pager), in the language of the page being rendered."""
+    request = ctx.get("request")
+    if request is not None:
+        text: str = gettext_for(request)(message)
+    else:
+        rendering = _RENDERING.get()
+        lang = rendering[0] if rendering else i18n.SOURCE_LANGUAGE
+        text = i18n.translations(lang).gettext(message)
     return text % params if params else text
 
 
@@ -262,17 +271,38 @@ def current_problem_text(problem: str) -> str:
     return problem_text(problem, rendering[0] if rendering else i18n.SOURCE_LANGUAGE)
 
 
+_ROW_NUMBER = re.compile(r"[._ ]?\d+$")
+UNLABELLED_FIELD = N_("Entry")
+
+
+def field_label(field_name: str, lang: str, template: str | None) -> str:
+    """The words naming a field in ``lang``: its label on the page (``field_labels``) —
+    for a field of a list or a group ("items.0.price", "retract_markers_37") the label
+    of the list or group —, else its name in words where the catalogue translates them
+    ("Patient id"), else, in a language other than English, the kit's "Entry"."""
+    gettext = i18n.translations(lang).gettext
+    labels = field_labels(template) if template else {}
+    for name in (field_name, field_name.split(".")[0], _ROW_NUMBER.sub("", field_name)):
+        if labels.get(name):
+            return str(gettext(labels[name]))
+    words = _ROW_NUMBER.sub("", field_name.split(".")[0]).replace("_", " ").strip()
+    words = words[:1].upper() + words[1:]
+    if lang == i18n.SOURCE_LANGUAGE:
+        return field_name.replace("_", " ")
+    translated = str(gettext(words)) if words else words
+    return translated if words and translated != words else str(gettext(UNLABELLED_FIELD))
+
+
 def labelled_problem(field_name: str, problem: str, lang: str, template: str | None) -> str:
     """An error as the box above a form lists it: the field's label on the page, then
     the message ("Date of birth: enter a full date, for example 1980-03-14."); a field
-    the page does not label is named by its name in words."""
+    the page does not label (``field_label``) is named by its name in words in English
+    and, in another language, by those words when the catalogue has them, else by
+    "Entry" in that language, never by English words."""
     text = problem_text(problem, lang)
     if field_name == "__all__":
         return text
-    labels = field_labels(template) if template else {}
-    found = labels.get(field_name) or labels.get(field_name.split(".")[0])
-    label = i18n.translations(lang).gettext(found) if found else field_name.replace("_", " ")
-    label = label.rstrip(" :")
+    label = field_label(field_name, lang, template).rstrip(" :")
     if lang != "de" and text[:1].isupper() and not text[1:2].isupper():
         text = text[:1].lower() + text[1:]  # German keeps the capital of a sentence
     return f"{label[:1].upper()}{label[1:]}: {text}"
@@ -319,6 +349,7 @@ def _build_env() -> Environment:
         country_choices=_country_options,
         field_error=_field_error,
         error_text=_error_text,
+        role_words=ROLE_WORDS,
         # The clinic's IANA zone, for the hint of a time typed on its wall clock.
         clinic_zone=clinic_time.clinic_zone,
     )
