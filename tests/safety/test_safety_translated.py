@@ -196,3 +196,15 @@ def test_catalogue_refusals_reach_the_form_translated_and_the_api_in_english(
     assert api.status_code == 422
     messages = [d["msg"] for d in api.json()["detail"]]
     assert "Headache has no grade 4 in CTCAE v5.0 (its grades are 1, 2, 3)" in messages
+
+
+@pytest.mark.parametrize(
+    ("lang", "author"),
+    [("de", "Respira (Programmvorgabe)"), ("ru", "Respira (значения программы по умолчанию)")],
+)
+def test_the_shipped_list_names_its_author_in_the_readers_language(page_as, lang, author):
+    """The first version's author is stored as English ("Respira (programme default)");
+    the page shows it in the reader's language (issue 14)."""
+    page = page_as("physician").get(f"/safety/expected-reactions?lang={lang}")
+    assert page.status_code == 200 and author in page.text
+    assert "Respira (programme default)" not in page.text

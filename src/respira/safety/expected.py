@@ -31,7 +31,8 @@ from respira.safety.schemas import ExpectedListIn, ExpectedListOut
 
 TRAIL = Trail("expected_reactions_list")
 
-DEFAULT_AUTHOR = "Respira (programme default)"
+# The author of the shipped version (English, as stored): pages show it translated.
+DEFAULT_AUTHOR = N_("Respira (programme default)")
 
 
 def _default() -> ExpectedListOut:
