@@ -19,8 +19,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from respira.kit import i18n
+from respira.kit.marks import N_
 
 Gettext = Callable[[str], str]
+
+# The author Respira writes on the versions it ships (criteria sets, release
+# specifications, programme limits, the expected-reactions list): stored in English,
+# shown in the reader's language (the templates' ``author`` filter).
+SHIPPED_AUTHOR = N_("Respira (shipped default)")
+PROGRAMME_AUTHOR = N_("Respira (programme default)")
+SHIPPED_AUTHORS = frozenset({SHIPPED_AUTHOR, PROGRAMME_AUTHOR})
 
 
 class Msg(str):

@@ -17,6 +17,7 @@ from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import InvalidInput
 from respira.kit.rows import from_row
+from respira.kit.texts import SHIPPED_AUTHOR
 from respira.products import specs
 from respira.products.models import QcResult, ReleaseSpecification
 from respira.products.roles import READ_ROLES, SPEC_ADMIN_ROLES
@@ -41,7 +42,7 @@ def _default_row(created_at: dt.datetime) -> ReleaseSpecification:
         passage_limit=specs.DEFAULT_PASSAGE_LIMIT,
         source=specs.DEFAULT_SOURCE,
         created_at=created_at,
-        created_by_name="Respira (shipped default)",
+        created_by_name=SHIPPED_AUTHOR,
     )
 
 

@@ -16,6 +16,7 @@ from respira.kit import audit, records
 from respira.kit.actors import Actor, Role, require_role
 from respira.kit.errors import InvalidInput
 from respira.kit.marks import N_
+from respira.kit.texts import PROGRAMME_AUTHOR
 from respira.protocols.models import Course, ProgrammeLimits
 from respira.protocols.roles import LIMITS_ADMIN_ROLES, LIMITS_READ_ROLES
 from respira.protocols.schemas import CourseIn, LimitBreach, LimitsIn, LimitsOut, OverrideIn
@@ -39,7 +40,7 @@ DEFAULT_LIMITS: dict[str, Any] = {
         "(clinical.md §5.4), 4 infusion chairs a day."
     ),
 }
-DEFAULT_AUTHOR = N_("Respira (programme default)")
+DEFAULT_AUTHOR = PROGRAMME_AUTHOR
 # The default's words as stored (English, in version 1's row): a page shows them in its
 # reader's language; what an admin wrote is shown as written.
 DEFAULT_TEXTS = frozenset({DEFAULT_LIMITS["reason"], DEFAULT_AUTHOR})

@@ -22,7 +22,7 @@ from respira.kit.actors import Actor, require_role
 from respira.kit.clinic_time import clinic_today
 from respira.kit.errors import InvalidInput
 from respira.kit.marks import N_
-from respira.kit.texts import Msg
+from respira.kit.texts import PROGRAMME_AUTHOR, Msg
 from respira.kit.trail import Trail
 from respira.safety import catalogue, rules
 from respira.safety.models import ExpectedReactionsList
@@ -32,7 +32,7 @@ from respira.safety.schemas import ExpectedListIn, ExpectedListOut
 TRAIL = Trail("expected_reactions_list")
 
 # The author of the shipped version (English, as stored): pages show it translated.
-DEFAULT_AUTHOR = N_("Respira (programme default)")
+DEFAULT_AUTHOR = PROGRAMME_AUTHOR
 
 
 def _default() -> ExpectedListOut:

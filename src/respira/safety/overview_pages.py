@@ -144,7 +144,6 @@ def _expected_page(call: Call, refused: Refused | None = None, form: Any = None)
         "in_force": service.expected_list_in_force(call.session, clinic_today()),
         "catalogue": service.ctcae(),
         "can_publish": call.actor.role in service.EXPECTED_WRITE_ROLES,
-        "shipped_author": service.EXPECTED_DEFAULT_AUTHOR,
     }
     flashes = {"published": N_("The new version was published.")}
     form = form or {"terms": versions[0].terms}

@@ -45,7 +45,6 @@ from respira.safety.events import (
     record_event,
     retract_event,
 )
-from respira.safety.expected import DEFAULT_AUTHOR as EXPECTED_DEFAULT_AUTHOR
 from respira.safety.expected import in_force as expected_list_in_force
 from respira.safety.expected import list_versions as expected_list_versions
 from respira.safety.expected import publish as publish_expected_list
@@ -86,7 +85,6 @@ from respira.safety.views import (
 __all__ = [
     "ALERT_KIND",
     "CAUSALITY",
-    "EXPECTED_DEFAULT_AUTHOR",
     "EXPECTED_READ_ROLES",
     "EXPECTED_WRITE_ROLES",
     "FOLLOW_UP_MEANING",

@@ -25,7 +25,7 @@ from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
 from respira.kit.marks import N_
 from respira.kit.rows import from_row
-from respira.kit.texts import Msg
+from respira.kit.texts import SHIPPED_AUTHOR, Msg
 from respira.screening import engine
 from respira.screening.models import Screening, ScreeningCriteriaSet
 from respira.screening.roles import CRITERIA_ADMIN_ROLES, CRITERIA_READ_ROLES
@@ -91,10 +91,10 @@ def ensure_default(session: Session) -> None:
         parsed,
         created_at=now,
         created_by_id=None,
-        created_by_name="Respira (shipped default)",
+        created_by_name=SHIPPED_AUTHOR,
         is_active=any_active is None,
         activated_at=now if any_active is None else None,
-        activated_by_name="Respira (shipped default)" if any_active is None else None,
+        activated_by_name=SHIPPED_AUTHOR if any_active is None else None,
     )
     try:
         with session.begin_nested():

@@ -16,6 +16,8 @@ from respira.kit import records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.patients import service as patients_service
 from respira.products import service as products_service
 from respira.treatment import bedside
@@ -52,17 +54,23 @@ def _witness(session: Session, actor: Actor, email: str) -> Any:
     try:
         wanted = accounts_service.normalise_email(email)
     except InvalidInput:
-        raise InvalidInput({"witness_email": "not a valid email address"}) from None
+        raise InvalidInput({"witness_email": N_("not a valid email address")}) from None
     user = next((u for u in accounts_service.list_users(session) if u.email == wanted), None)
     if user is None or not user.is_active:
-        raise InvalidInput({"witness_email": f"no active staff account has the email {wanted}"})
+        raise InvalidInput(
+            {
+                "witness_email": Msg(
+                    N_("no active staff account has the email %(email)s"), email=wanted
+                )
+            }
+        )
     if user.role not in WITNESS_ROLES:
         raise InvalidInput(
-            {"witness_email": "the witness must be a nurse or a physician of the clinic"}
+            {"witness_email": N_("the witness must be a nurse or a physician of the clinic")}
         )
     if user.id == actor.user_id:
         raise InvalidInput(
-            {"witness_email": "the witness must be a second person, not the operator"}
+            {"witness_email": N_("the witness must be a second person, not the operator")}
         )
     return user
 
@@ -81,19 +89,23 @@ def record_administration(
     course = approved_course(session, actor, data.course_id, data.patient_id)
     facts = products_service.lock_unit_for_administration(session, din)  # 404 if none
     if facts.unit_status == "administered":
-        raise Conflict(f"the unit {din} was already given")
+        raise Conflict(Msg(N_("the unit %(din)s was already given"), din=din))
     now = utcnow()
     check = recent_go_check(session, facts.unit_id, data.patient_id, now)
     if check is None:
         raise InvalidInput(
             {
-                "din": "no GO bedside check of this unit and this patient in the last "
-                f"{int(CHECK_VALID_FOR.total_seconds() // 60)} minutes: scan the wristband "
-                "and the unit first"
+                "din": Msg(
+                    N_(
+                        "no GO bedside check of this unit and this patient in the last "
+                        "%(minutes)s minutes: scan the wristband and the unit first"
+                    ),
+                    minutes=int(CHECK_VALID_FOR.total_seconds() // 60),
+                )
             }
         )
     if facts.course_id != data.course_id:
-        raise InvalidInput({"din": "the unit is allocated to another course"})
+        raise InvalidInput({"din": N_("the unit is allocated to another course")})
     result = bedside.verdict(
         patient_id=data.patient_id,
         patient_code=str(data.patient_id),
@@ -103,7 +115,8 @@ def record_administration(
         now=now,
     )
     if not result.ok:
-        raise InvalidInput({"din": "no-go now: " + "; ".join(result.reasons)})
+        reasons = "; ".join(result.reasons)
+        raise InvalidInput({"din": Msg(N_("no-go now: %(reasons)s"), reasons=reasons)})
     admission = open_admission(session, data.patient_id)
     row = Administration(
         unit_id=facts.unit_id,
@@ -139,7 +152,7 @@ def _load_administration(session: Session, actor: Actor, administration_id: int)
         .options(selectinload(Administration.vitals))
     ).first()
     if row is None or records.hidden_from(actor, row.patient_id, row.retracted):
-        raise NotFound("no such administration")
+        raise NotFound(N_("no such administration"))
     return row
 
 

@@ -13,6 +13,8 @@ from respira.kit.actors import Actor, require_role
 from respira.kit.clinic_time import clinic_day
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, InvalidInput, NotFound
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.patients import service as patients_service
 from respira.treatment.models import Administration, Admission
 from respira.treatment.roles import BOARD_ROLES, WARD_ROLES
@@ -40,23 +42,29 @@ def admit(session: Session, actor: Actor, patient_id: int, data: AdmissionIn) ->
     patient = patients_service.get_for_update(session, actor, patient_id)
     course = course_or_none(session, actor, data.course_id)
     if course is None or course.patient_id != patient.id:
-        raise InvalidInput({"course_id": "no such course of this patient"})
+        raise InvalidInput({"course_id": N_("no such course of this patient")})
     if not is_approved(course):
-        raise InvalidInput({"course_id": "the course is not approved; it cannot start a stay"})
+        raise InvalidInput({"course_id": N_("the course is not approved; it cannot start a stay")})
     day = clinic_day(data.admitted_at)  # the course's days are the clinic's calendar's
     earliest = course.start_date - dt.timedelta(days=ADMIT_EARLY_DAYS)
     if not earliest <= day <= course.end_date:
         raise InvalidInput(
             {
-                "admitted_at": f"the course's stay runs {course.start_date.isoformat()} to "
-                f"{course.end_date.isoformat()}; admit from {earliest.isoformat()} "
-                "to its last day"
+                "admitted_at": Msg(
+                    N_(
+                        "the course's stay runs %(start)s to %(end)s; admit from %(earliest)s "
+                        "to its last day"
+                    ),
+                    start=course.start_date.isoformat(),
+                    end=course.end_date.isoformat(),
+                    earliest=earliest.isoformat(),
+                )
             }
         )
     if in_future(data.admitted_at):
-        raise InvalidInput({"admitted_at": "the admission time is in the future"})
+        raise InvalidInput({"admitted_at": N_("the admission time is in the future")})
     if open_admission(session, patient.id) is not None:
-        raise Conflict("the patient is already admitted; discharge them first")
+        raise Conflict(N_("the patient is already admitted; discharge them first"))
     row = Admission(
         patient_id=patient.id,
         course_id=course.id,
@@ -70,14 +78,14 @@ def discharge(session: Session, actor: Actor, admission_id: int, data: Discharge
     require_role(actor, WARD_ROLES)
     row = records.lock_row(session, Admission, admission_id)
     if row is None or row.retracted:
-        raise NotFound("no such admission")
+        raise NotFound(N_("no such admission"))
     if row.discharged_at is not None:
-        raise Conflict("the patient was already discharged from this admission")
+        raise Conflict(N_("the patient was already discharged from this admission"))
     at = data.discharged_at or utcnow()
     if at < row.admitted_at:
-        raise InvalidInput({"discharged_at": "the discharge is before the admission"})
+        raise InvalidInput({"discharged_at": N_("the discharge is before the admission")})
     if in_future(at):
-        raise InvalidInput({"discharged_at": "the discharge time is in the future"})
+        raise InvalidInput({"discharged_at": N_("the discharge time is in the future")})
     row.discharged_at = at
     row.discharged_by_id = actor.user_id
     row.discharged_by_name = actor.name

@@ -8,6 +8,8 @@ traceability, ISBT 128 DIN (clinical.md §5.5)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -20,9 +22,33 @@ from respira.patients import service as patients_service
 from respira.products import service as products_service
 from respira.treatment import bedside
 from respira.treatment.models import BedsideCheck
-from respira.treatment.roles import WARD_ROLES
+from respira.treatment.roles import CHAIN_ROLES, WARD_ROLES
 from respira.treatment.schemas import CHECK_VALID_FOR, BedsideCheckIn, BedsideCheckOut
 from respira.treatment.shared import course_or_none, is_approved, parse_din
+
+# How the unit's ledger entry of a check begins (the ledger keeps English text; a page
+# writes the entry in its reader's language from the check it names: ``checks_named``).
+LEDGER_PREFIX = "bedside check %s: "
+_LEDGER_ENTRY = re.compile(r"^bedside check (\d+): ")
+
+
+def checks_named(
+    session: Session, actor: Actor, details: Iterable[str]
+) -> dict[int, BedsideCheckOut]:
+    """The bedside checks that the ledger entries ``details`` name, by id (an entry
+    written otherwise names none)."""
+    require_role(actor, CHAIN_ROLES)
+    ids = {int(m.group(1)) for d in details if (m := _LEDGER_ENTRY.match(d or ""))}
+    if not ids:
+        return {}
+    rows = session.scalars(select(BedsideCheck).where(BedsideCheck.id.in_(ids)))
+    return {row.id: BedsideCheckOut.model_validate(row) for row in rows}
+
+
+def check_named(detail: str, checks: dict[int, BedsideCheckOut]) -> BedsideCheckOut | None:
+    """The check of ``checks`` that a ledger entry names, or None."""
+    m = _LEDGER_ENTRY.match(detail or "")
+    return checks.get(int(m.group(1))) if m else None
 
 
 def _patient_by_code(session: Session, actor: Actor, code: str) -> Any | None:
@@ -82,9 +108,9 @@ def check_at_bedside(session: Session, actor: Actor, data: BedsideCheckIn) -> Be
     session.flush()  # the ledger's entry names the check
     if facts is not None:
         detail = (
-            f"bedside check {row.id}: GO for patient {data.patient_code}"
+            f"{LEDGER_PREFIX % row.id}GO for patient {data.patient_code}"
             if result.ok
-            else f"bedside check {row.id}: NO-GO for patient {data.patient_code}: "
+            else f"{LEDGER_PREFIX % row.id}NO-GO for patient {data.patient_code}: "
             + "; ".join(result.reasons)
         )
         products_service.record_event(session, actor, facts.unit_id, "bedside_check", detail)

@@ -6,11 +6,11 @@ administration's page, admission, discharge and supporting-session buttons, and 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -19,12 +19,13 @@ from respira.kit.actors import Actor
 from respira.kit.clinic_time import clinic_today, clinic_wall_clock, clinic_zone
 from respira.kit.db import utcnow
 from respira.kit.errors import Conflict, DomainError, InvalidInput, NotFound
+from respira.kit.i18n import fmt_number
 from respira.kit.marks import N_
-from respira.kit.texts import Gettext, translate
+from respira.kit.texts import Gettext
 from respira.kit.web.deps import PageAccess
-from respira.kit.web.forms import FieldProblem, Refused, clinic_moment, parse
+from respira.kit.web.forms import FieldProblem, Refused, clinic_moment, clinic_moments, parse
 from respira.kit.web.routes import Call, Post, posts, see_other, uses
-from respira.kit.web.templating import gettext_for, patient_banner, request_lang
+from respira.kit.web.templating import gettext_for, patient_banner, problem_text, request_lang
 from respira.patients import service as patients_service
 from respira.patients.schemas import PatientOut
 from respira.products.schemas import CHAIN_EVENT_TEXT
@@ -32,6 +33,7 @@ from respira.protocols.schemas import MODALITY_LABELS
 from respira.treatment import service
 from respira.treatment.bedside import clinic_clock, reason_text
 from respira.treatment.schemas import (
+    PHASE_WORDS,
     PHASES,
     REACTIONS,
     ROUTE_LABELS,
@@ -52,7 +54,6 @@ WARD_POST = posts(PageAccess(*service.WARD_ROLES))
 
 # The words the pages show for stored codes, marked for translation (the templates show
 # them with ``_()`` in the reader's language).
-PHASE_TEXT = {"before": N_("before"), "during": N_("during"), "after": N_("after")}
 VITALS_LEGEND = {
     "before": N_("Vital signs before"),
     "during": N_("Vital signs during"),
@@ -87,6 +88,20 @@ def _item_label(item: Any, gettext: Gettext) -> str:
     return gettext(msgid) % {"day": item.day} if msgid and item.day is not None else item.label
 
 
+_DOSE_TEXT = {
+    "infusion": N_("%(dose)s ×10⁶ cells/kg"),
+    "nebulisation": N_("%(dose)s ×10⁶ cells"),
+}
+
+
+def _item_dose(item: Any, gettext: Gettext, lang: str) -> str:
+    """A ward board item's dose ("1 ×10⁶ cells/kg"), its number in the reader's way."""
+    msgid = _DOSE_TEXT.get(item.kind)
+    if msgid is None or item.dose_million_cells is None:
+        return str(item.dose or "")
+    return gettext(msgid) % {"dose": fmt_number(item.dose_million_cells, lang)}
+
+
 def _item_detail(item: Any, gettext: Gettext) -> str:
     """A ward board item's detail (given when and by whom, done, skipped and why) in the
     reader's language."""
@@ -108,6 +123,7 @@ def ward_page(call: Call = uses(PageAccess(*service.BOARD_ROLES))) -> Response:
     query = call.request.query_params
     day = _day(query.get("day"))
     gettext = gettext_for(call.request)
+    lang = request_lang(call.request)
     return call.render(
         "treatment/ward.html",
         {
@@ -122,6 +138,7 @@ def ward_page(call: Call = uses(PageAccess(*service.BOARD_ROLES))) -> Response:
             "error": query.get("error"),
             "item_label": lambda item: _item_label(item, gettext),
             "item_detail": lambda item: _item_detail(item, gettext),
+            "item_dose": lambda item: _item_dose(item, gettext, lang),
         },
     )
 
@@ -131,6 +148,29 @@ def _back_to_ward(day: str | None, **params: str) -> RedirectResponse:
     return see_other(f"/ward?{query}")
 
 
+# The fields of the board's buttons that a person fills in, by the words that name them
+# in the board's error line (the others are the board's own hidden values).
+_WARD_FIELD_LABELS = {
+    "admitted_at": N_("Admitted at"),
+    "note": N_("Discharge note"),
+    "reason": N_("Reason"),
+}
+
+
+def _ward_error(request: Request, errors: Mapping[str, str]) -> str:
+    """The board's error line in the reader's language: each problem of a button (a
+    form that does not parse, a service's refusal) as a sentence for people, named by
+    its field where a person fills that field in."""
+    lang = request_lang(request)
+    gettext = gettext_for(request)
+    lines = []
+    for field, problem in errors.items():
+        text = problem_text(problem, lang)
+        label = _WARD_FIELD_LABELS.get(field)
+        lines.append(f"{gettext(label)}: {text}" if label else text)
+    return "; ".join(lines)
+
+
 def _on_the_ward(
     post: Post,
     schema: type[M],
@@ -138,29 +178,26 @@ def _on_the_ward(
     use_case: Callable[..., object],
     *ids: int,
     done: str,
-    name_fields: bool = True,
     moments: tuple[str, ...] = (),
 ) -> RedirectResponse:
     """A button of the ward board: parse the form's ``fields`` (those in ``moments``
     typed on the clinic's wall clock), run ``use_case(session, actor, *ids, body)``, and
-    go back to the board of the day with ``done`` or the errors (a form that does not
-    parse names its fields when ``name_fields``)."""
+    go back to the board of the day with ``done`` or the errors in the reader's
+    language (``_ward_error``)."""
     day = post.data.get("day")
     values = {k: post.data.get(k, "") for k in fields}
-    for name in moments:
-        values[name], problem = clinic_moment(name, values[name])
-        if problem is not None:
-            return _back_to_ward(day, error=translate(problem, gettext_for(post.request)))
+    problems = clinic_moments(values, *moments)
+    if problems:
+        return _back_to_ward(day, error=_ward_error(post.request, problems))
     body, errors = parse(schema, values)
     if body is None:
-        messages = (f"{k}: {v}" for k, v in errors.items()) if name_fields else errors.values()
-        return _back_to_ward(day, error="; ".join(messages))
+        return _back_to_ward(day, error=_ward_error(post.request, errors))
     outcome = post.attempt(
         lambda: use_case(post.session, post.actor, *ids, body),
         refusals=(Conflict, InvalidInput, NotFound),
     )
     if isinstance(outcome, Refused):
-        return _back_to_ward(day, error="; ".join(outcome.errors.values()))
+        return _back_to_ward(day, error=_ward_error(post.request, outcome.errors))
     return _back_to_ward(day, done=done)
 
 
@@ -187,7 +224,6 @@ def discharge(admission_id: int, post: Post = WARD_POST) -> Response:
         service.discharge,
         admission_id,
         done=N_("Discharged."),
-        name_fields=False,
     )
 
 
@@ -206,6 +242,12 @@ def supporting_session(post: Post = WARD_POST) -> Response:
 # --- the bedside check ----------------------------------------------------------------
 
 
+def _reasons(check: Any, gettext: Gettext, lang: str) -> list[str]:
+    """A bedside check's stored reasons in the reader's language."""
+    pairs = zip(check.reason_codes, check.reasons, strict=False)
+    return [reason_text(code, text, gettext, lang) for code, text in pairs]
+
+
 def _check_form(
     call: Call,
     form: dict[str, Any],
@@ -214,11 +256,8 @@ def _check_form(
     next_link: str | None = None,
 ) -> Response:
     reasons: list[str] = []
-    if result is not None:  # the stored reasons in the reader's language
-        lang = request_lang(call.request)
-        gettext = gettext_for(call.request)
-        pairs = zip(result.reason_codes, result.reasons, strict=False)
-        reasons = [reason_text(code, text, gettext, lang) for code, text in pairs]
+    if result is not None:
+        reasons = _reasons(result, gettext_for(call.request), request_lang(call.request))
     return call.render_form(
         "treatment/bedside_check.html",
         {"form": form, "result": result, "reasons": reasons, "next_link": next_link},
@@ -265,11 +304,17 @@ def _admin_form(
     call: Call, patient: PatientOut | None, form: dict[str, Any], refused: Refused | None = None
 ) -> Response:
     ctx: dict[str, Any] = patient_banner(patient) if patient is not None else {"patient": None}
+    errors = refused.errors if refused is not None else {}
+    identity = errors.get("patient_id") or errors.get("course_id")  # hidden fields
     return call.render_form(
         "treatment/administration_form.html",
         {
             **ctx,
             "form": form,
+            # in the reader's language: ``_()`` formats its values as they are
+            "identity_error": problem_text(identity, request_lang(call.request))
+            if identity
+            else None,
             "phases": PHASES,
             "vital_labels": VITAL_LABELS,
             "reactions": REACTIONS,
@@ -383,7 +428,7 @@ def administration_page(
             "a": record,
             "vital_labels": VITAL_LABELS,
             "route_labels": ROUTE_LABELS,
-            "phase_text": PHASE_TEXT,
+            "phase_text": PHASE_WORDS,
             "flash": call.flash({"recorded": N_("Administration recorded.")}),
         },
     )
@@ -414,7 +459,38 @@ def chain_of_identity(
     one timeline each, read from the products step's ledger."""
     patient = patients_service.get_patient(call.session, call.actor, patient_id)
     chains = service.patient_chains(call.session, call.actor, patient_id)
+    details = [e.detail for chain in chains for e in chain.events if e.kind == "bedside_check"]
+    checks = service.checks_named(call.session, call.actor, details)
+    gettext = gettext_for(call.request)
+    lang = request_lang(call.request)
     return call.render(
         "treatment/chain.html",
-        {**patient_banner(patient), "chains": chains, "words": {"event": CHAIN_EVENT_TEXT}},
+        {
+            **patient_banner(patient),
+            "chains": chains,
+            "words": {"event": CHAIN_EVENT_TEXT},
+            "event_detail": lambda e: _event_detail(e, checks, gettext, lang),
+        },
     )
+
+
+# A bedside check's entry in the unit's ledger (stored in English), written from the
+# check it names.
+_CHECK_ENTRY = {
+    True: N_("bedside check %(id)s: GO for patient %(code)s"),
+    False: N_("bedside check %(id)s: NO-GO for patient %(code)s: %(reasons)s"),
+}
+
+
+def _event_detail(event: Any, checks: dict[int, Any], gettext: Gettext, lang: str) -> str:
+    """An entry of a unit's ledger in the reader's language where the treatment step
+    wrote it (a bedside check); as stored otherwise."""
+    check = service.check_named(event.detail, checks) if event.kind == "bedside_check" else None
+    if check is None:
+        return str(event.detail or "")
+    reasons = "; ".join(_reasons(check, gettext, lang))
+    return gettext(_CHECK_ENTRY[check.ok]) % {
+        "id": check.id,
+        "code": check.patient_code,
+        "reasons": reasons,
+    }

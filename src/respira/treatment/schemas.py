@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.kit.validation import ClinicalIn as _In
 from respira.kit.validation import UTCDatetime as AwareDatetime
 from respira.kit.validation import blank_to_none
@@ -34,6 +35,8 @@ REACTIONS: tuple[str, ...] = (
 )
 ROUTE_LABELS = {"iv": N_("intravenous infusion"), "nebulised": N_("nebulised")}
 PHASES: tuple[str, ...] = ("before", "during", "after")
+# The phases in words (a page shows them with ``_()`` in the reader's language).
+PHASE_WORDS = {"before": N_("before"), "during": N_("during"), "after": N_("after")}
 VITAL_LABELS: dict[str, tuple[str, str]] = {
     "temperature_c": (N_("Temperature"), N_("°C")),
     "heart_rate_bpm": (N_("Heart rate"), N_("beats/min")),
@@ -46,6 +49,11 @@ VITAL_LABELS: dict[str, tuple[str, str]] = {
 CHECK_VALID_FOR = dt.timedelta(minutes=30)
 
 
+def _number(value: float) -> float | int:
+    """A number as a person writes it (37, not 37.0), for a message's parameters."""
+    return int(value) if float(value).is_integer() else value
+
+
 def _in_range(name: str) -> Any:
     low, high = VITAL_RANGES[name]
     label, unit = VITAL_LABELS[name]
@@ -53,8 +61,17 @@ def _in_range(name: str) -> Any:
     def check(value: float) -> float:
         if not low <= value <= high:
             raise ValueError(
-                f"{label} {value:g} {unit} is not plausible: it must be between "
-                f"{low:g} and {high:g} {unit}"
+                Msg(
+                    N_(
+                        "%(label)s %(value)s %(unit)s is not plausible: it must be between "
+                        "%(low)s and %(high)s %(unit)s"
+                    ),
+                    label=Msg(label),
+                    value=_number(value),
+                    unit=Msg(unit),
+                    low=_number(low),
+                    high=_number(high),
+                )
             )
         return value
 
@@ -105,7 +122,7 @@ class VitalsIn(_In):
     def problems(self) -> dict[str, str]:
         out: dict[str, str] = {}
         if (self.systolic_mmhg is None) != (self.diastolic_mmhg is None):
-            out["diastolic_mmhg" if self.diastolic_mmhg is None else "systolic_mmhg"] = (
+            out["diastolic_mmhg" if self.diastolic_mmhg is None else "systolic_mmhg"] = N_(
                 "blood pressure needs both systolic and diastolic (mmHg)"
             )
         elif (
@@ -113,12 +130,16 @@ class VitalsIn(_In):
             and self.diastolic_mmhg is not None
             and self.systolic_mmhg <= self.diastolic_mmhg
         ):
-            out["systolic_mmhg"] = (
-                f"systolic ({self.systolic_mmhg:g} mmHg) must be above diastolic "
-                f"({self.diastolic_mmhg:g} mmHg)"
+            out["systolic_mmhg"] = Msg(
+                N_("systolic (%(systolic)s mmHg) must be above diastolic (%(diastolic)s mmHg)"),
+                systolic=_number(self.systolic_mmhg),
+                diastolic=_number(self.diastolic_mmhg),
             )
         if all(getattr(self, name) is None for name in VITAL_RANGES):
-            out["phase"] = f"no vital sign was entered for the {self.phase} measurement"
+            out["phase"] = Msg(
+                N_("no vital sign was entered for the %(phase)s measurement"),
+                phase=Msg(PHASE_WORDS[self.phase]),
+            )
         return out
 
 
@@ -141,16 +162,16 @@ class AdministrationIn(_In):
     def problems(self) -> dict[str, str]:
         out: dict[str, str] = {}
         if self.ended_at < self.started_at:
-            out["ended_at"] = "the end of the administration is before its start"
+            out["ended_at"] = N_("the end of the administration is before its start")
         now = dt.datetime.now(dt.UTC)
         if self.started_at > now + dt.timedelta(minutes=5):
-            out["started_at"] = "the start of the administration is in the future"
+            out["started_at"] = N_("the start of the administration is in the future")
         if self.ended_at > now + dt.timedelta(minutes=5):
-            out["ended_at"] = "the end of the administration is in the future"
+            out["ended_at"] = N_("the end of the administration is in the future")
         if len(set(self.reactions)) != len(self.reactions):
-            out["reactions"] = "a reaction is listed twice"
+            out["reactions"] = N_("a reaction is listed twice")
         if "before" not in {vs.phase for vs in self.vitals}:
-            out["vitals"] = "vital signs before the administration are required"
+            out["vitals"] = N_("vital signs before the administration are required")
         for i, vs in enumerate(self.vitals):
             for name, message in vs.problems().items():
                 out.setdefault(f"vitals.{i}.{name}", message)
@@ -239,7 +260,7 @@ class SupportingSessionIn(_In):
 
     def problems(self) -> dict[str, str]:
         if not self.done and self.reason is None:
-            return {"reason": "say why the session was skipped"}
+            return {"reason": N_("say why the session was skipped")}
         return {}
 
 
@@ -265,12 +286,15 @@ class DueItem(BaseModel):
     nebulisation, or a supporting session; ``done`` once recorded. ``label`` and
     ``detail`` are English sentences; the structured fields say the same for a page to
     write in its reader's language: the course ``day`` of an infusion or nebulisation,
-    when and by whom an infusion was ``given_at``/``given_by``, and a supporting
-    session's ``skip_reason`` (a session recorded as not done)."""
+    when and by whom an infusion was ``given_at``/``given_by``, a supporting
+    session's ``skip_reason`` (a session recorded as not done), and the number of the
+    ``dose`` (``dose_million_cells``: million cells per kg of an infusion, million cells
+    of a nebulisation)."""
 
     kind: Literal["infusion", "nebulisation", "supporting"]
     label: str
     dose: str | None = None
+    dose_million_cells: float | None = None
     cells: float | None = None
     modality: str | None = None
     day: int | None = None

@@ -45,7 +45,7 @@ from respira.treatment.administrations import (
     treated_patient_count,
 )
 from respira.treatment.admissions import ADMIT_EARLY_DAYS, admit, discharge, list_admissions
-from respira.treatment.bedside_checks import check_at_bedside
+from respira.treatment.bedside_checks import check_at_bedside, check_named, checks_named
 from respira.treatment.models import Administration
 from respira.treatment.roles import (
     ADMINISTRATION_READ_ROLES,
@@ -71,6 +71,8 @@ __all__ = [
     "administrations_of_patients",
     "admit",
     "check_at_bedside",
+    "check_named",
+    "checks_named",
     "discharge",
     "get_administration",
     "list_administrations",

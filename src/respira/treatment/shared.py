@@ -15,6 +15,7 @@ from respira.kit import records
 from respira.kit.actors import Actor, require_role
 from respira.kit.db import utcnow
 from respira.kit.errors import DomainError, InvalidInput, NotFound
+from respira.kit.marks import N_
 from respira.patients import service as patients_service
 from respira.products import service as products_service
 from respira.protocols import service as protocols_service
@@ -69,11 +70,11 @@ def approved_course(
     ``course_id`` otherwise."""
     course = course_or_none(session, actor, course_id)
     if course is None:
-        raise InvalidInput({"course_id": "no such course"})
+        raise InvalidInput({"course_id": N_("no such course")})
     if patient_id is not None and course.patient_id != patient_id:
-        raise InvalidInput({"course_id": "the course is another patient's"})
+        raise InvalidInput({"course_id": N_("the course is another patient's")})
     if not is_approved(course):
-        raise InvalidInput({"course_id": "the course is not approved"})
+        raise InvalidInput({"course_id": N_("the course is not approved")})
     return course
 
 

@@ -15,6 +15,8 @@ from respira.kit import records
 from respira.kit.actors import Actor, require_role
 from respira.kit.clinic_time import clinic_day
 from respira.kit.errors import InvalidInput
+from respira.kit.marks import N_
+from respira.kit.texts import Msg
 from respira.patients import service as patients_service
 from respira.protocols import service as protocols_service
 from respira.treatment.bedside import clinic_clock
@@ -38,20 +40,26 @@ def record_supporting_session(
     course = approved_course(session, actor, data.course_id)
     planned = {s.modality for s in course.supporting}
     if data.modality not in planned:
-        raise InvalidInput(
-            {
-                "modality": "the course plans no such supporting modality"
-                + (f" (it plans: {', '.join(sorted(planned))})" if planned else "")
-            }
+        unplanned = (
+            Msg(
+                N_("the course plans no such supporting modality (it plans: %(planned)s)"),
+                planned=", ".join(sorted(planned)),
+            )
+            if planned
+            else N_("the course plans no such supporting modality")
         )
+        raise InvalidInput({"modality": unplanned})
     if not course.start_date <= data.day <= course.end_date:
-        raise InvalidInput({"day": "the day is outside the course's stay"})
+        raise InvalidInput({"day": N_("the day is outside the course's stay")})
     row = SupportingSession(
         patient_id=course.patient_id, **data.model_dump(), **records.stamp(actor)
     )
-    with records.flush_or_conflict(
-        session, f"the {data.modality} session of {data.day.isoformat()} is already recorded"
-    ):
+    already = Msg(
+        N_("the %(modality)s session of %(day)s is already recorded"),
+        modality=data.modality,
+        day=data.day.isoformat(),
+    )
+    with records.flush_or_conflict(session, already):
         session.add(row)
     return records.store(
         session, actor, row, entity_type="supporting_session", out=SupportingSessionOut
@@ -81,6 +89,7 @@ def _due(
                 kind="infusion",
                 label=f"IV infusion, day {inf.day}",
                 dose=f"{inf.dose_million_cells_per_kg:g} ×10⁶ cells/kg",
+                dose_million_cells=float(inf.dose_million_cells_per_kg),
                 cells=float(inf.cells_total),
                 day=inf.day,
                 done=done is not None,
@@ -110,6 +119,7 @@ def _due(
                 kind="nebulisation",
                 label=f"Nebulisation, day {neb.day}",
                 dose=f"{neb.amount_million_cells:g} ×10⁶ cells",
+                dose_million_cells=float(neb.amount_million_cells),
                 cells=neb.amount_million_cells * 1e6,
                 day=neb.day,
                 done=done is not None,

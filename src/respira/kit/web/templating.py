@@ -35,7 +35,7 @@ from respira.kit import clinic_time, i18n, tokens, validation
 from respira.kit.actors import ROLE_WORDS, Actor
 from respira.kit.marks import N_
 from respira.kit.step import Nav
-from respira.kit.texts import Msg
+from respira.kit.texts import SHIPPED_AUTHORS, Msg, translate
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -110,12 +110,17 @@ def _gettext(ctx: Any, message: str, **params: Any) -> str:
     pager), in the language of the page being rendered."""
     request = ctx.get("request")
     if request is not None:
-        text: str = gettext_for(request)(message)
+        gettext: Callable[[str], str] = gettext_for(request)
     else:
         rendering = _RENDERING.get()
         lang = rendering[0] if rendering else i18n.SOURCE_LANGUAGE
-        text = i18n.translations(lang).gettext(message)
-    return text % params if params else text
+        gettext = i18n.translations(lang).gettext
+    text: str = gettext(message)
+    if not params:
+        return text
+    # A value that is itself a message (a FieldProblem, a Msg) is filled in translated,
+    # not as its English text.
+    return text % {k: translate(v, gettext) if isinstance(v, Msg) else v for k, v in params.items()}
 
 
 @pass_context
@@ -147,6 +152,17 @@ def _fmt_datetime(ctx: Any, value: Any) -> str:
 @pass_context
 def _fmt_number(ctx: Any, value: Any, digits: int | None = None) -> str:
     return i18n.fmt_number(value, request_lang(ctx["request"]), digits)
+
+
+@pass_context
+def _author(ctx: Any, name: str | None) -> str:
+    """Who made a record: Respira's own name for what it ships in the page's language
+    (``texts.SHIPPED_AUTHORS``), a person's name as written."""
+    if not name:
+        return ""
+    if name in SHIPPED_AUTHORS:
+        return i18n.translations(request_lang(ctx["request"])).gettext(name)
+    return name
 
 
 @pass_context
@@ -362,6 +378,7 @@ def _build_env() -> Environment:
         fmt_number=_fmt_number,
         language_label=_language_label,
         country_name=_country_name,
+        author=_author,
     )
     return env
 
