@@ -212,6 +212,34 @@ def test_the_pages_say_the_evidence_changed(api_as, page_as, doc, worked_up):
     assert f"questionnaire {ids['questionnaires']}" not in coordinator  # no evidence detail
 
 
+@pytest.mark.parametrize(
+    ("lang", "line", "inline"),
+    [
+        ("de", "Fragebogen {id}: zurückgezogen", "Fragebogen {id} zurückgezogen"),
+        ("ru", "Опросник {id}: отозвано", "опросник {id} отозвано"),
+    ],
+)
+def test_the_changed_records_are_named_in_the_readers_language(
+    page_as, doc, worked_up, lang, line, inline
+):
+    """Issue 14: the changed-evidence box names the record's kind and its change in the
+    reader's language (the API's ``label`` and ``change`` stay English)."""
+    pid, vid, ids = worked_up()
+    out = evaluate(doc, pid)
+    assert sign(doc, out["id"], APPROVE).status_code == 200
+    _retract(doc, vid, "questionnaires", ids["questionnaires"])
+    physician = page_as("physician")
+    page = physician.get(f"/screenings/{out['id']}?lang={lang}").text
+    assert line.format(id=ids["questionnaires"]) in page
+    assert f"Questionnaire {ids['questionnaires']}: retracted" not in page
+    patient_page = physician.get(f"/patients/{pid}?lang={lang}").text
+    assert inline.format(id=ids["questionnaires"]) in patient_page
+    api = doc.get(f"/api/v1/screenings/{out['id']}").json()
+    assert [(e["label"], e["change"]) for e in api["changed_evidence"]] == [
+        (f"questionnaire {ids['questionnaires']}", "retracted")
+    ]
+
+
 def test_the_screening_answers_the_infusion_day_recheck(doc, worked_up):
     pid, _, _ = worked_up()
     out = evaluate(doc, pid)

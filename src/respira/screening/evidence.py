@@ -25,17 +25,21 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from respira.diagnostics import service as diagnostics_service
+from respira.kit.marks import N_
 from respira.screening.models import ScreeningEvidence, ScreeningFindings
 
 FINDINGS = "screening_findings"
+# The kind of each record as people name it (English in the API's ``label``; the pages
+# translate it, and the change, with ``kind`` and ``change``).
 LABELS = {
-    "spirometry_session": "spirometry",
-    "questionnaire_response": "questionnaire",
-    "marker_panel": "marker panel",
-    "treatment_history": "treatment history",
-    "imaging_study": "imaging study",
-    FINDINGS: "screening findings",
+    "spirometry_session": N_("spirometry"),
+    "questionnaire_response": N_("questionnaire"),
+    "marker_panel": N_("marker panel"),
+    "treatment_history": N_("treatment history"),
+    "imaging_study": N_("imaging study"),
+    FINDINGS: N_("screening findings"),
 }
+CHANGES = {"retracted": N_("retracted"), "superseded": N_("superseded")}
 assert set(LABELS) == {*diagnostics_service.RECORD_MODELS, FINDINGS}
 
 
@@ -52,6 +56,11 @@ class ChangedRecord:
     @property
     def label(self) -> str:
         return f"{LABELS[self.record_type]} {self.record_id}"
+
+    @property
+    def kind(self) -> str:
+        """The record's kind as a message id (a page writes ``_(e.kind)`` and the id)."""
+        return LABELS[self.record_type]
 
     @property
     def retracted(self) -> bool:

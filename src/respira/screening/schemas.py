@@ -242,6 +242,14 @@ class ChangedEvidenceOut(BaseModel):
     reason: str | None
     superseded_by_id: int | None
 
+    @property
+    def kind(self) -> str:
+        """The record's kind as a message id (not in the JSON): a page writes
+        ``_(e.kind)`` and the id, in the reader's language."""
+        from respira.screening.evidence import LABELS
+
+        return LABELS[self.record_type]
+
 
 class ScreeningIn(v.InputModel):
     """Run a screening; the optional note is kept as the audit trail's reason."""
