@@ -6,6 +6,8 @@ bad input or a forbidden request changes nothing.
 
 from __future__ import annotations
 
+from respira.kit.marks import N_
+
 
 class DomainError(Exception):
     status_code = 400
@@ -63,3 +65,29 @@ class InvalidInput(DomainError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+# What a "not found" says about each kind of record (the steps raise ``NotFound`` with
+# these words; the error page shows them in the reader's language, the API in English).
+NOT_FOUND_TEXTS = (
+    N_("no such unit"),
+    N_("no such checklist item"),
+    N_("no such registry exit"),
+    N_("no such record"),
+    N_("no such lot"),
+    N_("no such course"),
+    N_("no such adverse event"),
+    N_("no such summary"),
+    N_("no such stay"),
+    N_("no such resource"),
+    N_("no such quote"),
+    N_("no such price list"),
+    N_("no such payment"),
+    N_("no such message"),
+    N_("no such invoice"),
+    N_("no such harvest"),
+    N_("no such follow-up"),
+    N_("no such donor"),
+    N_("no such account"),
+    N_("no such diet restriction"),
+)
