@@ -53,3 +53,30 @@ def test_the_shipped_specification_in_the_readers_language(page_as, lot, lang):
     page = page_in(page_as("lab"), "/lab/specifications", lang, SPECIFICATIONS[lang])
     assert "ISCT minimal criteria" not in page.text
     assert "<td>CD73 positive</td>" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("de", "Die Charge kann nicht freigegeben werden: Viabilität: kein Ergebnis"),
+        ("ru", "Партию нельзя выпустить: Жизнеспособность: нет результата"),
+    ],
+)
+def test_a_refused_release_says_why_in_the_readers_language(db, lot, release, lang, words):
+    """A lot that is not releasable, released anyway: the refusal is one sentence whose
+    reasons a page translates one by one (kit ``Msgs``), while the API answers the
+    English sentence it always did."""
+    from respira.kit.actors import Actor, Role
+    from respira.kit.errors import Conflict
+    from respira.kit.web.templating import problem_text
+    from respira.products import service
+
+    made = lot(skip=("viability",))
+    refused = release(made["id"])
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == "the lot cannot be released: Viability: no result"
+    actor = Actor(user_id=1, role=Role.LAB, name="QA")
+    with db.session() as session, pytest.raises(Conflict) as caught:
+        service.release_lot(session, actor, made["id"], password="x", meaning="released")
+    assert str(caught.value.message) == "the lot cannot be released: Viability: no result"
+    assert problem_text(caught.value.message, lang) == words

@@ -44,9 +44,28 @@ class Msg(str):
         return made
 
 
+class Msgs(Msg):
+    """Several messages read as one ("first; second"): the English joined, and on a page
+    each translated on its own (``translate``, the forms' ``problem_text``)."""
+
+    items: tuple[str, ...]
+    separator: str
+
+    def __new__(cls, items: Iterable[str], separator: str = "; ") -> Msgs:
+        parts = tuple(items)
+        made = str.__new__(cls, separator.join(parts))
+        made.msgid = str(made)
+        made.params = {}
+        made.items = parts
+        made.separator = separator
+        return made
+
+
 def translate(text: str, gettext: Gettext) -> str:
     """``text`` in the reader's language when it is a ``Msg`` or a message id of the
     catalogue; as it is otherwise."""
+    if isinstance(text, Msgs):
+        return text.separator.join(translate(item, gettext) for item in text.items)
     if isinstance(text, Msg):
         translated = gettext(text.msgid)
         return translated % text.params if text.params else translated

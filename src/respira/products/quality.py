@@ -12,6 +12,8 @@ from respira.kit import audit, records
 from respira.kit.actors import Actor, require_role
 from respira.kit.clinic_time import clinic_today
 from respira.kit.errors import Conflict, InvalidInput
+from respira.kit.marks import N_
+from respira.kit.texts import Msg, Msgs
 from respira.kit.validation import latest_today
 from respira.products import specs
 from respira.products.lots import lot_out, save_lot
@@ -118,7 +120,9 @@ def release_lot(
     install_default(session, actor)
     out = lot_out(session, lot)
     if out.blocking:
-        raise Conflict("the lot cannot be released: " + "; ".join(out.blocking))
+        raise Conflict(
+            Msg(N_("the lot cannot be released: %(reasons)s"), reasons=Msgs(out.blocking_text))
+        )
     signature = _sign(
         session, actor, lot, password, meaning, RELEASE_MEANING, _release_content(lot, out)
     )

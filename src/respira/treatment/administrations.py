@@ -115,7 +115,7 @@ def record_administration(
         now=now,
     )
     if not result.ok:
-        reasons = "; ".join(result.reasons)
+        reasons = bedside.verdict_reasons(result)
         raise InvalidInput({"din": Msg(N_("no-go now: %(reasons)s"), reasons=reasons)})
     admission = open_admission(session, data.patient_id)
     row = Administration(

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from respira.kit.clinic_time import clinic_day, clinic_zone
 from respira.kit.i18n import fmt_date, zone_label
 from respira.kit.marks import N_
-from respira.kit.texts import Gettext, Msg
+from respira.kit.texts import Gettext, Msg, Msgs
 
 
 class UnitFactsLike(Protocol):
@@ -202,6 +202,15 @@ def reason_message(code: str, text: str) -> Msg | None:
         if found is not None:
             return Msg(msgid, **found.groupdict())
     return None
+
+
+def verdict_reasons(found: Verdict) -> Msgs:
+    """A verdict's reasons as one message ("first; second"): the English joined, each
+    translated on its own on a page (a text no message writes stays as it is)."""
+    return Msgs(
+        reason_message(code, text) or text
+        for code, text in zip(found.codes, found.reasons, strict=True)
+    )
 
 
 def reason_text(code: str, text: str, gettext: Gettext, lang: str) -> str:

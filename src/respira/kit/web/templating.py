@@ -35,7 +35,7 @@ from respira.kit import clinic_time, i18n, tokens, validation
 from respira.kit.actors import ROLE_WORDS, Actor
 from respira.kit.marks import N_
 from respira.kit.step import Nav
-from respira.kit.texts import SHIPPED_AUTHORS, Msg, translate
+from respira.kit.texts import SHIPPED_AUTHORS, Msg, Msgs, translate
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -265,6 +265,8 @@ def problem_text(problem: str, lang: str) -> str:
     numbers written in the language's way and its ``Msg`` parameters (a status word)
     translated too; other text through the catalogue as it is."""
     gettext = i18n.translations(lang).gettext
+    if isinstance(problem, Msgs):
+        return problem.separator.join(problem_text(item, lang) for item in problem.items)
     if isinstance(problem, Msg):
         text: str = gettext(problem.msgid)
         if not problem.params:
