@@ -26,7 +26,7 @@ from typing import Any
 
 from respira.diagnostics.labels import QUESTIONNAIRE_ITEMS
 from respira.kit.marks import N_
-from respira.kit.texts import Msg
+from respira.kit.texts import Msg, message_pattern
 from respira.science import control, phenotype
 from respira.science.spirometry import checks, interpretation, reference
 from respira.science.texts import Number, Term, Text
@@ -151,28 +151,12 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 _NUMBER = re.compile(r"-?\d{1,3}(?:,\d{3})*(?:\.\d+)?|-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
-def _pattern(template: str) -> re.Pattern[str]:
-    """A regular expression that reads the parameters back out of a text written from
-    ``template`` (a parameter that appears twice must be the same both times)."""
-    pieces = _PLACEHOLDER.split(template.replace("%%", "%"))
-    regex, seen = [], set()
-    for i, piece in enumerate(pieces):
-        if i % 2 == 0:
-            regex.append(re.escape(piece))
-        elif piece in seen:
-            regex.append(f"(?P={piece})")
-        else:
-            seen.add(piece)
-            regex.append(f"(?P<{piece}>.+?)")
-    return re.compile("".join(regex), re.S)
-
-
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[str, re.Pattern[str] | None], ...]:
     """Every template with its pattern (``None``: no parameter), the longest first so
     that a template that extends another ("…cells/uL (on maintenance OCS)") wins."""
     ordered = sorted(set(TEMPLATES.values()), key=len, reverse=True)
-    return tuple((t, _pattern(t) if _PLACEHOLDER.search(t) else None) for t in ordered)
+    return tuple((t, message_pattern(t) if _PLACEHOLDER.search(t) else None) for t in ordered)
 
 
 def _read_param(value: str) -> Any:

@@ -15,6 +15,7 @@ where it is shown, with the reader's ``gettext``:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -59,6 +60,27 @@ class Msgs(Msg):
         made.items = parts
         made.separator = separator
         return made
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def message_pattern(msgid: str) -> re.Pattern[str]:
+    """A regular expression that reads the parameters back out of the English text a
+    message wrote (``fullmatch``; a parameter that appears twice must be the same both
+    times): how a page shows in its reader's language a text that was stored in English
+    with no code beside it."""
+    pieces = _PLACEHOLDER.split(msgid.replace("%%", "%"))
+    regex, seen = [], set()
+    for i, piece in enumerate(pieces):
+        if i % 2 == 0:
+            regex.append(re.escape(piece))
+        elif piece in seen:
+            regex.append(f"(?P={piece})")
+        else:
+            seen.add(piece)
+            regex.append(f"(?P<{piece}>.+?)")
+    return re.compile("".join(regex), re.S)
 
 
 def translate(text: str, gettext: Gettext) -> str:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from respira.kit.clinic_time import clinic_day, clinic_zone
 from respira.kit.i18n import fmt_date, zone_label
 from respira.kit.marks import N_
-from respira.kit.texts import Gettext, Msg, Msgs
+from respira.kit.texts import Gettext, Msg, Msgs, message_pattern
 
 
 class UnitFactsLike(Protocol):
@@ -177,19 +177,8 @@ def verdict(
 # --- the reasons in the reader's language ----------------------------------------------
 
 
-def _pattern(msgid: str) -> re.Pattern[str]:
-    """The English text of ``msgid`` with its ``%(name)s`` parameters as named groups."""
-    parts = re.split(r"%\((\w+)\)s", msgid)
-    return re.compile(
-        "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+)" for i, part in enumerate(parts)
-        )
-        + r"\Z"
-    )
-
-
 _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
-    (code, msgid, _pattern(msgid)) for code, msgid in REASON_MESSAGES
+    (code, msgid, message_pattern(msgid)) for code, msgid in REASON_MESSAGES
 )
 
 
@@ -198,7 +187,7 @@ def reason_message(code: str, text: str) -> Msg | None:
     from, with its parameters read back from the text; None for a text that no message
     of the code writes (one stored before the message changed)."""
     for known, msgid, pattern in _PATTERNS:
-        found = pattern.match(text) if known == code else None
+        found = pattern.fullmatch(text) if known == code else None
         if found is not None:
             return Msg(msgid, **found.groupdict())
     return None
