@@ -8,11 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text, update
 
-from respira.kit.clinic_time import clinic_today, clinic_zone
+from respira.kit.clinic_time import clinic_today, clinic_wall_clock
 from respira.kit.db import Base, Database, utcnow
 from respira.kit.validation import today_utc
 from respira.products import service as products
@@ -44,7 +43,7 @@ COURSE_STAY_DAYS = 7
 def clinic_input(at: dt.datetime) -> str:
     """A moment as staff type it into a page's ``datetime-local`` field: on the clinic's
     wall clock (``RESPIRA_CLINIC_TIMEZONE``), to the minute."""
-    return at.astimezone(ZoneInfo(clinic_zone())).strftime("%Y-%m-%dT%H:%M")
+    return clinic_wall_clock(at)
 
 
 def vitals(phase: str = "before", **overrides: Any) -> dict[str, Any]:
